@@ -1,0 +1,70 @@
+# kvmtune — build, test, install.  See README.md.
+PREFIX      ?= /usr
+SBINDIR     ?= $(PREFIX)/sbin
+LIBDIR_KV   ?= $(PREFIX)/lib/kvmtune
+MANDIR      ?= $(PREFIX)/share/man
+PKG_CONFIG  ?= pkg-config
+CC          ?= cc
+
+# pkg-config decides where systemd, udev and dracut want their files.
+SYSTEMDUNITDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),$(PREFIX)/lib/systemd/system)
+UDEVDIR        ?= $(or $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null),$(PREFIX)/lib/udev)
+DRACUTDIR      ?= $(or $(shell $(PKG_CONFIG) --variable=dracutmodulesdir dracut 2>/dev/null),$(PREFIX)/lib/dracut/modules.d)
+
+LIBS_PC     := libkmod mount inih
+PC_CFLAGS    = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS      = $(shell $(PKG_CONFIG) --libs inih 2>/dev/null)
+
+WARN        := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wwrite-strings \
+               -Wno-unused-parameter -Wmissing-prototypes
+ifeq ($(SANITIZE),1)
+OPT         := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDSAN       := -fsanitize=address,undefined
+else
+OPT         := -O2 -g -D_FORTIFY_SOURCE=2
+endif
+HARDEN      := -fstack-protector-strong -fPIE -fstack-clash-protection
+CFLAGS      ?=
+CFLAGS      += $(WARN) $(OPT) $(HARDEN) $(PC_CFLAGS)
+LDFLAGS     += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDSAN)
+
+SRC_LIB     := $(filter-out src/main.c,$(wildcard src/*.c src/sections/*.c))
+OBJ_LIB     := $(SRC_LIB:.c=.o)
+TESTS       := $(patsubst %.c,%,$(wildcard tests/test_*.c))
+
+all: kvmtune
+
+src/%.o: src/%.c src/kvmtune.h
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+libkvmtune.a: $(OBJ_LIB)
+	$(AR) rcs $@ $^
+
+kvmtune: src/main.o libkvmtune.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PC_LIBS) -ldl
+
+tests/%: tests/%.c tests/helpers.c tests/helpers.h libkvmtune.a
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -Isrc -o $@ $< tests/helpers.c libkvmtune.a \
+		$(LDFLAGS) $(PC_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) -ldl
+
+deps:
+	@.ci/install-deps build
+
+check:
+	@.ci/install-deps build test
+	@$(MAKE) --no-print-directory kvmtune $(TESTS)
+	@KVMTUNE=$(CURDIR)/kvmtune tests/run $(TESTS)
+
+run: deps kvmtune
+	@if [ "$$(id -u)" = 0 ]; then ./kvmtune apply --config-dir conf.d; \
+	 else echo "not root: showing the plan only"; ./kvmtune plan --config-dir conf.d; fi
+
+install: kvmtune
+	install -D -m 0755 kvmtune $(DESTDIR)$(SBINDIR)/kvmtune
+	install -d -m 0755 $(DESTDIR)$(LIBDIR_KV)/conf.d
+	install -m 0644 conf.d/*.conf $(DESTDIR)$(LIBDIR_KV)/conf.d/
+
+clean:
+	rm -f kvmtune libkvmtune.a src/*.o src/sections/*.o $(TESTS)
+
+.PHONY: all deps check run install clean

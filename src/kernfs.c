@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every /proc and /sys access goes through here.  Paths are relative to the
+ * root directory fd and resolved with openat2(RESOLVE_IN_ROOT), so neither a
+ * ".." nor a symlink can lead outside the root given with --root.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "kvmtune.h"
+
+int kernfs_open_root(struct kvmtune *k)
+{
+        k->rootfd = open(k->root ? k->root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        return k->rootfd < 0 ? -errno : 0;
+}
+
+static bool rel_is_safe(const char *rel)
+{
+        const char *p = rel;
+
+        if (!*rel || *rel == '/')
+                return false;
+        while (*p) {
+                size_t n = strcspn(p, "/");
+                if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+                        return false;
+                p += n;
+                if (*p == '/')
+                        p++;
+        }
+        return p[-1] != '/';
+}
+
+int kernfs_openat(struct kvmtune *k, const char *rel, int flags)
+{
+        struct open_how how = {
+                .flags = (uint64_t)(flags | O_CLOEXEC),
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        int fd;
+
+        if (!rel_is_safe(rel))
+                return -EINVAL;
+        fd = (int)syscall(SYS_openat2, k->rootfd, rel, &how, sizeof(how));
+        if (fd < 0 && errno == ENOSYS)
+                fd = openat(k->rootfd, rel, flags | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+int kernfs_read(struct kvmtune *k, const char *rel, char **out)
+{
+        char buf[KVMTUNE_MAX_VALUE + 2];
+        size_t len = 0;
+        ssize_t n;
+        int fd;
+
+        *out = NULL;
+        fd = kernfs_openat(k, rel, O_RDONLY | O_NONBLOCK);
+        if (fd < 0)
+                return fd;
+        while (len < sizeof(buf) - 1) {
+                n = read(fd, buf + len, sizeof(buf) - 1 - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        n = -errno;
+                        close(fd);
+                        return (int)n;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        close(fd);
+        buf[len] = '\0';
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+                buf[--len] = '\0';
+        *out = xstrdup(buf);
+        return 0;
+}
+
+int kernfs_write(struct kvmtune *k, const char *rel, const char *value)
+{
+        size_t len = strlen(value);
+        ssize_t n;
+        int fd, r = 0;
+
+        fd = kernfs_openat(k, rel, O_WRONLY | O_NONBLOCK);
+        if (fd < 0)
+                return fd;
+        k->n_writes++;
+        n = write(fd, value, len);
+        if (n < 0)
+                r = -errno;
+        else if ((size_t)n != len)
+                r = -EIO;
+        if (close(fd) < 0 && r == 0 && errno != EINTR)
+                r = -errno;
+        return r;
+}
+
+int kernfs_stat(struct kvmtune *k, const char *rel, struct stat *st)
+{
+        int fd = kernfs_openat(k, rel, O_PATH);
+        int r = 0;
+
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, st) < 0)
+                r = -errno;
+        close(fd);
+        return r;
+}
+
+bool kernfs_exists(struct kvmtune *k, const char *rel)
+{
+        struct stat st;
+
+        return kernfs_stat(k, rel, &st) == 0;
+}
+
+DIR *kernfs_opendir(struct kvmtune *k, const char *rel)
+{
+        int fd = kernfs_openat(k, rel, O_RDONLY | O_DIRECTORY);
+        DIR *d;
+
+        if (fd < 0) {
+                errno = -fd;
+                return NULL;
+        }
+        d = fdopendir(fd);
+        if (!d)
+                close(fd);
+        return d;
+}
+
+/* readlink of the last component, its parent resolved under the root */
+int kernfs_readlink(struct kvmtune *k, const char *rel, char *buf, size_t size)
+{
+        const char *slash = strrchr(rel, '/');
+        char *dir;
+        int dfd;
+        ssize_t n;
+
+        if (!slash)
+                return -EINVAL;
+        dir = strndup(rel, (size_t)(slash - rel));
+        if (!dir)
+                return -ENOMEM;
+        dfd = kernfs_openat(k, dir, O_PATH | O_DIRECTORY);
+        free(dir);
+        if (dfd < 0)
+                return dfd;
+        n = readlinkat(dfd, slash + 1, buf, size - 1);
+        close(dfd);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return 0;
+}
+
+/* "proc/sys/x" -> "/proc/sys/x": messages never show the --root prefix */
+const char *shown_path(const char *rel, char *buf, size_t size)
+{
+        snprintf(buf, size, "/%s", rel);
+        return buf;
+}
+
+/* "always [madvise] never" -> "madvise"; no brackets: the whole trimmed text */
+char *bracketed_word(const char *raw)
+{
+        const char *b = strchr(raw, '['), *e;
+
+        if (!b || !(e = strchr(b, ']')))
+                return xstrdup(raw);
+        return strndup(b + 1, (size_t)(e - b - 1));
+}

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/* kvmtune: the context every stage takes, settings, and the section interface. */
+#pragma once
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#define KVMTUNE_VERSION "0.1"
+#define KVMTUNE_MAX_VALUE 4096          /* longest accepted value, bytes */
+#define KVMTUNE_MAX_LINE 8192           /* longer lines are refused whole */
+
+enum command { CMD_APPLY, CMD_PLAN, CMD_VERIFY, CMD_CAT_CONFIG, CMD_REVERT, CMD_IMPORT };
+enum stage { STAGE_ALL, STAGE_INITRD, STAGE_BOOT };
+enum log_target { LOG_STDIO, LOG_JOURNAL, LOG_KMSG };
+
+/* Where a setting came from; file is the path as shown to the user. */
+struct origin {
+        const char *file;
+        unsigned line;
+};
+
+enum action { ACT_OK, ACT_SET, ACT_SKIP, ACT_ERROR };
+
+struct kvmtune;
+struct setting;
+
+/* How one setting is read and compared; NULL members take the plain-file defaults. */
+struct knob_ops {
+        /* turn the raw file content into the comparable current value (malloc'd) */
+        char *(*current)(const char *raw);
+        bool (*equal)(const char *current, const char *wanted);
+        /* write the setting; default writes s->want to s->path */
+        int (*write)(struct kvmtune *k, struct setting *s);
+};
+
+/* One thing kvmtune wants to be true of the live system. */
+struct setting {
+        int section;            /* index into the section table */
+        char *name;             /* shown: "net.ipv4.tcp_fin_timeout", "sda scheduler" */
+        char *path;             /* relative to the root ("proc/sys/net/..."), or NULL */
+        char *want;
+        char *cur;              /* NULL: unknown / unreadable */
+        char *note;             /* why skipped or failed, or extra detail */
+        struct origin at;
+        enum action action;
+        bool changed;           /* apply wrote it */
+        int order;              /* apply order within its section (stable) */
+        size_t seq;             /* creation order, the sort tie-break */
+        const struct knob_ops *knob;
+        void *data;             /* section private */
+};
+
+struct section_ops {
+        const char *name;
+        enum { SUB_NONE, SUB_OPTIONAL, SUB_REQUIRED } subsection;
+        int (*parse)(struct kvmtune *k, const char *sub, const char *key,
+                     const char *value, struct origin at);
+        /* check sub once when its header is first seen; NULL accepts any */
+        int (*check_sub)(struct kvmtune *k, const char *sub, struct origin at);
+        int (*plan)(struct kvmtune *k);
+        int (*apply)(struct kvmtune *k);        /* NULL: apply_settings() */
+        void (*free)(struct kvmtune *k);
+};
+
+enum section_id {
+        SEC_HUGEPAGES,
+        SEC_MODULES,
+        SEC_SYSCTL,
+        SEC_CONNTRACK,
+        SEC_KSM,
+        SEC_THP,
+        SEC_HUGETLBFS,
+        SEC_BLOCK,
+        SEC_NETDEV,
+        N_SECTIONS,
+};
+
+extern const struct section_ops *const section_table[N_SECTIONS];
+
+enum conf_state { CONF_READ, CONF_MASKED, CONF_OVERRIDDEN, CONF_BAD };
+
+struct conf_file {
+        char *name;             /* file name, the sort key */
+        char *shown;            /* path as shown */
+        char *open_path;        /* path to open; relative => under the root */
+        bool rooted;
+        enum conf_state state;
+        const char *by;         /* masked/overridden by (shown path) */
+        char *text;             /* content, read once */
+        size_t len;
+};
+
+struct kvmtune {
+        const char *root;       /* NULL: the real / */
+        int rootfd;
+        enum command cmd;
+        unsigned only;          /* bit mask of sections; 0: all */
+        const char *device;
+        enum stage stage;
+        bool json, quiet, verbose;
+        bool check_owner;       /* root, no --root: refuse unsafe files */
+
+        char **config_dirs;
+        size_t n_config_dirs;
+        char **config_files;
+        size_t n_config_files;
+
+        struct conf_file *files;
+        size_t n_files;
+
+        void *state[N_SECTIONS];        /* section private parse state */
+
+        struct setting **settings;
+        size_t n_settings, cap_settings;
+
+        unsigned n_errors;
+        unsigned n_writes;
+        unsigned n_changes;
+
+        enum log_target log;
+        int kmsg_fd;
+
+        /* need lists filled by parse, consumed by the modules section */
+        struct module_need *needs;
+        size_t n_needs;
+
+        void *kmod;             /* struct kmod_ctx *, created on first use */
+};
+
+/* The set of enabled sections for this run. */
+bool section_enabled(const struct kvmtune *k, int section);
+int section_lookup(const char *name);
+
+/* config.c */
+int config_load(struct kvmtune *k);
+void config_free(struct kvmtune *k);
+int config_cat(struct kvmtune *k);
+int config_parse_text(struct kvmtune *k, const char *shown, const char *text, size_t len);
+
+/* plan.c */
+struct setting *setting_add(struct kvmtune *k, int section, const char *name,
+                            const char *path, const char *want, struct origin at);
+void setting_skip(struct setting *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void setting_fail(struct kvmtune *k, struct setting *s, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+int setting_read(struct kvmtune *k, struct setting *s);
+bool setting_equal(const struct setting *s, const char *cur);
+int setting_apply(struct kvmtune *k, struct setting *s);
+int apply_settings(struct kvmtune *k, int section);
+void settings_sort(struct kvmtune *k, size_t from);
+void settings_free(struct kvmtune *k);
+bool fields_equal(const char *a, const char *b);
+
+/* report.c */
+void log_setup(struct kvmtune *k);
+void log_error(struct kvmtune *k, const struct origin *at, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+void log_notice(struct kvmtune *k, const struct origin *at, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+void log_info(struct kvmtune *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_debug(struct kvmtune *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void report_change(struct kvmtune *k, const struct setting *s, const char *old);
+void report_plan(struct kvmtune *k, FILE *out);
+void report_json(struct kvmtune *k, FILE *out);
+const char *action_name(enum action a);
+
+/* kernfs.c: every /proc and /sys access, under the root */
+int kernfs_open_root(struct kvmtune *k);
+int kernfs_openat(struct kvmtune *k, const char *rel, int flags);
+int kernfs_read(struct kvmtune *k, const char *rel, char **out);
+int kernfs_write(struct kvmtune *k, const char *rel, const char *value);
+int kernfs_stat(struct kvmtune *k, const char *rel, struct stat *st);
+bool kernfs_exists(struct kvmtune *k, const char *rel);
+DIR *kernfs_opendir(struct kvmtune *k, const char *rel);
+int kernfs_readlink(struct kvmtune *k, const char *rel, char *buf, size_t size);
+const char *shown_path(const char *rel, char *buf, size_t size);
+char *bracketed_word(const char *raw);
+
+/* units.c */
+int parse_size(const char *s, uint64_t *bytes);
+int parse_bool(const char *s, bool *b);
+int parse_u64(const char *s, uint64_t *v);
+int parse_size_or_percent(const char *s, uint64_t total, uint64_t *bytes);
+char *format_size(uint64_t bytes, char *buf, size_t size);
+
+/* util */
+char *xstrdup(const char *s);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc_array(void *p, size_t n, size_t size);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool has_control_char(const char *s);
+
+/* A string-keyed hash map (open addressing), for deduplication at scale. */
+struct strmap {
+        struct strmap_slot {
+                const char *key;
+                void *value;
+        } *slots;
+        size_t n, cap;
+};
+void **strmap_slot(struct strmap *m, const char *key, bool *found);
+void *strmap_get(const struct strmap *m, const char *key);
+void strmap_free(struct strmap *m);
+
+/* sections/sysctl.c: validate a key, NULL when invalid; path relative to /proc/sys */
+char *sysctl_key_to_path(const char *key);

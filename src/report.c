@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Everything kvmtune tells the user: change lines, notices and errors,
+ * the plan table and --json.  Under systemd (JOURNAL_STREAM) lines carry
+ * <N> syslog priorities; in the initramfs without a journal they go to
+ * /dev/kmsg.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "kvmtune.h"
+
+void log_setup(struct kvmtune *k)
+{
+        k->kmsg_fd = -1;
+        if (getenv("JOURNAL_STREAM")) {
+                k->log = LOG_JOURNAL;
+                return;
+        }
+        if (k->stage == STAGE_INITRD && !k->root &&
+            access("/run/systemd/journal/stdout", F_OK) < 0) {
+                k->kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+                if (k->kmsg_fd >= 0) {
+                        k->log = LOG_KMSG;
+                        return;
+                }
+        }
+        k->log = LOG_STDIO;
+}
+
+static void emit(struct kvmtune *k, int prio, FILE *f, const char *prefix, const char *msg)
+{
+        char line[KVMTUNE_MAX_VALUE * 2 + 512];
+        int n;
+
+        switch (k->log) {
+        case LOG_KMSG:
+                n = snprintf(line, sizeof(line), "<%d>kvmtune: %s\n", LOG_DAEMON | prio, msg);
+                if (n > 0 && write(k->kmsg_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) >= 0)
+                        return;
+                break;
+        case LOG_JOURNAL:
+                fprintf(f, "<%d>%s%s\n", prio, prefix, msg);
+                return;
+        case LOG_STDIO:
+                break;
+        }
+        fprintf(f, "%s%s\n", prefix, msg);
+}
+
+static void vlog(struct kvmtune *k, int prio, FILE *f, const struct origin *at,
+                 const char *fmt, va_list ap)
+{
+        char *msg, *full;
+
+        if (vasprintf(&msg, fmt, ap) < 0)
+                return;
+        if (at && at->file && at->line)
+                full = xasprintf("%s:%u: %s", at->file, at->line, msg);
+        else if (at && at->file)
+                full = xasprintf("%s: %s", at->file, msg);
+        else
+                full = xstrdup(msg);
+        emit(k, prio, f, f == stderr ? "kvmtune: " : "", full);
+        free(full);
+        free(msg);
+}
+
+void log_error(struct kvmtune *k, const struct origin *at, const char *fmt, ...)
+{
+        va_list ap;
+
+        k->n_errors++;
+        va_start(ap, fmt);
+        vlog(k, LOG_ERR, stderr, at, fmt, ap);
+        va_end(ap);
+}
+
+void log_notice(struct kvmtune *k, const struct origin *at, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (k->quiet)
+                return;
+        va_start(ap, fmt);
+        vlog(k, LOG_NOTICE, stderr, at, fmt, ap);
+        va_end(ap);
+}
+
+void log_info(struct kvmtune *k, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (k->quiet || k->json)
+                return;
+        va_start(ap, fmt);
+        vlog(k, LOG_INFO, stdout, NULL, fmt, ap);
+        va_end(ap);
+}
+
+void log_debug(struct kvmtune *k, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (!k->verbose)
+                return;
+        va_start(ap, fmt);
+        vlog(k, LOG_DEBUG, stderr, NULL, fmt, ap);
+        va_end(ap);
+}
+
+const char *action_name(enum action a)
+{
+        static const char *const names[] = {
+                [ACT_OK] = "ok", [ACT_SET] = "set", [ACT_SKIP] = "skip", [ACT_ERROR] = "error",
+        };
+        return names[a];
+}
+
+void report_change(struct kvmtune *k, const struct setting *s, const char *old)
+{
+        log_info(k, "%s %s: %s -> %s", section_table[s->section]->name, s->name,
+                 old ? old : "?", s->want);
+}
+
+/* plan / verify: one line per setting */
+void report_plan(struct kvmtune *k, FILE *out)
+{
+        for (size_t i = 0; i < k->n_settings; i++) {
+                const struct setting *s = k->settings[i];
+
+                if (s->action == ACT_OK && k->quiet)
+                        continue;
+                fprintf(out, "%-5s %s %s: %s -> %s", action_name(s->action),
+                        section_table[s->section]->name, s->name,
+                        s->cur ? s->cur : "?", s->want ? s->want : "?");
+                if (s->note)
+                        fprintf(out, " (%s)", s->note);
+                if (k->verbose && s->at.file)
+                        fprintf(out, " [%s:%u]", s->at.file, s->at.line);
+                fputc('\n', out);
+        }
+}
+
+static void json_string(FILE *out, const char *s)
+{
+        if (!s) {
+                fputs("null", out);
+                return;
+        }
+        fputc('"', out);
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+                if (c == '"' || c == '\\')
+                        fprintf(out, "\\%c", c);
+                else if (c == '\n')
+                        fputs("\\n", out);
+                else if (c == '\t')
+                        fputs("\\t", out);
+                else if (c < 0x20 || c == 0x7f)
+                        fprintf(out, "\\u%04x", c);
+                else
+                        fputc(c, out);
+        }
+        fputc('"', out);
+}
+
+void report_json(struct kvmtune *k, FILE *out)
+{
+        static const char *const cmds[] = {
+                [CMD_APPLY] = "apply", [CMD_PLAN] = "plan", [CMD_VERIFY] = "verify",
+                [CMD_CAT_CONFIG] = "cat-config", [CMD_REVERT] = "revert", [CMD_IMPORT] = "import",
+        };
+        char buf[4200];
+
+        fprintf(out, "{\"command\":\"%s\",\"errors\":%u,\"changes\":%u,\"settings\":[",
+                cmds[k->cmd], k->n_errors, k->n_changes);
+        for (size_t i = 0; i < k->n_settings; i++) {
+                const struct setting *s = k->settings[i];
+
+                fputs(i ? ",\n{" : "\n{", out);
+                fputs("\"section\":", out);
+                json_string(out, section_table[s->section]->name);
+                fputs(",\"name\":", out);
+                json_string(out, s->name);
+                fputs(",\"path\":", out);
+                json_string(out, s->path ? shown_path(s->path, buf, sizeof(buf)) : NULL);
+                fputs(",\"current\":", out);
+                json_string(out, s->cur);
+                fputs(",\"wanted\":", out);
+                json_string(out, s->want);
+                fputs(",\"action\":", out);
+                json_string(out, action_name(s->action));
+                fprintf(out, ",\"changed\":%s", s->changed ? "true" : "false");
+                fputs(",\"file\":", out);
+                json_string(out, s->at.file);
+                fprintf(out, ",\"line\":%u", s->at.line);
+                fputs(",\"note\":", out);
+                json_string(out, s->note);
+                fputc('}', out);
+        }
+        fputs("]}\n", out);
+}

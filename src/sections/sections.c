@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* The section table: its order is the order of application. */
+#include <string.h>
+
+#include "../kvmtune.h"
+
+extern const struct section_ops sysctl_section;
+
+const struct section_ops *const section_table[N_SECTIONS] = {
+        [SEC_SYSCTL] = &sysctl_section,
+};
+
+int section_lookup(const char *name)
+{
+        for (int i = 0; i < N_SECTIONS; i++)
+                if (section_table[i] && !strcmp(section_table[i]->name, name))
+                        return i;
+        return -1;
+}
+
+bool section_enabled(const struct kvmtune *k, int section)
+{
+        if (!section_table[section])
+                return false;
+        if (k->only && !(k->only & (1u << section)))
+                return false;
+        if (k->stage == STAGE_INITRD && (section == SEC_BLOCK || section == SEC_NETDEV))
+                return false;
+        return true;
+}

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * [sysctl]: KEY = VALUE as in sysctl.d.  Globs in key components, a leading
+ * '-' for keys this kernel may lack, explicit keys beating globs, and the
+ * net.ipv{4,6}.conf.{all,default} keys written before per-interface ones.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../kvmtune.h"
+
+struct sysctl_entry {
+        char *path;             /* "net/ipv4/conf/all/rp_filter", relative to /proc/sys */
+        char *value;
+        struct origin at;
+        bool ignore_missing;
+        bool glob;
+};
+
+struct sysctl_state {
+        struct sysctl_entry *e;
+        size_t n;
+        struct strmap index;    /* path -> entry number + 1 */
+};
+
+static struct sysctl_state *state(struct kvmtune *k)
+{
+        if (!k->state[SEC_SYSCTL])
+                k->state[SEC_SYSCTL] = xcalloc(1, sizeof(struct sysctl_state));
+        return k->state[SEC_SYSCTL];
+}
+
+/*
+ * Validate a key and turn it into a path below /proc/sys.  As in sysctl.d,
+ * when the first separator is '/', dots are part of names (eth0.100);
+ * otherwise '.' separates and '/' stands for a literal dot.
+ */
+char *sysctl_key_to_path(const char *key)
+{
+        size_t len = strlen(key), sep;
+        char *path;
+
+        if (len == 0 || len > 255 || strstr(key, ".."))
+                return NULL;
+        if (strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./*-") != len)
+                return NULL;
+        path = xstrdup(key);
+        sep = strcspn(key, "./");
+        if (key[sep] == '.')
+                for (char *p = path; *p; p++)
+                        *p = *p == '.' ? '/' : *p == '/' ? '.' : *p;
+        /* no empty, "." or ".." component */
+        for (const char *c = path; *c;) {
+                size_t n = strcspn(c, "/");
+                if (n == 0 || (n == 1 && *c == '.')) {
+                        free(path);
+                        return NULL;
+                }
+                c += n;
+                if (*c == '/' && !*++c) {
+                        free(path);
+                        return NULL;
+                }
+        }
+        return path;
+}
+
+/* path back to the dotted form users know */
+static char *path_to_key(const char *path)
+{
+        char *key = xstrdup(path);
+
+        for (char *p = key; *p; p++)
+                *p = *p == '/' ? '.' : *p == '.' ? '/' : *p;
+        return key;
+}
+
+static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
+                        const char *value, struct origin at)
+{
+        struct sysctl_state *st = state(k);
+        struct sysctl_entry *e;
+        bool ignore = false, found;
+        char *path;
+        void **slot;
+
+        (void)sub;
+        if (*key == '-') {
+                ignore = true;
+                key++;
+        }
+        path = sysctl_key_to_path(key);
+        if (!path) {
+                log_error(k, &at, "invalid sysctl key '%s'", key);
+                return -EINVAL;
+        }
+        if (!*value) {
+                log_error(k, &at, "sysctl %s: empty value", key);
+                free(path);
+                return -EINVAL;
+        }
+        slot = strmap_slot(&st->index, path, &found);
+        if (found) {
+                /* later wins; the earlier position is kept */
+                e = &st->e[(size_t)*slot - 1];
+                free(path);
+                free(e->value);
+        } else {
+                st->e = xrealloc_array(st->e, st->n + 1, sizeof(*st->e));
+                e = &st->e[st->n++];
+                e->path = path;
+                *slot = (void *)st->n;
+                /* the map holds e->path; entries move on realloc, paths do not */
+        }
+        e->value = xstrdup(value);
+        e->at = at;
+        e->ignore_missing = ignore;
+        e->glob = strchr(e->path, '*') != NULL;
+        return 0;
+}
+
+static bool is_all_or_default(const char *path)
+{
+        return (!strncmp(path, "net/ipv4/conf/", 14) || !strncmp(path, "net/ipv6/conf/", 14)) &&
+               (!strncmp(path + 14, "all/", 4) || !strncmp(path + 14, "default/", 8));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Expand one glob path (relative to /proc/sys) into existing files. */
+static void expand(struct kvmtune *k, const char *dir, const char *pattern,
+                   char ***out, size_t *n_out)
+{
+        size_t clen = strcspn(pattern, "/");
+        char comp[256], *full;
+        const char *rest = pattern[clen] ? pattern + clen + 1 : NULL;
+
+        snprintf(comp, sizeof(comp), "%.*s", (int)clen, pattern);
+        if (!strchr(comp, '*')) {
+                full = xasprintf("%s/%s", dir, comp);
+                if (rest)
+                        expand(k, full, rest, out, n_out);
+                else if (kernfs_exists(k, full)) {
+                        *out = xrealloc_array(*out, *n_out + 1, sizeof(**out));
+                        (*out)[(*n_out)++] = xstrdup(full);
+                }
+                free(full);
+                return;
+        }
+
+        DIR *d = kernfs_opendir(k, dir);
+        struct dirent *de;
+        char **names = NULL;
+        struct stat stbuf;
+        size_t n = 0;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.' || fnmatch(comp, de->d_name, 0))
+                        continue;
+                names = xrealloc_array(names, n + 1, sizeof(*names));
+                names[n++] = xstrdup(de->d_name);
+        }
+        closedir(d);
+        qsort(names, n, sizeof(*names), cmp_str);
+        for (size_t i = 0; i < n; i++) {
+                full = xasprintf("%s/%s", dir, names[i]);
+                if (rest)
+                        expand(k, full, rest, out, n_out);
+                else if (kernfs_stat(k, full, &stbuf) == 0 && S_ISREG(stbuf.st_mode)) {
+                        *out = xrealloc_array(*out, *n_out + 1, sizeof(**out));
+                        (*out)[(*n_out)++] = xstrdup(full);
+                }
+                free(full);
+                free(names[i]);
+        }
+        free(names);
+}
+
+static void plan_one(struct kvmtune *k, const char *procpath, const struct sysctl_entry *e)
+{
+        char *key = path_to_key(procpath + strlen("proc/sys/"));
+        struct setting *s = setting_add(k, SEC_SYSCTL, key, procpath, e->value, e->at);
+        int r;
+
+        free(key);
+        s->order = is_all_or_default(procpath + strlen("proc/sys/")) ? 0 : 1;
+        r = setting_read(k, s);
+        if (r == 0)
+                s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;
+        else if (r == -EACCES || r == -EPERM)
+                s->note = xstrdup("write-only");
+        else if (r == -ENOENT && e->ignore_missing)
+                setting_skip(s, "not present on this kernel");
+        else if (r == -ENOENT)
+                setting_fail(k, s, "no such key on this kernel");
+        else
+                setting_fail(k, s, "cannot read: %s", strerror(-r));
+}
+
+static int sysctl_plan(struct kvmtune *k)
+{
+        struct sysctl_state *st = k->state[SEC_SYSCTL];
+        struct strmap from_glob = { 0 };
+        char **paths = NULL;
+        size_t first = k->n_settings, n_paths = 0;
+
+        if (!st)
+                return 0;
+        for (size_t i = 0; i < st->n; i++) {
+                const struct sysctl_entry *e = &st->e[i];
+                char *procpath;
+
+                if (!e->glob) {
+                        procpath = xasprintf("proc/sys/%s", e->path);
+                        plan_one(k, procpath, e);
+                        free(procpath);
+                        continue;
+                }
+                /* globs: explicit keys win whatever the order; among globs the later wins */
+                size_t from = n_paths;
+                expand(k, "proc/sys", e->path, &paths, &n_paths);
+                for (size_t j = from; j < n_paths; j++) {
+                        bool found;
+                        void **slot;
+
+                        if (strmap_get(&st->index, paths[j] + strlen("proc/sys/")))
+                                continue;
+                        slot = strmap_slot(&from_glob, paths[j], &found);
+                        *slot = (void *)e;
+                }
+        }
+        for (size_t j = 0; j < n_paths; j++) {
+                const struct sysctl_entry *e = strmap_get(&from_glob, paths[j]);
+                bool found;
+
+                if (e) {
+                        plan_one(k, paths[j], e);
+                        *strmap_slot(&from_glob, paths[j], &found) = NULL; /* once */
+                }
+        }
+        for (size_t j = 0; j < n_paths; j++)
+                free(paths[j]);
+        free(paths);
+        strmap_free(&from_glob);
+        settings_sort(k, first);
+        return 0;
+}
+
+static void sysctl_free(struct kvmtune *k)
+{
+        struct sysctl_state *st = k->state[SEC_SYSCTL];
+
+        if (!st)
+                return;
+        for (size_t i = 0; i < st->n; i++) {
+                free(st->e[i].path);
+                free(st->e[i].value);
+        }
+        free(st->e);
+        strmap_free(&st->index);
+        free(st);
+        k->state[SEC_SYSCTL] = NULL;
+}
+
+const struct section_ops sysctl_section = {
+        .name = "sysctl",
+        .subsection = SUB_NONE,
+        .parse = sysctl_parse,
+        .plan = sysctl_plan,
+        .free = sysctl_free,
+};

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/* Allocation helpers that abort on exhaustion, as a one-shot tool should. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvmtune.h"
+
+static void oom(void)
+{
+        fputs("kvmtune: out of memory\n", stderr);
+        abort();
+}
+
+char *xstrdup(const char *s)
+{
+        char *p = strdup(s ? s : "");
+        if (!p)
+                oom();
+        return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+        void *p = calloc(n ? n : 1, size ? size : 1);
+        if (!p)
+                oom();
+        return p;
+}
+
+void *xrealloc_array(void *p, size_t n, size_t size)
+{
+        p = reallocarray(p, n ? n : 1, size ? size : 1);
+        if (!p)
+                oom();
+        return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+        va_list ap;
+        char *s;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                oom();
+        va_end(ap);
+        return s;
+}
+
+bool has_control_char(const char *s)
+{
+        for (; *s; s++)
+                if ((unsigned char)*s < 0x20 && *s != '\t')
+                        return true;
+                else if (*s == 0x7f)
+                        return true;
+        return false;
+}
+
+static size_t hash_str(const char *s)
+{
+        size_t h = 14695981039346656037ull;
+
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211ull;
+        return h;
+}
+
+static struct strmap_slot *strmap_find(const struct strmap *m, const char *key)
+{
+        size_t i = hash_str(key) & (m->cap - 1);
+
+        while (m->slots[i].key && strcmp(m->slots[i].key, key))
+                i = (i + 1) & (m->cap - 1);
+        return &m->slots[i];
+}
+
+/* The value slot for key (the key string must outlive the map). */
+void **strmap_slot(struct strmap *m, const char *key, bool *found)
+{
+        struct strmap_slot *s;
+
+        if (2 * (m->n + 1) > m->cap) {
+                struct strmap old = *m;
+
+                m->cap = m->cap ? m->cap * 2 : 64;
+                m->slots = xcalloc(m->cap, sizeof(*m->slots));
+                for (size_t i = 0; i < old.cap; i++)
+                        if (old.slots[i].key)
+                                *strmap_find(m, old.slots[i].key) = old.slots[i];
+                free(old.slots);
+        }
+        s = strmap_find(m, key);
+        *found = s->key != NULL;
+        if (!s->key) {
+                s->key = key;
+                m->n++;
+        }
+        return &s->value;
+}
+
+void *strmap_get(const struct strmap *m, const char *key)
+{
+        if (!m->cap)
+                return NULL;
+        return strmap_find(m, key)->value;
+}
+
+void strmap_free(struct strmap *m)
+{
+        free(m->slots);
+        *m = (struct strmap){ 0 };
+}
