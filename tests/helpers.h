@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* Fake-root trees and running the kvmtune binary, for the cmocka tests. */
+#pragma once
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+struct run_result {
+        int status;     /* exit status, or 128+signal */
+        char *out;
+        char *err;
+};
+
+char *fr_new(void);                                     /* mkdtemp'd root */
+void fr_free(char *root);                               /* rm -rf and free */
+void fr_write(const char *root, const char *rel, const char *content);
+void fr_writef(const char *root, const char *rel, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+void fr_mkdir(const char *root, const char *rel);
+void fr_symlink(const char *root, const char *target, const char *rel);
+char *fr_read(const char *root, const char *rel);      /* NULL if absent; trailing \n kept */
+char *fr_read_trim(const char *root, const char *rel); /* trailing whitespace removed */
+void fr_standard(const char *root);                     /* a small kernel-like tree */
+
+/* Run $KVMTUNE --root ROOT ARGS... (NULL-terminated); root NULL: no --root */
+void kv_run(struct run_result *r, const char *root, ...) __attribute__((sentinel));
+void kv_run_argv(struct run_result *r, const char *root, const char *const *argv);
+void run_result_free(struct run_result *r);
+bool contains(const char *haystack, const char *needle);
