@@ -51,6 +51,7 @@ struct setting {
         int order;              /* apply order within its section (stable) */
         size_t seq;             /* creation order, the sort tie-break */
         const struct knob_ops *knob;
+        const char *claim;      /* a second path this setting controls (conflict check) */
         void *data;             /* section private */
 };
 
@@ -134,6 +135,10 @@ struct kvmtune {
 /* The set of enabled sections for this run. */
 bool section_enabled(const struct kvmtune *k, int section);
 int section_lookup(const char *name);
+
+/* run.c: load, plan, apply, report; returns the exit status */
+int kvmtune_run(struct kvmtune *k);
+void kvmtune_free(struct kvmtune *k);
 
 /* config.c */
 int config_load(struct kvmtune *k);

@@ -201,40 +201,5 @@ int main(int argc, char **argv)
         }
         k.check_owner = !k.root && geteuid() == 0;
 
-        config_load(&k);
-        if (k.cmd == CMD_CAT_CONFIG) {
-                config_cat(&k);
-        } else {
-                for (int i = 0; i < N_SECTIONS; i++)
-                        if (section_enabled(&k, i))
-                                section_table[i]->plan(&k);
-                if (k.cmd == CMD_APPLY)
-                        for (int i = 0; i < N_SECTIONS; i++)
-                                if (section_enabled(&k, i)) {
-                                        if (section_table[i]->apply)
-                                                section_table[i]->apply(&k);
-                                        else
-                                                apply_settings(&k, i);
-                                }
-                if (k.json)
-                        report_json(&k, stdout);
-                else if (k.cmd != CMD_APPLY)
-                        report_plan(&k, stdout);
-        }
-
-        bool differs = false;
-        for (size_t i = 0; i < k.n_settings; i++)
-                if (k.settings[i]->action == ACT_SET)
-                        differs = true;
-
-        for (int i = 0; i < N_SECTIONS; i++)
-                if (section_table[i] && section_table[i]->free)
-                        section_table[i]->free(&k);
-        settings_free(&k);
-        config_free(&k);
-        free(k.config_dirs);
-        free(k.config_files);
-        if (k.n_errors)
-                return 1;
-        return k.cmd == CMD_VERIFY && differs ? 1 : 0;
+        return kvmtune_run(&k);
 }

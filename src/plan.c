@@ -126,7 +126,9 @@ int setting_apply(struct kvmtune *k, struct setting *s)
         else
                 r = kernfs_write(k, s->path, s->want);
         if (r < 0) {
-                setting_fail(k, s, "cannot write '%s': %s", s->want, strerror(-r));
+                /* a knob's own write may have failed the setting with a better message */
+                if (s->action != ACT_ERROR)
+                        setting_fail(k, s, "cannot write '%s': %s", s->want, strerror(-r));
                 return r;
         }
         old = s->cur;
