@@ -211,5 +211,8 @@ void **strmap_slot(struct strmap *m, const char *key, bool *found);
 void *strmap_get(const struct strmap *m, const char *key);
 void strmap_free(struct strmap *m);
 
+/* sections/hugepages.c: a /proc/meminfo field in kB */
+int meminfo_kb(struct kvmtune *k, const char *field, uint64_t *kb);
+
 /* sections/sysctl.c: validate a key, NULL when invalid; path relative to /proc/sys */
 char *sysctl_key_to_path(const char *key);

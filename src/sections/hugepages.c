@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * [hugepages] and [hugepages "SIZE"]: persistent hugepage pools, per size,
+ * optionally split over NUMA nodes, with the reserve rail that keeps a
+ * mistyped count from taking the host's memory.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kvmtune.h"
+
+enum amount { AMOUNT_NONE, AMOUNT_PAGES, AMOUNT_MEMORY };
+
+struct pool {
+        uint64_t size_kb;
+        enum amount amount;
+        uint64_t pages;
+        char *memory;                   /* "4G" or "25%", resolved at plan */
+        struct origin amount_at;
+        unsigned *nodes;
+        size_t n_nodes;
+        struct origin nodes_at;
+        bool has_overcommit;
+        uint64_t overcommit;
+        struct origin overcommit_at;
+        bool force, compact;
+        struct origin at;               /* first line that named this pool */
+};
+
+struct hugepages_state {
+        struct pool *pools;
+        size_t n;
+        uint64_t default_kb;            /* Hugepagesize, read once */
+        char *reserve;
+        struct origin reserve_at;
+};
+
+struct pool_write {                     /* setting data of a pool's nr_hugepages */
+        bool compact;
+};
+
+static struct hugepages_state *state(struct kvmtune *k)
+{
+        if (!k->state[SEC_HUGEPAGES])
+                k->state[SEC_HUGEPAGES] = xcalloc(1, sizeof(struct hugepages_state));
+        return k->state[SEC_HUGEPAGES];
+}
+
+/* A /proc/meminfo field in kB, or -errno */
+int meminfo_kb(struct kvmtune *k, const char *field, uint64_t *kb)
+{
+        char *text, *p;
+        size_t len = strlen(field);
+        int r = kernfs_read(k, "proc/meminfo", &text);
+
+        if (r < 0)
+                return r;
+        r = -ENOENT;
+        for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+                if (!strncmp(p, field, len) && p[len] == ':') {
+                        unsigned long long v;
+                        if (sscanf(p + len + 1, "%llu", &v) == 1) {
+                                *kb = v;
+                                r = 0;
+                        }
+                        break;
+                }
+        free(text);
+        return r;
+}
+
+static const char *size_name(uint64_t size_kb, char *buf, size_t len)
+{
+        return format_size(size_kb * 1024, buf, len);
+}
+
+static int size_from_sub(const char *sub, uint64_t *kb)
+{
+        uint64_t bytes;
+
+        if (parse_size(sub, &bytes) < 0 || bytes < 4096 || bytes % 1024)
+                return -EINVAL;
+        *kb = bytes / 1024;
+        return 0;
+}
+
+static int hugepages_check_sub(struct kvmtune *k, const char *sub, struct origin at)
+{
+        uint64_t kb;
+
+        if (size_from_sub(sub, &kb) < 0) {
+                log_error(k, &at, "[hugepages \"%s\"]: not a page size (like 2M or 1G)", sub);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static struct pool *pool_for(struct kvmtune *k, const char *sub, struct origin at)
+{
+        struct hugepages_state *st = state(k);
+        uint64_t kb;
+
+        if (sub) {
+                if (size_from_sub(sub, &kb) < 0)
+                        return NULL;
+        } else {
+                if (!st->default_kb && meminfo_kb(k, "Hugepagesize", &st->default_kb) < 0) {
+                        log_error(k, &at, "no Hugepagesize in /proc/meminfo: kernel without hugetlb support");
+                        return NULL;
+                }
+                kb = st->default_kb;
+        }
+        for (size_t i = 0; i < st->n; i++)
+                if (st->pools[i].size_kb == kb)
+                        return &st->pools[i];
+        st->pools = xrealloc_array(st->pools, st->n + 1, sizeof(*st->pools));
+        st->pools[st->n] = (struct pool){ .size_kb = kb, .compact = true, .at = at };
+        return &st->pools[st->n++];
+}
+
+static int parse_nodes(const char *value, unsigned **nodes, size_t *n)
+{
+        char *copy = xstrdup(value), *save = NULL;
+        int r = 0;
+
+        *nodes = NULL;
+        *n = 0;
+        for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+                uint64_t v;
+                if (parse_u64(w, &v) < 0 || v > 4095) {
+                        r = -EINVAL;
+                        break;
+                }
+                for (size_t i = 0; i < *n; i++)
+                        if ((*nodes)[i] == v)
+                                r = -EINVAL;
+                *nodes = xrealloc_array(*nodes, *n + 1, sizeof(**nodes));
+                (*nodes)[(*n)++] = (unsigned)v;
+        }
+        free(copy);
+        if (!r && !*n)
+                r = -EINVAL;
+        if (r) {
+                free(*nodes);
+                *nodes = NULL;
+                *n = 0;
+        }
+        return r;
+}
+
+static int hugepages_parse(struct kvmtune *k, const char *sub, const char *key,
+                           const char *value, struct origin at)
+{
+        struct hugepages_state *st = state(k);
+        struct pool *p = pool_for(k, sub, at);
+        uint64_t v;
+        bool b;
+
+        if (!p)
+                return -EINVAL;
+        if (!strcmp(key, "pages") || !strcmp(key, "memory")) {
+                bool pages = key[0] == 'p';
+                uint64_t bytes;
+
+                if (p->amount != AMOUNT_NONE && p->amount_at.file == at.file &&
+                    p->amount != (pages ? AMOUNT_PAGES : AMOUNT_MEMORY)) {
+                        log_error(k, &at, "hugepages: 'pages' and 'memory' exclude each other");
+                        return -EINVAL;
+                }
+                if (pages ? parse_u64(value, &v) < 0 : parse_size_or_percent(value, 100, &bytes) < 0) {
+                        log_error(k, &at, "hugepages %s: invalid value '%s'", key, value);
+                        return -EINVAL;
+                }
+                free(p->memory);
+                p->memory = pages ? NULL : xstrdup(value);
+                p->pages = pages ? v : 0;
+                p->amount = pages ? AMOUNT_PAGES : AMOUNT_MEMORY;
+                p->amount_at = at;
+        } else if (!strcmp(key, "nodes")) {
+                unsigned *nodes;
+                size_t n;
+                if (parse_nodes(value, &nodes, &n) < 0) {
+                        log_error(k, &at, "hugepages nodes: expected distinct node numbers, not '%s'", value);
+                        return -EINVAL;
+                }
+                free(p->nodes);
+                p->nodes = nodes;
+                p->n_nodes = n;
+                p->nodes_at = at;
+        } else if (!strcmp(key, "overcommit")) {
+                if (parse_u64(value, &v) < 0) {
+                        log_error(k, &at, "hugepages overcommit: invalid number '%s'", value);
+                        return -EINVAL;
+                }
+                p->has_overcommit = true;
+                p->overcommit = v;
+                p->overcommit_at = at;
+        } else if (!strcmp(key, "reserve")) {
+                uint64_t bytes;
+                if (parse_size_or_percent(value, 100, &bytes) < 0) {
+                        log_error(k, &at, "hugepages reserve: invalid size '%s'", value);
+                        return -EINVAL;
+                }
+                free(st->reserve);
+                st->reserve = xstrdup(value);
+                st->reserve_at = at;
+        } else if (!strcmp(key, "force") || !strcmp(key, "compact")) {
+                if (parse_bool(value, &b) < 0) {
+                        log_error(k, &at, "hugepages %s: expected a boolean, not '%s'", key, value);
+                        return -EINVAL;
+                }
+                if (key[0] == 'f')
+                        p->force = b;
+                else
+                        p->compact = b;
+        } else {
+                log_error(k, &at, "unknown key '%s' in [hugepages]", key);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int cmp_pool(const void *a, const void *b)
+{
+        const struct pool *x = a, *y = b;
+        return x->size_kb < y->size_kb ? -1 : x->size_kb > y->size_kb;
+}
+
+static char *pool_path(uint64_t size_kb, int node, const char *file)
+{
+        if (node < 0)
+                return xasprintf("sys/kernel/mm/hugepages/hugepages-%llukB/%s",
+                                 (unsigned long long)size_kb, file);
+        return xasprintf("sys/devices/system/node/node%d/hugepages/hugepages-%llukB/%s", node,
+                         (unsigned long long)size_kb, file);
+}
+
+static uint64_t read_count(struct kvmtune *k, const char *path, int *err)
+{
+        char *text;
+        uint64_t v = 0;
+        int r = kernfs_read(k, path, &text);
+
+        if (r == 0) {
+                if (parse_u64(text, &v) < 0)
+                        r = -EINVAL;
+                free(text);
+        }
+        if (err)
+                *err = r;
+        return v;
+}
+
+/* Pages of this size on all nodes not listed (they stay and count for the rail). */
+static uint64_t pages_on_other_nodes(struct kvmtune *k, const struct pool *p)
+{
+        DIR *d = kernfs_opendir(k, "sys/devices/system/node");
+        struct dirent *de;
+        uint64_t sum = 0;
+
+        if (!d)
+                return 0;
+        while ((de = readdir(d))) {
+                unsigned node;
+                bool listed = false;
+                char *path;
+
+                if (sscanf(de->d_name, "node%u", &node) != 1)
+                        continue;
+                for (size_t i = 0; i < p->n_nodes; i++)
+                        listed |= p->nodes[i] == node;
+                if (listed)
+                        continue;
+                path = pool_path(p->size_kb, (int)node, "nr_hugepages");
+                sum += read_count(k, path, NULL);
+                free(path);
+        }
+        closedir(d);
+        return sum;
+}
+
+/* nr_hugepages: write, read back what the kernel granted, compact and retry once */
+static int pool_write(struct kvmtune *k, struct setting *s)
+{
+        const struct pool_write *w = s->data;
+        uint64_t want, granted;
+        int r, err;
+
+        if (parse_u64(s->want, &want) < 0)
+                return -EINVAL;
+        r = kernfs_write(k, s->path, s->want);
+        if (r < 0)
+                return r;
+        granted = read_count(k, s->path, &err);
+        if (!err && granted < want && w && w->compact) {
+                log_notice(k, &s->at, "hugepages %s: granted %llu of %llu pages, compacting memory and retrying",
+                           s->name, (unsigned long long)granted, (unsigned long long)want);
+                r = kernfs_write(k, "proc/sys/vm/compact_memory", "1");
+                if (r < 0)
+                        log_notice(k, &s->at, "cannot compact memory: %s", strerror(-r));
+                r = kernfs_write(k, s->path, s->want);
+                if (r < 0)
+                        return r;
+                granted = read_count(k, s->path, &err);
+        }
+        if (err)
+                return err;
+        if (granted < want) {
+                free(s->cur);
+                s->cur = xasprintf("%llu", (unsigned long long)granted);
+                setting_fail(k, s, "granted %llu of %llu pages (not enough contiguous free memory)",
+                             (unsigned long long)granted, (unsigned long long)want);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static const struct knob_ops pool_knob = { .write = pool_write };
+
+static struct setting *add_count(struct kvmtune *k, const char *name, char *path, uint64_t want,
+                                 struct origin at)
+{
+        char num[32];
+        struct setting *s;
+        int r;
+
+        snprintf(num, sizeof(num), "%llu", (unsigned long long)want);
+        s = setting_add(k, SEC_HUGEPAGES, name, path, num, at);
+        r = setting_read(k, s);
+        if (r == -ENOENT)
+                setting_fail(k, s, "/%s does not exist", path);
+        else if (r < 0)
+                setting_fail(k, s, "cannot read: %s", strerror(-r));
+        else
+                s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;
+        free(path);
+        return s;
+}
+
+static void plan_pool(struct kvmtune *k, const struct pool *p, uint64_t want, bool refused,
+                      const char *why, uint64_t default_kb)
+{
+        char size[32], mem[32], name[64];
+        size_t nn = p->n_nodes ? p->n_nodes : 1;
+
+        size_name(p->size_kb, size, sizeof(size));
+        for (size_t i = 0; p->amount != AMOUNT_NONE && i < nn; i++) {
+                uint64_t share = p->n_nodes ? want / nn + (i < want % nn) : want;
+                struct setting *s;
+
+                if (p->n_nodes)
+                        snprintf(name, sizeof(name), "%s pages node%u", size, p->nodes[i]);
+                else
+                        snprintf(name, sizeof(name), "%s pages", size);
+                s = add_count(k, name, pool_path(p->size_kb, p->n_nodes ? (int)p->nodes[i] : -1, "nr_hugepages"),
+                              share, p->amount_at);
+                if (!p->n_nodes && p->size_kb == default_kb)
+                        s->claim = "proc/sys/vm/nr_hugepages";
+                s->knob = &pool_knob;
+                s->data = xcalloc(1, sizeof(struct pool_write));
+                ((struct pool_write *)s->data)->compact = p->compact;
+                if (s->action == ACT_ERROR)
+                        continue;
+                if (refused) {
+                        s->action = ACT_ERROR;
+                        s->note = xstrdup(why);
+                } else if (!s->note) {
+                        s->note = xasprintf("%s", format_size(share * p->size_kb * 1024, mem, sizeof(mem)));
+                }
+        }
+        if (p->has_overcommit) {
+                struct setting *s;
+                snprintf(name, sizeof(name), "%s overcommit", size);
+                s = add_count(k, name, pool_path(p->size_kb, -1, "nr_overcommit_hugepages"),
+                              p->overcommit, p->overcommit_at);
+                if (p->size_kb == default_kb)
+                        s->claim = "proc/sys/vm/nr_overcommit_hugepages";
+        }
+}
+
+static int hugepages_plan(struct kvmtune *k)
+{
+        struct hugepages_state *st = k->state[SEC_HUGEPAGES];
+        uint64_t memtotal_kb, reserve_kb, used_kb = 0, default_kb = 0;
+        char a[32], b[32], c[32];
+
+        if (!st || !st->n)
+                return 0;
+        if (meminfo_kb(k, "MemTotal", &memtotal_kb) < 0) {
+                log_error(k, &st->pools[0].at, "hugepages: cannot read MemTotal from /proc/meminfo");
+                return -EIO;
+        }
+        meminfo_kb(k, "Hugepagesize", &default_kb);
+        if (st->reserve) {
+                uint64_t bytes = 0;
+                parse_size_or_percent(st->reserve, memtotal_kb * 1024, &bytes);
+                reserve_kb = bytes / 1024;
+        } else {
+                reserve_kb = memtotal_kb / 10;
+                if (reserve_kb < 512 * 1024)
+                        reserve_kb = 512 * 1024;
+        }
+        qsort(st->pools, st->n, sizeof(*st->pools), cmp_pool);
+
+        /* pools of sizes not configured here still take memory */
+        DIR *d = kernfs_opendir(k, "sys/kernel/mm/hugepages");
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                unsigned long long kb;
+                bool configured = false;
+                char *path;
+
+                if (sscanf(de->d_name, "hugepages-%llukB", &kb) != 1)
+                        continue;
+                for (size_t i = 0; i < st->n; i++)
+                        configured |= st->pools[i].size_kb == kb && st->pools[i].amount != AMOUNT_NONE;
+                if (configured)
+                        continue;
+                path = pool_path(kb, -1, "nr_hugepages");
+                used_kb += read_count(k, path, NULL) * kb;
+                free(path);
+        }
+        if (d)
+                closedir(d);
+
+        for (size_t i = 0; i < st->n; i++) {
+                const struct pool *p = &st->pools[i];
+                uint64_t want = p->pages, current, total;
+                char *dir = pool_path(p->size_kb, -1, "nr_hugepages");
+                bool refused = false;
+                char *why = NULL;
+                int err;
+
+                current = read_count(k, dir, &err);
+                free(dir);
+                if (err == -ENOENT) {
+                        log_error(k, &p->at, "hugepages: page size %s is not offered by this CPU/kernel",
+                                  size_name(p->size_kb, a, sizeof(a)));
+                        continue;
+                }
+                if (p->amount == AMOUNT_NONE) {
+                        used_kb += current * p->size_kb;
+                        plan_pool(k, p, 0, false, NULL, default_kb);
+                        continue;
+                }
+                if (p->amount == AMOUNT_MEMORY) {
+                        uint64_t bytes = 0;
+                        parse_size_or_percent(p->memory, memtotal_kb * 1024, &bytes);
+                        want = bytes / 1024 / p->size_kb;
+                }
+                total = want + (p->n_nodes ? pages_on_other_nodes(k, p) : 0);
+                if (total > current && !p->force &&
+                    (total > memtotal_kb / p->size_kb ||
+                     used_kb + total * p->size_kb + reserve_kb > memtotal_kb)) {
+                        refused = true;
+                        why = xasprintf("refused by the reserve rail: %llu pages (%s) would leave less than %s of %s MemTotal to the host; say force = yes to allow",
+                                        (unsigned long long)total,
+                                        format_size(total * p->size_kb * 1024, a, sizeof(a)),
+                                        format_size(reserve_kb * 1024, b, sizeof(b)),
+                                        format_size(memtotal_kb * 1024, c, sizeof(c)));
+                        log_error(k, &p->amount_at, "hugepages %s: %s", size_name(p->size_kb, a, sizeof(a)), why);
+                        used_kb += current * p->size_kb;
+                } else
+                        used_kb += total * p->size_kb;
+                plan_pool(k, p, want, refused, why, default_kb);
+                free(why);
+        }
+        return 0;
+}
+
+static void hugepages_free(struct kvmtune *k)
+{
+        struct hugepages_state *st = k->state[SEC_HUGEPAGES];
+
+        if (!st)
+                return;
+        for (size_t i = 0; i < st->n; i++) {
+                free(st->pools[i].memory);
+                free(st->pools[i].nodes);
+        }
+        free(st->pools);
+        free(st->reserve);
+        free(st);
+        k->state[SEC_HUGEPAGES] = NULL;
+}
+
+const struct section_ops hugepages_section = {
+        .name = "hugepages",
+        .subsection = SUB_OPTIONAL,
+        .parse = hugepages_parse,
+        .check_sub = hugepages_check_sub,
+        .plan = hugepages_plan,
+        .free = hugepages_free,
+};

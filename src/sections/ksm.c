@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * [ksm]: the files of /sys/kernel/mm/ksm.  Knobs that the kernel accepts
+ * only while nothing is merged go before `run`; kvmtune never unmerges.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kvmtune.h"
+
+struct ksm_entry {
+        char *key;
+        char *value;
+        struct origin at;
+};
+
+struct ksm_state {
+        struct ksm_entry *e;
+        size_t n;
+};
+
+static bool needs_unmerged(const char *key)
+{
+        return !strcmp(key, "merge_across_nodes") || !strcmp(key, "max_page_sharing");
+}
+
+static int ksm_parse(struct kvmtune *k, const char *sub, const char *key, const char *value,
+                     struct origin at)
+{
+        struct ksm_state *st = k->state[SEC_KSM];
+        const char *v = value;
+        uint64_t n;
+        bool b;
+
+        if (!*key || strspn(key, "abcdefghijklmnopqrstuvwxyz_") != strlen(key) || strlen(key) > 64) {
+                log_error(k, &at, "invalid [ksm] key '%s'", key);
+                return -EINVAL;
+        }
+        if (!strcmp(key, "run") && parse_bool(value, &b) == 0)
+                v = b ? "1" : "0";
+        else if (!strcmp(key, "run") && strcmp(value, "2")) {
+                log_error(k, &at, "ksm run: expected 0, 1, 2 or a boolean, not '%s'", value);
+                return -EINVAL;
+        } else if (parse_u64(value, &n) < 0) {
+                log_error(k, &at, "ksm %s: expected a number, not '%s'", key, value);
+                return -EINVAL;
+        }
+        if (!st)
+                st = k->state[SEC_KSM] = xcalloc(1, sizeof(*st));
+        for (size_t i = 0; i < st->n; i++)
+                if (!strcmp(st->e[i].key, key)) {
+                        free(st->e[i].value);
+                        st->e[i].value = xstrdup(v);
+                        st->e[i].at = at;
+                        return 0;
+                }
+        st->e = xrealloc_array(st->e, st->n + 1, sizeof(*st->e));
+        st->e[st->n++] = (struct ksm_entry){ xstrdup(key), xstrdup(v), at };
+        return 0;
+}
+
+static int ksm_write(struct kvmtune *k, struct setting *s)
+{
+        int r = kernfs_write(k, s->path, s->want);
+
+        if (r == -EBUSY && needs_unmerged(s->name))
+                setting_fail(k, s, "the kernel accepts this only while no pages are merged, and pages are "
+                             "merged now; `run = 2` unmerges them (kvmtune never unmerges by itself)");
+        return r;
+}
+
+static const struct knob_ops ksm_knob = { .write = ksm_write };
+
+static int ksm_plan(struct kvmtune *k)
+{
+        struct ksm_state *st = k->state[SEC_KSM];
+        size_t first = k->n_settings;
+
+        if (!st)
+                return 0;
+        for (size_t i = 0; i < st->n; i++) {
+                char *path = xasprintf("sys/kernel/mm/ksm/%s", st->e[i].key);
+                struct setting *s = setting_add(k, SEC_KSM, st->e[i].key, path, st->e[i].value, st->e[i].at);
+                struct stat sb;
+                int r;
+
+                free(path);
+                s->knob = &ksm_knob;
+                s->order = needs_unmerged(s->name) ? 0 : strcmp(s->name, "run") ? 1 : 2;
+                r = kernfs_stat(k, s->path, &sb);
+                if (r == -ENOENT) {
+                        setting_fail(k, s, "unknown key: no /%s on this kernel", s->path);
+                        continue;
+                }
+                if (r == 0 && (!S_ISREG(sb.st_mode) || !(sb.st_mode & S_IWUSR))) {
+                        setting_fail(k, s, "/%s is not a writable KSM knob", s->path);
+                        continue;
+                }
+                r = setting_read(k, s);
+                if (r < 0)
+                        setting_fail(k, s, "cannot read: %s", strerror(-r));
+                else
+                        s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;
+        }
+        settings_sort(k, first);
+        return 0;
+}
+
+static void ksm_free(struct kvmtune *k)
+{
+        struct ksm_state *st = k->state[SEC_KSM];
+
+        if (!st)
+                return;
+        for (size_t i = 0; i < st->n; i++) {
+                free(st->e[i].key);
+                free(st->e[i].value);
+        }
+        free(st->e);
+        free(st);
+        k->state[SEC_KSM] = NULL;
+}
+
+const struct section_ops ksm_section = {
+        .name = "ksm",
+        .subsection = SUB_NONE,
+        .parse = ksm_parse,
+        .plan = ksm_plan,
+        .free = ksm_free,
+};
