@@ -112,7 +112,7 @@ int setting_apply(struct kvmtune *k, struct setting *s)
         char *old;
         int r;
 
-        if (s->action == ACT_SKIP || s->action == ACT_ERROR)
+        if (s->action == ACT_SKIP || s->action == ACT_ERROR || (s->action == ACT_OK && !s->path))
                 return 0;
         if (s->path) {
                 r = setting_read(k, s);

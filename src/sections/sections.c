@@ -5,13 +5,14 @@
 #include "../kvmtune.h"
 
 extern const struct section_ops sysctl_section;
-extern const struct section_ops hugepages_section, ksm_section, thp_section;
+extern const struct section_ops hugepages_section, ksm_section, thp_section, hugetlbfs_section;
 
 const struct section_ops *const section_table[N_SECTIONS] = {
         [SEC_HUGEPAGES] = &hugepages_section,
         [SEC_SYSCTL] = &sysctl_section,
         [SEC_KSM] = &ksm_section,
         [SEC_THP] = &thp_section,
+        [SEC_HUGETLBFS] = &hugetlbfs_section,
 };
 
 int section_lookup(const char *name)
