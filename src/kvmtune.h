@@ -129,7 +129,8 @@ struct kvmtune {
         struct module_need *needs;
         size_t n_needs;
 
-        void *kmod;             /* struct kmod_ctx *, created on first use */
+        void *kmod;             /* struct kmod_lib * (kmod-dl.h), dlopen()ed on first use */
+        void *mountlib;         /* struct mount_lib *, dlopen()ed on first use */
 };
 
 /* The set of enabled sections for this run. */
@@ -216,3 +217,45 @@ int meminfo_kb(struct kvmtune *k, const char *field, uint64_t *kb);
 
 /* sections/sysctl.c: validate a key, NULL when invalid; path relative to /proc/sys */
 char *sysctl_key_to_path(const char *key);
+/* The module a sysctl key (path relative to /proc/sys) needs, NULL if none */
+const char *sysctl_module_for(const char *path, const char *value, char *buf, size_t size);
+/* The value configured for an explicit key (path relative to /proc/sys), or NULL */
+const char *sysctl_configured(struct kvmtune *k, const char *path);
+
+/*
+ * sections/modules.c: modules that settings need.  Sections register them
+ * while parsing (modules run before sysctl); module_needs_plan() resolves
+ * them and module_needs_apply() loads them, each once, whichever section
+ * calls first.
+ */
+enum need_state {
+        NEED_PENDING,           /* not resolved yet */
+        NEED_PRESENT,           /* loaded, built in, or what it provides is there */
+        NEED_LOAD,              /* will be loaded by apply */
+        NEED_LOADED,            /* apply loaded it */
+        NEED_REPORTED,          /* --root: the load is reported, not done */
+        NEED_FAILED,            /* cannot be loaded: see error */
+        NEED_NOT_LOADING,       /* [conntrack] load = no */
+};
+struct module_need {
+        char *requester;        /* unique: "sysctl net/bridge/x", "conntrack", "modules tcp_htcp" */
+        char *module;
+        char *why;              /* shown: "sysctl net.ipv4.tcp_congestion_control" */
+        char *provides;         /* satisfied when this path (under the root) exists */
+        char *cc;               /* satisfied when this congestion control is available */
+        char *(*options)(struct kvmtune *k);    /* extra module options, malloc'd or NULL */
+        struct origin at;
+        bool explicit_load;     /* [modules] load */
+        bool soft;              /* a '-' sysctl key: a failed load is not an error */
+        bool no_load;           /* do not load it for others ([conntrack] load = no) */
+        enum need_state state;
+        char *error;            /* why it cannot be loaded */
+};
+struct module_need *module_need_set(struct kvmtune *k, const char *requester,
+                                    const char *module, struct origin at);
+void module_need_drop(struct kvmtune *k, const char *requester);
+const struct module_need *module_need_find(const struct kvmtune *k, const char *module);
+void module_needs_plan(struct kvmtune *k);
+void module_needs_apply(struct kvmtune *k);
+bool module_name_valid(const char *name);
+bool module_present(struct kvmtune *k, const char *name);
