@@ -46,7 +46,11 @@ struct parser {
         char *sub;
 };
 
-/* [name] or [name "sub"], then nothing but a comment */
+/*
+ * [name] or [name "sub"], then nothing but a comment.  The closing ']' is
+ * the one after the name or the quoted subsection, so a glob such as
+ * "sd[a-c]" or a ']' inside a trailing comment does not confuse it.
+ */
 static int parse_header(struct parser *p, const char *line)
 {
         struct kvmtune *k = p->k;
@@ -58,41 +62,43 @@ static int parse_header(struct parser *p, const char *line)
         free(p->sub);
         p->sub = NULL;
         p->section = SECTION_BAD;
-        close = strrchr(line, ']');
-        if (!close) {
-                log_error(k, &at, "malformed section header: missing ']'");
+        nlen = strcspn(name, " \t\"]");
+        q = name + nlen;
+        while (*q == ' ' || *q == '\t')
+                q++;
+        if (*q == '"') {
+                const char *end = strchr(q + 1, '"');
+
+                if (!end) {
+                        log_error(k, &at, "malformed section header: bad quoting");
+                        return -EINVAL;
+                }
+                close = end + 1;
+                while (*close == ' ' || *close == '\t')
+                        close++;
+                if (*close != ']') {
+                        log_error(k, &at, "malformed section header: %s",
+                                  strchr(close, ']') ? "bad quoting" : "missing ']'");
+                        return -EINVAL;
+                }
+                p->sub = strndup(q + 1, (size_t)(end - q - 1));
+        } else if (*q == ']' && q == name + nlen) {
+                close = q;
+        } else {
+                log_error(k, &at, "malformed section header%s", strchr(q, ']') ? "" : ": missing ']'");
                 return -EINVAL;
         }
         for (rest = close + 1; *rest == ' ' || *rest == '\t'; rest++)
                 ;
         if (*rest && *rest != '#' && *rest != ';') {
                 log_error(k, &at, "unexpected text after section header");
+                free(p->sub);
+                p->sub = NULL;
                 return -EINVAL;
         }
-        nlen = strcspn(name, " \t\"]");
         sname = strndup(name, nlen);
         if (!sname)
                 return -ENOMEM;
-        q = name + nlen;
-        while (*q == ' ' || *q == '\t')
-                q++;
-        if (*q == '"') {
-                const char *end = strchr(q + 1, '"');
-                const char *after = end ? end + 1 : NULL;
-
-                while (after && (*after == ' ' || *after == '\t'))
-                        after++;
-                if (!end || after != close) {
-                        log_error(k, &at, "malformed section header: bad quoting");
-                        free(sname);
-                        return -EINVAL;
-                }
-                p->sub = strndup(q + 1, (size_t)(end - q - 1));
-        } else if (q != close) {
-                log_error(k, &at, "malformed section header");
-                free(sname);
-                return -EINVAL;
-        }
 
         p->sec = section_lookup(sname);
         if (p->sec < 0 ||
@@ -172,6 +178,15 @@ static char *reader(char *str, int num, void *stream)
                 if (*line == '[')
                         p->section = SECTION_BAD;
                 return str;
+        }
+        if (*line != '[') {
+                /* inih also splits at ':' (configparser style); only '=' is ours */
+                const char *colon = memchr(line, ':', n), *eq = memchr(line, '=', n);
+
+                if (colon && (!eq || colon < eq)) {
+                        log_error(p->k, &at, "syntax error: expected 'key = value'");
+                        return str;
+                }
         }
         memcpy(str, line, n);
         str[n] = '\n';
