@@ -146,6 +146,34 @@ void report_plan(struct kvmtune *k, FILE *out)
         }
 }
 
+/* length of the valid UTF-8 sequence at s, 0 if none */
+static size_t utf8_len(const unsigned char *s)
+{
+        size_t n;
+        unsigned cp;
+
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] >= 0xc2 && s[0] <= 0xdf)
+                n = 2, cp = s[0] & 0x1f;
+        else if (s[0] >= 0xe0 && s[0] <= 0xef)
+                n = 3, cp = s[0] & 0x0f;
+        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+                n = 4, cp = s[0] & 0x07;
+        else
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (s[i] & 0x3f);
+        }
+        if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+                return 0;
+        return n;
+}
+
+/* A JSON string; bytes that are not UTF-8 (a value is bytes) become U+FFFD. */
 static void json_string(FILE *out, const char *s)
 {
         if (!s) {
@@ -153,8 +181,10 @@ static void json_string(FILE *out, const char *s)
                 return;
         }
         fputc('"', out);
-        for (; *s; s++) {
+        while (*s) {
                 unsigned char c = (unsigned char)*s;
+                size_t n;
+
                 if (c == '"' || c == '\\')
                         fprintf(out, "\\%c", c);
                 else if (c == '\n')
@@ -163,8 +193,19 @@ static void json_string(FILE *out, const char *s)
                         fputs("\\t", out);
                 else if (c < 0x20 || c == 0x7f)
                         fprintf(out, "\\u%04x", c);
-                else
+                else if (c >= 0x80) {
+                        n = utf8_len((const unsigned char *)s);
+                        if (!n) {
+                                fputs("\\ufffd", out);
+                                s++;
+                        } else {
+                                fwrite(s, 1, n, out);
+                                s += n;
+                        }
+                        continue;
+                } else
                         fputc(c, out);
+                s++;
         }
         fputc('"', out);
 }
