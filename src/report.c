@@ -52,6 +52,7 @@ static void emit(struct kvmtune *k, int prio, FILE *f, const char *prefix, const
         fprintf(f, "%s%s\n", prefix, msg);
 }
 
+__attribute__((format(printf, 5, 0)))
 static void vlog(struct kvmtune *k, int prio, FILE *f, const struct origin *at,
                  const char *fmt, va_list ap)
 {
