@@ -28,13 +28,20 @@ CFLAGS      ?=
 CFLAGS      += $(WARN) $(OPT) $(HARDEN) $(PC_CFLAGS)
 LDFLAGS     += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDSAN)
 
+# Objects are rebuilt when the flags change (SANITIZE=1, CC=clang, ...).
+FLAGS_STAMP := .flags-$(shell echo '$(CC) $(CFLAGS) $(LDFLAGS)' | md5sum | cut -c1-10)
+
 SRC_LIB     := $(filter-out src/main.c,$(wildcard src/*.c src/sections/*.c))
 OBJ_LIB     := $(SRC_LIB:.c=.o)
+DRACUT_FILES = $(wildcard dracut/90kvmtune/*.sh)
 TESTS       := $(patsubst %.c,%,$(wildcard tests/test_*.c))
 
 all: kvmtune
 
-src/%.o: src/%.c src/kvmtune.h
+$(FLAGS_STAMP):
+	@rm -f .flags-*; touch $@
+
+src/%.o: src/%.c src/kvmtune.h $(wildcard src/*.h) $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 libkvmtune.a: $(OBJ_LIB)
@@ -43,9 +50,11 @@ libkvmtune.a: $(OBJ_LIB)
 kvmtune: src/main.o libkvmtune.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PC_LIBS) -ldl
 
+tests/test_memory: TEST_LDFLAGS = -Wl,--wrap=kernfs_write
+
 tests/%: tests/%.c tests/helpers.c tests/helpers.h libkvmtune.a
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -Isrc -o $@ $< tests/helpers.c libkvmtune.a \
-		$(LDFLAGS) $(PC_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) -ldl
+		$(LDFLAGS) $(TEST_LDFLAGS) $(PC_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) -ldl
 
 deps:
 	@.ci/install-deps build
@@ -59,12 +68,25 @@ run: deps kvmtune
 	@if [ "$$(id -u)" = 0 ]; then ./kvmtune apply --config-dir conf.d; \
 	 else echo "not root: showing the plan only"; ./kvmtune plan --config-dir conf.d; fi
 
+# The whole suite with every kvmtune run (and each cmocka binary) under valgrind.
+valgrind:
+	@.ci/install-deps build test valgrind
+	@$(MAKE) --no-print-directory kvmtune $(TESTS)
+	@KVMTUNE=$(CURDIR)/tests/valgrind-kvmtune VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+		tests/run $(TESTS)
+
 install: kvmtune
 	install -D -m 0755 kvmtune $(DESTDIR)$(SBINDIR)/kvmtune
 	install -d -m 0755 $(DESTDIR)$(LIBDIR_KV)/conf.d
 	install -m 0644 conf.d/*.conf $(DESTDIR)$(LIBDIR_KV)/conf.d/
+	install -D -m 0644 systemd/kvmtune.service $(DESTDIR)$(SYSTEMDUNITDIR)/kvmtune.service
+	install -D -m 0644 udev/60-kvmtune.rules $(DESTDIR)$(UDEVDIR)/rules.d/60-kvmtune.rules
+	install -d -m 0755 $(DESTDIR)$(DRACUTDIR)/90kvmtune
+	$(if $(DRACUT_FILES),install -m 0755 $(DRACUT_FILES) $(DESTDIR)$(DRACUTDIR)/90kvmtune/)
+	install -D -m 0644 man/kvmtune.8 $(DESTDIR)$(MANDIR)/man8/kvmtune.8
+	install -D -m 0644 man/kvmtune.conf.5 $(DESTDIR)$(MANDIR)/man5/kvmtune.conf.5
 
 clean:
-	rm -f kvmtune libkvmtune.a src/*.o src/sections/*.o $(TESTS)
+	rm -f kvmtune libkvmtune.a src/*.o src/sections/*.o $(TESTS) .flags-*
 
-.PHONY: all deps check run install clean
+.PHONY: all deps check run install clean valgrind

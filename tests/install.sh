@@ -1,0 +1,42 @@
+#!/bin/bash
+# `make install DESTDIR=...` gives exactly the spec's layout; the unit passes
+# systemd-analyze verify; both man pages render without warnings.
+set -u
+shopt -s nullglob
+cd "$(dirname "$0")/.."
+dest=$(mktemp -d /tmp/kvmtune-install-XXXXXX)
+trap 'rm -rf "$dest"' EXIT
+fail=0
+make -s install DESTDIR="$dest" >/dev/null || { echo "make install failed"; exit 1; }
+unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /usr/lib/systemd/system)
+udevdir=$(pkg-config --variable=udevdir udev 2>/dev/null || echo /usr/lib/udev)
+dracutdir=$(pkg-config --variable=dracutmodulesdir dracut 2>/dev/null || echo /usr/lib/dracut/modules.d)
+want=$(
+	{
+		echo /usr/sbin/kvmtune
+		for f in conf.d/*.conf; do echo "/usr/lib/kvmtune/conf.d/${f#conf.d/}"; done
+		echo "$unitdir/kvmtune.service"
+		echo "$udevdir/rules.d/60-kvmtune.rules"
+		for f in dracut/90kvmtune/*.sh; do echo "$dracutdir/90kvmtune/${f##*/}"; done
+		echo /usr/share/man/man8/kvmtune.8
+		echo /usr/share/man/man5/kvmtune.conf.5
+	} | sort)
+have=$(cd "$dest" && find . -type f | sed 's/^\.//' | sort)
+if [ "$want" != "$have" ]; then
+	echo "installed layout differs:"; diff <(echo "$want") <(echo "$have"); fail=1
+fi
+[ -x "$dest/usr/sbin/kvmtune" ] || { echo "kvmtune not executable"; fail=1; }
+if command -v systemd-analyze >/dev/null; then
+	# verify checks that ExecStart= exists: point it into the staging tree
+	cp "$dest$unitdir/kvmtune.service" "$dest/kvmtune.service"
+	sed -i "s|^ExecStart=/usr/sbin/kvmtune|ExecStart=$dest/usr/sbin/kvmtune|" "$dest/kvmtune.service"
+	out=$(systemd-analyze verify --man=no "$dest/kvmtune.service" 2>&1)
+	if [ -n "$out" ]; then echo "systemd-analyze verify: $out"; fail=1; fi
+else
+	echo "systemd-analyze missing"; fail=1
+fi
+for page in man/kvmtune.8 man/kvmtune.conf.5; do
+	out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
+	if [ -n "$out" ]; then echo "$page: $out"; fail=1; fi
+done
+exit $fail
