@@ -75,6 +75,11 @@ valgrind:
 	@KVMTUNE=$(CURDIR)/tests/valgrind-kvmtune VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 		tests/run $(TESTS)
 
+# Boot Debian's kernel under qemu with the dracut module and a test config
+# (root; installs qemu and dracut-core when missing; see tests/e2e/run.sh).
+e2e: kvmtune
+	@tests/e2e/run.sh
+
 install: kvmtune
 	install -D -m 0755 kvmtune $(DESTDIR)$(SBINDIR)/kvmtune
 	install -d -m 0755 $(DESTDIR)$(LIBDIR_KV)/conf.d
@@ -89,4 +94,4 @@ install: kvmtune
 clean:
 	rm -f kvmtune libkvmtune.a src/*.o src/sections/*.o $(TESTS) .flags-*
 
-.PHONY: all deps check run install clean valgrind
+.PHONY: all deps check run install clean valgrind e2e

@@ -1,0 +1,207 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# End-to-end boot test (`make e2e`): build an initramfs with the project's
+# dracut module 90kvmtune and tests/e2e/kvmtune-e2e.conf, boot Debian's
+# kernel in it under qemu (software emulation), and check from the serial
+# console what kvmtune did inside the guest.  A second boot with kvmtune=0
+# on the kernel command line must show none of it.
+#
+# Needs root (apt-get, dracut's cpio ownership).  Installs qemu-system-x86
+# and dracut-core when missing.  Debian's kernel package is downloaded with
+# `apt-get download` into $KVMTUNE_E2E_CACHE (default /var/tmp/kvmtune-e2e)
+# and unpacked into a temporary directory, never installed.
+#
+# Environment: KVMTUNE (binary, default ./kvmtune), KVMTUNE_E2E_CACHE,
+# KVMTUNE_E2E_TIMEOUT (seconds per boot, default 300), KVMTUNE_E2E_KEEP=1
+# (keep the work directory and print its path), KVMTUNE_E2E_VERBOSE=1
+# (print both serial consoles).
+#
+# Exit: 0 all checks passed, 1 a check failed, 77 skipped ("SKIP: reason").
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+KVMTUNE=${KVMTUNE:-$top/kvmtune}
+cache=${KVMTUNE_E2E_CACHE:-/var/tmp/kvmtune-e2e}
+boot_timeout=${KVMTUNE_E2E_TIMEOUT:-300}
+started=$SECONDS
+
+skip() { echo "SKIP: $*"; exit 77; }
+die() { echo "FAIL: $*"; exit 1; }
+say() { echo "e2e: $*"; }
+
+[ "$(id -u)" = 0 ] || skip "not root (needs apt-get, and dracut must write root-owned files)"
+[ "$(uname -m)" = x86_64 ] || skip "needs an x86_64 host for Debian's amd64 kernel"
+[ -x "$KVMTUNE" ] || die "$KVMTUNE is not built (run make)"
+
+# ---- tools ---------------------------------------------------------------
+export DEBIAN_FRONTEND=noninteractive
+apt_updated=
+apt_update() {
+	[ -n "$apt_updated" ] && return 0
+	apt-get update -qq > /dev/null 2>&1 || skip "apt-get update failed (no network?)"
+	apt_updated=1
+}
+missing=
+for p in qemu-system-x86 dracut-core cpio kmod; do
+	dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	say "installing:$missing"
+	apt_update
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing > /dev/null 2>&1 \
+		|| skip "cannot install$missing (no network?)"
+fi
+command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 not found"
+command -v dracut > /dev/null || skip "dracut not found"
+
+# ---- kernel: the version linux-image-amd64 points at, cached as a .deb ----
+kpkg() { apt-cache depends linux-image-amd64 2> /dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'; }
+pkg=$(kpkg)
+if [ -z "$pkg" ]; then
+	apt_update
+	pkg=$(kpkg)
+fi
+[ -n "$pkg" ] || skip "apt knows no linux-image-amd64 (no Debian package lists?)"
+mkdir -p "$cache"
+deb=$(ls "$cache/${pkg}"_*_amd64.deb 2> /dev/null | tail -n 1)
+if [ -z "$deb" ]; then
+	say "downloading $pkg into $cache"
+	(cd "$cache" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" > /dev/null 2>&1) \
+		|| { apt_update; (cd "$cache" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" > /dev/null 2>&1); } \
+		|| skip "cannot download $pkg (no network?)"
+	deb=$(ls "$cache/${pkg}"_*_amd64.deb 2> /dev/null | tail -n 1)
+	[ -n "$deb" ] || skip "apt-get download $pkg left no .deb"
+	# Keep only the current kernel in the cache.
+	for old in "$cache"/linux-image-*.deb; do
+		[ "$old" = "$deb" ] || rm -f "$old"
+	done
+fi
+
+# ---- work directory --------------------------------------------------------
+work=$(mktemp -d /var/tmp/kvmtune-e2e-run.XXXXXX) || die "mktemp failed"
+cleanup() {
+	if [ -n "${KVMTUNE_E2E_KEEP:-}" ]; then
+		say "kept $work"
+	else
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "unpacking ${deb##*/}"
+mkdir "$work/kernel"
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/kernel" --wildcards './boot/vmlinuz-*' './lib/modules/*' \
+	|| die "cannot unpack $deb"
+vmlinuz=$(ls "$work"/kernel/boot/vmlinuz-* | head -n 1)
+kver=${vmlinuz##*/vmlinuz-}
+depmod -b "$work/kernel" "$kver" || die "depmod failed"
+
+# dracut's own modules plus ours, without touching /usr/lib/dracut.
+mkdir -p "$work/dracut/modules.d" "$work/dracut.conf.d"
+for f in /usr/lib/dracut/*; do
+	[ "${f##*/}" = modules.d ] || ln -s "$f" "$work/dracut/"
+done
+for m in /usr/lib/dracut/modules.d/*; do
+	case ${m##*/} in 90kvmtune | 99kvmtune-e2e) ;; *) ln -s "$m" "$work/dracut/modules.d/" ;; esac
+done
+ln -s "$top/dracut/90kvmtune" "$work/dracut/modules.d/90kvmtune"
+ln -s "$here/99kvmtune-e2e" "$work/dracut/modules.d/99kvmtune-e2e"
+
+# The configuration, laid out as on a host, root-owned like kvmtune wants.
+install -d -m 0755 -o root -g root "$work/conf/etc" "$work/conf/etc/kvmtune" "$work/conf/etc/kvmtune/conf.d"
+install -m 0644 -o root -g root "$here/kvmtune-e2e.conf" "$work/conf/etc/kvmtune/conf.d/50-e2e.conf"
+
+# ---- initramfs -------------------------------------------------------------
+say "building the initramfs for $kver"
+initrd=$work/initrd.img
+t0=$SECONDS
+if ! env dracutbasedir="$work/dracut" kvmtune_binary="$KVMTUNE" kvmtune_confroot="$work/conf" \
+	dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
+	--conf /dev/null --confdir "$work/dracut.conf.d" --tmpdir "$work" \
+	--kver "$kver" --kmoddir "$work/kernel/lib/modules/$kver" \
+	--modules base --add "kvmtune kvmtune-e2e" \
+	--no-compress --no-early-microcode "$initrd" > "$work/dracut.log" 2>&1; then
+	sed 's/^/    /' "$work/dracut.log"
+	die "dracut failed"
+fi
+say "initramfs: $(($(stat -c %s "$initrd") / 1024)) KiB in $((SECONDS - t0))s"
+
+pass=0 fail=0
+check() { # check NAME OK? DETAIL
+	if [ "$2" = 0 ]; then
+		pass=$((pass + 1)); echo "PASS: $1"
+	else
+		fail=$((fail + 1)); echo "FAIL: $1${3:+ ($3)}"
+	fi
+}
+
+cpio -it --quiet < "$initrd" > "$work/initrd.list" 2> /dev/null
+in_image() { grep -Eq "$1" "$work/initrd.list"; }
+for want in '^usr/sbin/kvmtune$' '/libkmod\.so\.2' '/libmount\.so\.1' '/libinih\.so' \
+	'^etc/kvmtune/conf\.d/50-e2e\.conf$' '^(usr/)?lib/dracut/hooks/pre-udev/05-kvmtune-initrd\.sh$'; do
+	in_image "$want"; check "initramfs holds $want" $?
+done
+
+# ---- boots -----------------------------------------------------------------
+# boot NAME EXTRA-CMDLINE: boot to the report hook; the console goes to $work/NAME.log
+boot() {
+	local name=$1 extra=$2 t0=$SECONDS rc
+	say "booting ($name) ..."
+	timeout "$boot_timeout" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
+		-nographic -no-reboot -nic none \
+		-kernel "$vmlinuz" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 quiet root=kvmtune-e2e rd.shell=0 rd.emergency=poweroff $extra" \
+		< /dev/null > "$work/$name.log" 2>&1
+	rc=$?
+	tr -d '\r' < "$work/$name.log" > "$work/$name.txt"
+	say "boot ($name) took $((SECONDS - t0))s"
+	[ -n "${KVMTUNE_E2E_VERBOSE:-}" ] && sed "s/^/    [$name] /" "$work/$name.txt"
+	[ $rc = 124 ] && echo "FAIL: boot ($name) timed out after ${boot_timeout}s"
+	if ! grep -q '^KVMTUNE-E2E: end=ok' "$work/$name.txt"; then
+		check "boot ($name) reached the report hook" 1 "qemu exit $rc; console tail below"
+		tail -n 40 "$work/$name.txt" | sed 's/^/    /'
+		return 1
+	fi
+	check "boot ($name) reached the report hook" 0
+}
+# val NAME LOG: the value the guest reported
+val() { sed -n "s/^KVMTUNE-E2E: $1=//p" "$work/$2.txt" | tail -n 1; }
+# kmsg LOG: the kvmtune lines of the guest's kernel log (dmesg -x: "daemon:info  : [time] kvmtune: ...")
+kmsg() { sed -n 's/^KVMTUNE-E2E-DMESG: //p' "$work/$1.txt"; }
+# is NAME LOG WANT DESCRIPTION
+is() {
+	local got; got=$(val "$1" "$2")
+	[ "$got" = "$3" ]; check "$4" $? "got '$got', want '$3'"
+}
+isnt() {
+	local got; got=$(val "$1" "$2")
+	[ "$got" != "$3" ]; check "$4" $? "got '$got'"
+}
+logged() { # logged LOG REGEX DESCRIPTION
+	kmsg "$1" | grep -Eq "$2"; check "$3" $? "no kernel log line matches /$2/"
+}
+
+if boot applied ""; then
+	L=applied
+	is swappiness $L 17 "sysctl: vm.swappiness = 17"
+	logged $L '^daemon:info *:.*kvmtune: sysctl vm\.swappiness: [0-9]+ -> 17$' \
+		"log: the sysctl change line reached the kernel log at daemon.info"
+	errs=$(kmsg $L | grep -E '^[a-z]+:(emerg|alert|crit|err) *:.*kvmtune' || true)
+	[ -z "$errs" ]; check "log: no kvmtune errors in the kernel log" $? "$(echo "$errs" | head -n 5 | tr '\n' ';')"
+fi
+
+if boot disabled "kvmtune=0"; then
+	L=disabled
+	logged $L 'kvmtune: disabled by kvmtune=0 on the kernel command line' \
+		"kvmtune=0: the disabled notice reached the kernel log"
+	changes=$(kmsg $L | grep -E 'kvmtune: .* -> ' || true)
+	[ -z "$changes" ]; check "kvmtune=0: no change lines" $? "$(echo "$changes" | head -n 5 | tr '\n' ';')"
+	isnt swappiness $L 17 "kvmtune=0: vm.swappiness not set"
+fi
+
+say "ran in $((SECONDS - started))s"
+echo "e2e: $pass passed, $fail failed"
+[ $fail = 0 ]
