@@ -43,6 +43,7 @@ int kernfs_openat(struct kvmtune *k, const char *rel, int flags)
 {
         struct open_how how = {
                 .flags = (uint64_t)(flags | O_CLOEXEC),
+                .mode = (flags & O_CREAT) ? 0644 : 0,
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
         int fd;
@@ -51,7 +52,7 @@ int kernfs_openat(struct kvmtune *k, const char *rel, int flags)
                 return -EINVAL;
         fd = (int)syscall(SYS_openat2, k->rootfd, rel, &how, sizeof(how));
         if (fd < 0 && errno == ENOSYS)
-                fd = openat(k->rootfd, rel, flags | O_CLOEXEC);
+                fd = openat(k->rootfd, rel, flags | O_CLOEXEC, 0644);
         return fd < 0 ? -errno : fd;
 }
 
@@ -93,7 +94,7 @@ int kernfs_write(struct kvmtune *k, const char *rel, const char *value)
         ssize_t n;
         int fd, r = 0;
 
-        fd = kernfs_openat(k, rel, O_WRONLY | O_NONBLOCK);
+        fd = kernfs_openat(k, rel, O_WRONLY | O_TRUNC | O_NONBLOCK);  /* as a shell redirection does */
         if (fd < 0)
                 return fd;
         k->n_writes++;

@@ -131,6 +131,7 @@ struct kvmtune {
 
         void *kmod;             /* struct kmod_lib * (kmod-dl.h), dlopen()ed on first use */
         void *mountlib;         /* struct mount_lib *, dlopen()ed on first use */
+        struct revert_record *revert;   /* old values of what apply changed */
 };
 
 /* The set of enabled sections for this run. */
@@ -140,6 +141,12 @@ int section_lookup(const char *name);
 /* run.c: load, plan, apply, report; returns the exit status */
 int kvmtune_run(struct kvmtune *k);
 void kvmtune_free(struct kvmtune *k);
+
+/* revert.c: the record of old values under /run/kvmtune */
+void revert_note(struct kvmtune *k, const struct setting *s);
+int revert_save(struct kvmtune *k);
+int revert_run(struct kvmtune *k);
+void revert_free(struct kvmtune *k);
 
 /* config.c */
 int config_load(struct kvmtune *k);

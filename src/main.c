@@ -11,13 +11,14 @@
 
 static void help(void)
 {
-        printf("Usage: kvmtune [OPTIONS] [apply|plan|verify|cat-config]\n\n"
+        printf("Usage: kvmtune [OPTIONS] [apply|plan|verify|cat-config|revert]\n\n"
                "Put a KVM host's kernel into the state its conf.d snippets describe.\n\n"
                "Commands:\n"
                "  apply        apply every setting (default)\n"
                "  plan         show current, wanted and the action per setting\n"
                "  verify       like plan; exit 1 when the system differs\n"
-               "  cat-config   print the effective configuration files\n\n"
+               "  cat-config   print the effective configuration files\n"
+               "  revert       put back the values kvmtune changed since boot\n\n"
                "Options:\n"
                "  --root DIR            take /proc, /sys, /etc, /run, /usr under DIR\n"
                "  --config-dir DIR      read DIR instead of the search path (repeatable)\n"
@@ -85,7 +86,7 @@ static int parse_args(struct kvmtune *k, int argc, char **argv)
         };
         static const char *const commands[] = {
                 [CMD_APPLY] = "apply", [CMD_PLAN] = "plan", [CMD_VERIFY] = "verify",
-                [CMD_CAT_CONFIG] = "cat-config",
+                [CMD_CAT_CONFIG] = "cat-config", [CMD_REVERT] = "revert",
         };
         const char *only = NULL;
         int c;

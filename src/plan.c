@@ -28,6 +28,7 @@ struct setting *setting_add(struct kvmtune *k, int section, const char *name,
         return s;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void set_note(struct setting *s, const char *fmt, va_list ap)
 {
         free(s->note);
@@ -121,6 +122,8 @@ int setting_apply(struct kvmtune *k, struct setting *s)
                         return 0;
                 }
         }
+        if (s->path && s->cur)
+                revert_note(k, s);
         if (s->knob && s->knob->write)
                 r = s->knob->write(k, s);
         else

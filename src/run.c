@@ -59,6 +59,7 @@ void kvmtune_free(struct kvmtune *k)
                 if (section_table[i] && section_table[i]->free)
                         section_table[i]->free(k);
         settings_free(k);
+        revert_free(k);
         config_free(k);
         free(k->config_dirs);
         free(k->config_files);
@@ -71,6 +72,11 @@ int kvmtune_run(struct kvmtune *k)
 {
         bool differs = false;
 
+        if (k->cmd == CMD_REVERT) {
+                revert_run(k);
+                kvmtune_free(k);
+                return k->n_errors ? 1 : 0;
+        }
         config_load(k);
         if (k->cmd == CMD_CAT_CONFIG) {
                 config_cat(k);
@@ -82,8 +88,10 @@ int kvmtune_run(struct kvmtune *k)
                 for (size_t i = 0; i < k->n_settings; i++)
                         if (k->settings[i]->action == ACT_SET)
                                 differs = true;
-                if (k->cmd == CMD_APPLY)
+                if (k->cmd == CMD_APPLY) {
                         apply_all(k);
+                        revert_save(k);
+                }
                 if (k->json)
                         report_json(k, stdout);
                 else if (k->cmd != CMD_APPLY)

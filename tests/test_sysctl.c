@@ -76,6 +76,9 @@ static int snap_one(const char *path, const struct stat *st, int flag, struct FT
 
         if (snap_except && !strncmp(rel, snap_except, strlen(snap_except)))
                 return 0;
+        /* apply's own revert record is kvmtune's, not a kernel knob */
+        if (!strncmp(rel, "/run", 4))
+                return 0;
         fprintf(snap_out, "%s %o %d\n", rel, st->st_mode, flag);
         if (flag == FTW_F) {
                 FILE *f = fopen(path, "r");
@@ -143,16 +146,11 @@ static void test_glob(void **state)
         kv_run(&r, root, "apply", NULL);
         want_status(&r, 0);
         run_result_free(&r);
-        /*
-         * BUG: nor is a glob component that matches no entry, but
-         * src/sections/sysctl.c expand() then calls qsort(NULL, 0, ...),
-         * undefined behaviour that a SANITIZE=1 build aborts on (exit 1,
-         * "null pointer passed as argument 1").  Fix: if (n) qsort(...).
-         */
-        // fr_write(root, CONFD "50-rp.conf", "[sysctl]\nnet.ipv4.conf.nosuch*.rp_filter = 1\n");
-        // kv_run(&r, root, "apply", NULL);
-        // want_status(&r, 0);
-        // run_result_free(&r);
+        /* nor is a glob component that matches no entry (no qsort of nothing) */
+        fr_write(root, CONFD "50-rp.conf", "[sysctl]\nnet.ipv4.conf.nosuch*.rp_filter = 1\n");
+        kv_run(&r, root, "apply", NULL);
+        want_status(&r, 0);
+        run_result_free(&r);
 }
 
 static void check_explicit_wins(const char *root)
@@ -412,16 +410,12 @@ static void test_shorter_value(void **state)
         kv_run(&r, root, "apply", NULL);
         want_status(&r, 0);
         run_result_free(&r);
-        /*
-         * BUG: src/kernfs.c kernfs_write() opens without O_TRUNC, so under
-         * --root "5" over "100000\n" leaves "500000" and verify then fails.
-         * The kernel's proc/sysfs files ignore the offset, real files do not.
-         */
-        // want_value(root, "proc/sys/fs/file-max", "5");
-        // want_value(root, "proc/sys/net/core/somaxconn", "128");
-        // kv_run(&r, root, "verify", NULL);
-        // want_status(&r, 0);
-        // run_result_free(&r);
+        /* a shorter value replaces the whole file, as on the kernel's files */
+        want_value(root, "proc/sys/fs/file-max", "5");
+        want_value(root, "proc/sys/net/core/somaxconn", "128");
+        kv_run(&r, root, "verify", NULL);
+        want_status(&r, 0);
+        run_result_free(&r);
 }
 
 /* net.ipv{4,6}.conf.{all,default}.* are written before per-interface keys */

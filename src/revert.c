@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The revert record: /run/kvmtune/revert holds, for each file kvmtune
+ * changed since boot, the value it had before the first change.  Later
+ * applies add only files not yet recorded; `revert` writes the old values
+ * back in reverse order and removes the record.  Mounts and module loads are
+ * not reverted (see kvmtune(8)).
+ *
+ * One line per file: PATH TAB VALUE, with '\\', tab and newline escaped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kvmtune.h"
+
+#define RECORD_DIR "run/kvmtune"
+#define RECORD "run/kvmtune/revert"
+
+struct revert_record {
+        struct revert_entry {
+                char *path;
+                char *old;
+        } *e;
+        size_t n, n_loaded;
+        struct strmap index;
+        bool loaded;
+};
+
+static void escape(FILE *f, const char *s)
+{
+        for (; *s; s++)
+                if (*s == '\\')
+                        fputs("\\\\", f);
+                else if (*s == '\t')
+                        fputs("\\t", f);
+                else if (*s == '\n')
+                        fputs("\\n", f);
+                else
+                        fputc(*s, f);
+}
+
+static char *unescape(const char *s)
+{
+        char *out = xstrdup(s), *o = out;
+
+        for (; *s; s++) {
+                if (*s == '\\' && s[1]) {
+                        s++;
+                        *o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
+                } else
+                        *o++ = *s;
+        }
+        *o = '\0';
+        return out;
+}
+
+static void add_entry(struct revert_record *rec, char *path, char *old)
+{
+        bool found;
+        void **slot;
+
+        rec->e = xrealloc_array(rec->e, rec->n + 1, sizeof(*rec->e));
+        rec->e[rec->n] = (struct revert_entry){ path, old };
+        slot = strmap_slot(&rec->index, path, &found);
+        *slot = path;
+        rec->n++;
+}
+
+/* Read the existing record, once. */
+static struct revert_record *record_load(struct kvmtune *k)
+{
+        struct revert_record *rec = k->revert;
+        char *line = NULL;
+        size_t cap = 0;
+        FILE *f;
+        int fd;
+
+        if (rec)
+                return rec;
+        rec = k->revert = xcalloc(1, sizeof(*rec));
+        fd = kernfs_openat(k, RECORD, O_RDONLY);
+        if (fd < 0)
+                return rec;
+        f = fdopen(fd, "r");
+        if (!f) {
+                close(fd);
+                return rec;
+        }
+        while (getline(&line, &cap, f) > 0) {
+                char *tab = strchr(line, '\t'), *nl = strchr(line, '\n');
+                if (nl)
+                        *nl = '\0';
+                if (!tab)
+                        continue;
+                *tab = '\0';
+                /* only paths kvmtune itself writes: below proc/sys or sys */
+                if (strncmp(line, "proc/sys/", 9) && strncmp(line, "sys/", 4))
+                        continue;
+                add_entry(rec, unescape(line), unescape(tab + 1));
+        }
+        free(line);
+        fclose(f);
+        rec->n_loaded = rec->n;
+        return rec;
+}
+
+/* Called before a write: remember the old value unless already recorded. */
+void revert_note(struct kvmtune *k, const struct setting *s)
+{
+        struct revert_record *rec;
+
+        if (k->cmd != CMD_APPLY)
+                return;
+        rec = record_load(k);
+        if (strmap_get(&rec->index, s->path))
+                return;
+        add_entry(rec, xstrdup(s->path), xstrdup(s->cur));
+}
+
+static int write_record(struct kvmtune *k, const struct revert_record *rec)
+{
+        char *tmp = xasprintf("%s.tmp", RECORD);
+        FILE *f;
+        int fd, r = 0;
+
+        mkdirat(k->rootfd, "run", 0755);
+        if (mkdirat(k->rootfd, RECORD_DIR, 0755) < 0 && errno != EEXIST) {
+                r = -errno;
+                goto out;
+        }
+        fd = kernfs_openat(k, tmp, O_WRONLY | O_CREAT | O_TRUNC);
+        if (fd < 0) {
+                r = fd;
+                goto out;
+        }
+        f = fdopen(fd, "w");
+        if (!f) {
+                r = -errno;
+                close(fd);
+                goto out;
+        }
+        for (size_t i = 0; i < rec->n; i++) {
+                escape(f, rec->e[i].path);
+                fputc('\t', f);
+                escape(f, rec->e[i].old);
+                fputc('\n', f);
+        }
+        if (fflush(f) != 0 || fsync(fileno(f)) < 0)
+                r = -errno;
+        if (fclose(f) != 0 && r == 0)
+                r = -errno;
+        if (r == 0 && renameat(k->rootfd, tmp, k->rootfd, RECORD) < 0)
+                r = -errno;
+out:
+        if (r < 0)
+                log_error(k, NULL, "cannot write the revert record /%s: %s", RECORD, strerror(-r));
+        free(tmp);
+        return r;
+}
+
+/* After apply: write the record only when something new was recorded. */
+int revert_save(struct kvmtune *k)
+{
+        struct revert_record *rec = k->revert;
+
+        if (!rec || rec->n == rec->n_loaded)
+                return 0;
+        return write_record(k, rec);
+}
+
+int revert_run(struct kvmtune *k)
+{
+        struct revert_record *rec = record_load(k);
+        char shown[4200];
+        int ret = 0;
+
+        for (size_t i = rec->n; i-- > 0;) {
+                const struct revert_entry *e = &rec->e[i];
+                char *cur = NULL;
+                int r = kernfs_read(k, e->path, &cur);
+
+                if (r == 0) {
+                        char *word = bracketed_word(cur);   /* thp, scheduler */
+                        bool same = fields_equal(cur, e->old) || !strcmp(word, e->old);
+
+                        free(word);
+                        if (same) {
+                                free(cur);
+                                continue;
+                        }
+                }
+                r = kernfs_write(k, e->path, e->old);
+                if (r < 0) {
+                        log_error(k, NULL, "revert %s: cannot write '%s': %s",
+                                  shown_path(e->path, shown, sizeof(shown)), e->old, strerror(-r));
+                        ret = r;
+                } else {
+                        k->n_changes++;
+                        log_info(k, "revert %s: %s -> %s", shown_path(e->path, shown, sizeof(shown)),
+                                 cur ? cur : "?", e->old);
+                }
+                free(cur);
+        }
+        if (unlinkat(k->rootfd, RECORD, 0) < 0 && errno != ENOENT) {
+                log_error(k, NULL, "cannot remove /%s: %s", RECORD, strerror(errno));
+                ret = -errno;
+        }
+        return ret;
+}
+
+void revert_free(struct kvmtune *k)
+{
+        struct revert_record *rec = k->revert;
+
+        if (!rec)
+                return;
+        for (size_t i = 0; i < rec->n; i++) {
+                free(rec->e[i].path);
+                free(rec->e[i].old);
+        }
+        free(rec->e);
+        strmap_free(&rec->index);
+        free(rec);
+        k->revert = NULL;
+}
