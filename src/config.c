@@ -437,7 +437,8 @@ int config_load(struct kvmtune *k)
                         for (size_t i = 0; i < sizeof(search_path) / sizeof(*search_path); i++)
                                 scan_dir(k, search_path[i], true);
                 /* stable enough: names are unique among winners */
-                qsort(k->files, k->n_files, sizeof(*k->files), cmp_file);
+                if (k->n_files)
+                        qsort(k->files, k->n_files, sizeof(*k->files), cmp_file);
         }
         if (k->cmd == CMD_CAT_CONFIG)
                 return 0;

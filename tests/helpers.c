@@ -166,7 +166,9 @@ void fr_standard(const char *root)
         fr_write(root, "proc/sys/vm/swappiness", "60\n");
         fr_write(root, "proc/sys/vm/nr_hugepages", "0\n");
         fr_write(root, "proc/sys/vm/compact_memory", "");
-        chmod(join(root, "proc/sys/vm/compact_memory"), 0200);
+        char *compact = join(root, "proc/sys/vm/compact_memory");
+        chmod(compact, 0200);   /* write-only, as on the kernel */
+        free(compact);
         fr_write(root, "proc/sys/fs/file-max", "100000\n");
         fr_write(root, "proc/cmdline", "BOOT_IMAGE=/vmlinuz root=/dev/vda1 quiet\n");
         fr_write(root, "proc/meminfo",
