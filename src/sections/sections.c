@@ -5,14 +5,19 @@
 #include "../kvmtune.h"
 
 extern const struct section_ops sysctl_section;
+extern const struct section_ops modules_section, conntrack_section, block_section, netdev_section;
 extern const struct section_ops hugepages_section, ksm_section, thp_section, hugetlbfs_section;
 
 const struct section_ops *const section_table[N_SECTIONS] = {
         [SEC_HUGEPAGES] = &hugepages_section,
+        [SEC_MODULES] = &modules_section,
         [SEC_SYSCTL] = &sysctl_section,
+        [SEC_CONNTRACK] = &conntrack_section,
         [SEC_KSM] = &ksm_section,
         [SEC_THP] = &thp_section,
         [SEC_HUGETLBFS] = &hugetlbfs_section,
+        [SEC_BLOCK] = &block_section,
+        [SEC_NETDEV] = &netdev_section,
 };
 
 int section_lookup(const char *name)

@@ -79,6 +79,73 @@ static char *path_to_key(const char *path)
         return key;
 }
 
+/*
+ * The auto-load rules: net.netfilter.nf_conntrack_* and net.nf_conntrack_max
+ * need nf_conntrack, net.bridge.* br_netfilter, and
+ * net.ipv4.tcp_congestion_control = X needs tcp_X unless X is available.
+ */
+const char *sysctl_module_for(const char *path, const char *value, char *buf, size_t size)
+{
+        if (!strncmp(path, "net/netfilter/nf_conntrack_", 27) || !strcmp(path, "net/nf_conntrack_max"))
+                return "nf_conntrack";
+        if (!strncmp(path, "net/bridge/", 11))
+                return "br_netfilter";
+        if (!strcmp(path, "net/ipv4/tcp_congestion_control") && value) {
+                size_t n;
+
+                value += strspn(value, " \t");
+                n = strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_");
+                if (n == 0 || value[n + strspn(value + n, " \t")] != '\0')
+                        return NULL;
+                if ((size_t)snprintf(buf, size, "tcp_%.*s", (int)n, value) >= size)
+                        return NULL;
+                return buf;
+        }
+        return NULL;
+}
+
+/* what tells that the module is there without /sys/module/NAME */
+static const char *module_provides(const char *module)
+{
+        if (!strcmp(module, "nf_conntrack"))
+                return "proc/sys/net/netfilter/nf_conntrack_max";
+        if (!strcmp(module, "br_netfilter"))
+                return "proc/sys/net/bridge";
+        return NULL;
+}
+
+/* Modules load before sysctls are planned, so needs are known at parse time. */
+static void register_need(struct kvmtune *k, const struct sysctl_entry *e, const char *key)
+{
+        char buf[80], *req = xasprintf("sysctl %s", e->path);
+        const char *module = sysctl_module_for(e->path, e->value, buf, sizeof(buf));
+
+        if (!module) {
+                module_need_drop(k, req);
+        } else {
+                struct module_need *n = module_need_set(k, req, module, e->at);
+                const char *provides = module_provides(module);
+
+                n->why = xasprintf("sysctl %s", key);
+                n->soft = e->ignore_missing;
+                if (provides)
+                        n->provides = xstrdup(provides);
+                if (!strncmp(module, "tcp_", 4))
+                        n->cc = xstrdup(module + 4);
+        }
+        free(req);
+}
+
+const char *sysctl_configured(struct kvmtune *k, const char *path)
+{
+        struct sysctl_state *st = k->state[SEC_SYSCTL];
+        void *i;
+
+        if (!st || !(i = strmap_get(&st->index, path)))
+                return NULL;
+        return st->e[(size_t)i - 1].value;
+}
+
 static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
                         const char *value, struct origin at)
 {
@@ -120,6 +187,7 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
         e->at = at;
         e->ignore_missing = ignore;
         e->glob = strchr(e->path, '*') != NULL;
+        register_need(k, e, key);
         return 0;
 }
 
@@ -170,7 +238,8 @@ static void expand(struct kvmtune *k, const char *dir, const char *pattern,
                 names[n++] = xstrdup(de->d_name);
         }
         closedir(d);
-        qsort(names, n, sizeof(*names), cmp_str);
+        if (n)
+                qsort(names, n, sizeof(*names), cmp_str);
         for (size_t i = 0; i < n; i++) {
                 full = xasprintf("%s/%s", dir, names[i]);
                 if (rest)
@@ -185,6 +254,66 @@ static void expand(struct kvmtune *k, const char *dir, const char *pattern,
         free(names);
 }
 
+/* the need of a setting whose key or value waits for a module, else NULL */
+static const struct module_need *pending_need(struct kvmtune *k, const struct setting *s)
+{
+        char buf[80];
+        const char *module = sysctl_module_for(s->path + strlen("proc/sys/"), s->want, buf, sizeof(buf));
+
+        return module ? module_need_find(k, module) : NULL;
+}
+
+/* A key or congestion control that a module will provide: set pending the load. */
+static bool plan_pending(struct kvmtune *k, struct setting *s, bool missing)
+{
+        const struct module_need *n = pending_need(k, s);
+        char *avail = NULL;
+
+        if (!n)
+                return false;
+        if (!missing) {
+                /* the key exists; only an unavailable congestion control waits */
+                if (!n->cc)
+                        return false;
+                if (kernfs_read(k, "proc/sys/net/ipv4/tcp_available_congestion_control", &avail) == 0) {
+                        bool have = false;
+                        char *save = NULL;
+                        for (char *w = strtok_r(avail, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+                                if (!strcmp(w, n->cc))
+                                        have = true;
+                        free(avail);
+                        if (have)
+                                return false;
+                }
+        }
+        switch (n->state) {
+        case NEED_LOAD:
+        case NEED_REPORTED:
+        case NEED_PENDING:
+                s->action = ACT_SET;
+                free(s->note);
+                s->note = xasprintf("after loading %s", n->module);
+                free(s->data);
+                s->data = xstrdup(n->module);
+                return true;
+        case NEED_FAILED:
+                if (n->soft)
+                        setting_skip(s, "module %s: %s", n->module, n->error ? n->error : "cannot be loaded");
+                else if (n->cc)
+                        setting_fail(k, s, "%s is not available: module %s: %s", n->cc, n->module,
+                                     n->error ? n->error : "cannot be loaded");
+                else
+                        setting_fail(k, s, "needs module %s: %s", n->module,
+                                     n->error ? n->error : "cannot be loaded");
+                return true;
+        case NEED_NOT_LOADING:
+                setting_skip(s, "needs module %s, which is not loaded ([conntrack] load = no)", n->module);
+                return true;
+        default:
+                return false;
+        }
+}
+
 static void plan_one(struct kvmtune *k, const char *procpath, const struct sysctl_entry *e)
 {
         char *key = path_to_key(procpath + strlen("proc/sys/"));
@@ -194,8 +323,14 @@ static void plan_one(struct kvmtune *k, const char *procpath, const struct sysct
         free(key);
         s->order = is_all_or_default(procpath + strlen("proc/sys/")) ? 0 : 1;
         r = setting_read(k, s);
-        if (r == 0)
-                s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;
+        if (r == 0 && setting_equal(s, s->cur))
+                s->action = ACT_OK;
+        else if (r == 0 && plan_pending(k, s, false))
+                ;
+        else if (r == 0)
+                s->action = ACT_SET;
+        else if (r == -ENOENT && plan_pending(k, s, true))
+                ;
         else if (r == -EACCES || r == -EPERM)
                 s->note = xstrdup("write-only");
         else if (r == -ENOENT && e->ignore_missing)
@@ -215,6 +350,8 @@ static int sysctl_plan(struct kvmtune *k)
 
         if (!st)
                 return 0;
+        module_needs_plan(k);
+        first = k->n_settings;
         for (size_t i = 0; i < st->n; i++) {
                 const struct sysctl_entry *e = &st->e[i];
                 char *procpath;
@@ -255,6 +392,94 @@ static int sysctl_plan(struct kvmtune *k)
         return 0;
 }
 
+static bool have_setting(struct kvmtune *k, const char *path)
+{
+        for (size_t i = 0; i < k->n_settings; i++)
+                if (k->settings[i]->section == SEC_SYSCTL && !strcmp(k->settings[i]->path, path))
+                        return true;
+        return false;
+}
+
+/* A glob over keys that a module loaded just now: expand it again. */
+static void expand_after_load(struct kvmtune *k, struct sysctl_state *st)
+{
+        for (size_t i = 0; i < st->n; i++) {
+                const struct sysctl_entry *e = &st->e[i];
+                const struct module_need *n;
+                const char *module;
+                char buf[80], **paths = NULL;
+                size_t n_paths = 0;
+
+                if (!e->glob || !(module = sysctl_module_for(e->path, e->value, buf, sizeof(buf))) ||
+                    !(n = module_need_find(k, module)) || n->state != NEED_LOADED)
+                        continue;
+                expand(k, "proc/sys", e->path, &paths, &n_paths);
+                for (size_t j = 0; j < n_paths; j++) {
+                        if (!strmap_get(&st->index, paths[j] + strlen("proc/sys/")) &&
+                            !have_setting(k, paths[j]))
+                                plan_one(k, paths[j], e);
+                        free(paths[j]);
+                }
+                free(paths);
+        }
+}
+
+static void apply_one(struct kvmtune *k, struct setting *s)
+{
+        const struct module_need *n;
+
+        if (s->data && s->action == ACT_SET && (n = module_need_find(k, s->data))) {
+                switch (n->state) {
+                case NEED_FAILED:
+                        if (n->soft)
+                                setting_skip(s, "module %s: %s", n->module, n->error ? n->error : "not loaded");
+                        else
+                                setting_fail(k, s, "needs module %s: %s", n->module,
+                                             n->error ? n->error : "not loaded");
+                        return;
+                case NEED_REPORTED:
+                        setting_skip(s, "needs module %s, not loaded under --root", n->module);
+                        return;
+                case NEED_NOT_LOADING:
+                        setting_skip(s, "needs module %s, which is not loaded", n->module);
+                        return;
+                default:
+                        break;
+                }
+                free(s->note);
+                s->note = NULL;
+                if (n->cc) {
+                        char *avail = NULL, *save = NULL;
+                        bool have = false;
+
+                        if (kernfs_read(k, "proc/sys/net/ipv4/tcp_available_congestion_control", &avail) == 0)
+                                for (char *w = strtok_r(avail, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+                                        if (!strcmp(w, n->cc))
+                                                have = true;
+                        free(avail);
+                        if (!have) {
+                                setting_fail(k, s, "%s is still not available after loading %s", n->cc, n->module);
+                                return;
+                        }
+                }
+        }
+        setting_apply(k, s);
+}
+
+static int sysctl_apply(struct kvmtune *k)
+{
+        struct sysctl_state *st = k->state[SEC_SYSCTL];
+
+        if (!st)
+                return 0;
+        module_needs_apply(k);
+        expand_after_load(k, st);
+        for (size_t i = 0; i < k->n_settings; i++)
+                if (k->settings[i]->section == SEC_SYSCTL)
+                        apply_one(k, k->settings[i]);
+        return 0;
+}
+
 static void sysctl_free(struct kvmtune *k)
 {
         struct sysctl_state *st = k->state[SEC_SYSCTL];
@@ -276,5 +501,6 @@ const struct section_ops sysctl_section = {
         .subsection = SUB_NONE,
         .parse = sysctl_parse,
         .plan = sysctl_plan,
+        .apply = sysctl_apply,
         .free = sysctl_free,
 };

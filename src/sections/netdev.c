@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * [netdev "GLOB ..."]: txqueuelen of matching network interfaces, through
+ * /sys/class/net/DEV/tx_queue_len (which follows the network namespace that
+ * /sys was mounted in).  An interface that does not exist yet is not an
+ * error: udev runs kvmtune --device when it appears.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kvmtune.h"
+#include "devsel.h"
+
+#define IFNAME_MAX 15   /* IFNAMSIZ - 1 */
+
+static const char *const keys[] = { "txqueuelen" };
+
+static struct dev_sections *state(struct kvmtune *k)
+{
+        if (!k->state[SEC_NETDEV])
+                k->state[SEC_NETDEV] = xcalloc(1, sizeof(struct dev_sections));
+        return k->state[SEC_NETDEV];
+}
+
+static int netdev_check_sub(struct kvmtune *k, const char *sub, struct origin at)
+{
+        int r = devsel_check_sub(k, "netdev", sub, at, IFNAME_MAX);
+
+        devsel_header(state(k));
+        return r;
+}
+
+static int netdev_parse(struct kvmtune *k, const char *sub, const char *key,
+                        const char *value, struct origin at)
+{
+        struct dev_section *sec = devsel_current(state(k), sub, at);
+        uint64_t v;
+        char buf[24];
+
+        if (strcmp(key, "txqueuelen")) {
+                log_error(k, &at, "unknown key '%s' in [netdev]", key);
+                return -EINVAL;
+        }
+        if (parse_u64(value, &v) < 0 || v > UINT32_MAX) {
+                log_error(k, &at, "netdev txqueuelen: expected a number, not '%s'", value);
+                return -EINVAL;
+        }
+        snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+        devsel_set(sec, key, buf, at);
+        return 0;
+}
+
+static int netdev_plan(struct kvmtune *k)
+{
+        struct dev_sections *ds = k->state[SEC_NETDEV];
+        char **devs;
+        size_t n;
+
+        if (!ds || !ds->n)
+                return 0;
+        devs = devsel_devices(k, "sys/class/net", &n);
+        for (size_t i = 0; i < n; i++) {
+                struct dev_match m;
+                char *rel, *name;
+                struct setting *s;
+                int r;
+
+                devsel_merge(ds, devs[i], -1, keys, 1, &m);
+                if (!m.kv)
+                        continue;
+                rel = xasprintf("sys/class/net/%s/tx_queue_len", devs[i]);
+                if (!kernfs_exists(k, rel) && !m.literal) {
+                        log_debug(k, "netdev %s: no tx_queue_len", devs[i]);
+                        free(rel);
+                        continue;
+                }
+                name = xasprintf("%s txqueuelen", devs[i]);
+                s = setting_add(k, SEC_NETDEV, name, rel, m.kv->value, m.kv->at);
+                free(name);
+                r = setting_read(k, s);
+                if (r == -ENOENT)
+                        setting_fail(k, s, "%s has no /%s", devs[i], rel);
+                else if (r < 0)
+                        setting_fail(k, s, "cannot read /%s: %s", rel, strerror(-r));
+                else
+                        s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;
+                free(rel);
+        }
+        devsel_report_absent(k, ds, "netdev", devs, n);
+        devsel_free_list(devs, n);
+        return 0;
+}
+
+static void netdev_free(struct kvmtune *k)
+{
+        struct dev_sections *ds = k->state[SEC_NETDEV];
+
+        if (!ds)
+                return;
+        devsel_free(ds);
+        free(ds);
+        k->state[SEC_NETDEV] = NULL;
+}
+
+const struct section_ops netdev_section = {
+        .name = "netdev",
+        .subsection = SUB_REQUIRED,
+        .parse = netdev_parse,
+        .check_sub = netdev_check_sub,
+        .plan = netdev_plan,
+        .free = netdev_free,
+};
