@@ -75,6 +75,47 @@ static const char *size_name(uint64_t size_kb, char *buf, size_t len)
         return format_size(size_kb * 1024, buf, len);
 }
 
+/* a + b, saturating: a mistyped count must not wrap around past the rail */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+        return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t mul_sat(uint64_t a, uint64_t b)
+{
+        return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+/* kB for people: "512M", "23.5G" (one decimal when not whole) */
+static const char *human_kb(uint64_t kb, char *buf, size_t len)
+{
+        static const char units[] = "kMGTPE";
+        double v = (double)kb;
+        int u = 0;
+
+        while (u < 5 && v >= 1024) {
+                v /= 1024;
+                u++;
+        }
+        if (v == (double)(uint64_t)v)
+                snprintf(buf, len, "%llu%c", (unsigned long long)v, units[u]);
+        else
+                snprintf(buf, len, "%.1f%c", v, units[u]);
+        return buf;
+}
+
+/* the memory N pages take: exact ("2000M") or, when exact: false, rounded ("1.9G") */
+static const char *pages_mem(uint64_t pages, uint64_t size_kb, bool exact, char *buf, size_t len)
+{
+        if (pages > UINT64_MAX / size_kb) {             /* absurd counts do not wrap */
+                snprintf(buf, len, "more than 16Z");
+                return buf;
+        }
+        if (exact && pages * size_kb <= UINT64_MAX / 1024)
+                return format_size(pages * size_kb * 1024, buf, len);
+        return human_kb(pages * size_kb, buf, len);
+}
+
 static int size_from_sub(const char *sub, uint64_t *kb)
 {
         uint64_t bytes;
@@ -273,7 +314,7 @@ static uint64_t pages_on_other_nodes(struct kvmtune *k, const struct pool *p)
                 if (listed)
                         continue;
                 path = pool_path(p->size_kb, (int)node, "nr_hugepages");
-                sum += read_count(k, path, NULL);
+                sum = add_sat(sum, read_count(k, path, NULL));
                 free(path);
         }
         closedir(d);
@@ -355,7 +396,7 @@ static void plan_pool(struct kvmtune *k, const struct pool *p, uint64_t want, bo
                         snprintf(name, sizeof(name), "%s pages", size);
                 s = add_count(k, name, pool_path(p->size_kb, p->n_nodes ? (int)p->nodes[i] : -1, "nr_hugepages"),
                               share, p->amount_at);
-                if (!p->n_nodes && p->size_kb == default_kb)
+                if (p->size_kb == default_kb)   /* per node too: vm.nr_hugepages would respread it */
                         s->claim = "proc/sys/vm/nr_hugepages";
                 s->knob = &pool_knob;
                 s->data = xcalloc(1, sizeof(struct pool_write));
@@ -366,7 +407,7 @@ static void plan_pool(struct kvmtune *k, const struct pool *p, uint64_t want, bo
                         s->action = ACT_ERROR;
                         s->note = xstrdup(why);
                 } else if (!s->note) {
-                        s->note = xasprintf("%s", format_size(share * p->size_kb * 1024, mem, sizeof(mem)));
+                        s->note = xasprintf("%s", pages_mem(share, p->size_kb, true, mem, sizeof(mem)));
                 }
         }
         if (p->has_overcommit) {
@@ -414,11 +455,11 @@ static int hugepages_plan(struct kvmtune *k)
                 if (sscanf(de->d_name, "hugepages-%llukB", &kb) != 1)
                         continue;
                 for (size_t i = 0; i < st->n; i++)
-                        configured |= st->pools[i].size_kb == kb && st->pools[i].amount != AMOUNT_NONE;
+                        configured |= st->pools[i].size_kb == kb;   /* counted below */
                 if (configured)
                         continue;
                 path = pool_path(kb, -1, "nr_hugepages");
-                used_kb += read_count(k, path, NULL) * kb;
+                used_kb = add_sat(used_kb, mul_sat(read_count(k, path, NULL), kb));
                 free(path);
         }
         if (d)
@@ -440,7 +481,7 @@ static int hugepages_plan(struct kvmtune *k)
                         continue;
                 }
                 if (p->amount == AMOUNT_NONE) {
-                        used_kb += current * p->size_kb;
+                        used_kb = add_sat(used_kb, mul_sat(current, p->size_kb));
                         plan_pool(k, p, 0, false, NULL, default_kb);
                         continue;
                 }
@@ -449,20 +490,19 @@ static int hugepages_plan(struct kvmtune *k)
                         parse_size_or_percent(p->memory, memtotal_kb * 1024, &bytes);
                         want = bytes / 1024 / p->size_kb;
                 }
-                total = want + (p->n_nodes ? pages_on_other_nodes(k, p) : 0);
+                total = add_sat(want, p->n_nodes ? pages_on_other_nodes(k, p) : 0);
                 if (total > current && !p->force &&
-                    (total > memtotal_kb / p->size_kb ||
-                     used_kb + total * p->size_kb + reserve_kb > memtotal_kb)) {
+                    add_sat(add_sat(used_kb, mul_sat(total, p->size_kb)), reserve_kb) > memtotal_kb) {
                         refused = true;
                         why = xasprintf("refused by the reserve rail: %llu pages (%s) would leave less than %s of %s MemTotal to the host; say force = yes to allow",
                                         (unsigned long long)total,
-                                        format_size(total * p->size_kb * 1024, a, sizeof(a)),
-                                        format_size(reserve_kb * 1024, b, sizeof(b)),
-                                        format_size(memtotal_kb * 1024, c, sizeof(c)));
+                                        pages_mem(total, p->size_kb, false, a, sizeof(a)),
+                                        human_kb(reserve_kb, b, sizeof(b)),
+                                        human_kb(memtotal_kb, c, sizeof(c)));
                         log_error(k, &p->amount_at, "hugepages %s: %s", size_name(p->size_kb, a, sizeof(a)), why);
-                        used_kb += current * p->size_kb;
+                        used_kb = add_sat(used_kb, mul_sat(current, p->size_kb));
                 } else
-                        used_kb += total * p->size_kb;
+                        used_kb = add_sat(used_kb, mul_sat(total, p->size_kb));
                 plan_pool(k, p, want, refused, why, default_kb);
                 free(why);
         }

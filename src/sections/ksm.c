@@ -25,12 +25,30 @@ static bool needs_unmerged(const char *key)
         return !strcmp(key, "merge_across_nodes") || !strcmp(key, "max_page_sharing");
 }
 
+/* The knobs the spec names take numbers; other files may take a word (advisor_mode). */
+static bool numeric_knob(const char *key)
+{
+        static const char *const keys[] = { "pages_to_scan", "sleep_millisecs", "merge_across_nodes",
+                                            "use_zero_pages", "max_page_sharing" };
+
+        for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+                if (!strcmp(key, keys[i]))
+                        return true;
+        return false;
+}
+
+static bool is_number(const char *s)
+{
+        uint64_t n;
+
+        return parse_u64(s, &n) == 0;
+}
+
 static int ksm_parse(struct kvmtune *k, const char *sub, const char *key, const char *value,
                      struct origin at)
 {
         struct ksm_state *st = k->state[SEC_KSM];
         const char *v = value;
-        uint64_t n;
         bool b;
 
         if (!*key || strspn(key, "abcdefghijklmnopqrstuvwxyz_") != strlen(key) || strlen(key) > 64) {
@@ -42,8 +60,11 @@ static int ksm_parse(struct kvmtune *k, const char *sub, const char *key, const 
         else if (!strcmp(key, "run") && strcmp(value, "2")) {
                 log_error(k, &at, "ksm run: expected 0, 1, 2 or a boolean, not '%s'", value);
                 return -EINVAL;
-        } else if (parse_u64(value, &n) < 0) {
+        } else if (numeric_knob(key) && !is_number(value)) {
                 log_error(k, &at, "ksm %s: expected a number, not '%s'", key, value);
+                return -EINVAL;
+        } else if (!*value || strpbrk(value, " \t[]")) {
+                log_error(k, &at, "ksm %s: expected a number or one word, not '%s'", key, value);
                 return -EINVAL;
         }
         if (!st)
@@ -70,7 +91,23 @@ static int ksm_write(struct kvmtune *k, struct setting *s)
         return r;
 }
 
-static const struct knob_ops ksm_knob = { .write = ksm_write };
+/* "[none] scan-time" reads as "none"; a number reads as itself */
+static const struct knob_ops ksm_knob = { .current = bracketed_word, .write = ksm_write };
+
+/* Is word one of "[none] scan-time"? */
+static bool offered(const char *raw, const char *word)
+{
+        size_t n = strlen(word);
+
+        for (const char *p = raw; *p;) {
+                p += strspn(p, " \t[]");
+                size_t len = strcspn(p, " \t[]");
+                if (len == n && !strncmp(p, word, n))
+                        return true;
+                p += len;
+        }
+        return false;
+}
 
 static int ksm_plan(struct kvmtune *k)
 {
@@ -83,6 +120,7 @@ static int ksm_plan(struct kvmtune *k)
                 char *path = xasprintf("sys/kernel/mm/ksm/%s", st->e[i].key);
                 struct setting *s = setting_add(k, SEC_KSM, st->e[i].key, path, st->e[i].value, st->e[i].at);
                 struct stat sb;
+                char *raw;
                 int r;
 
                 free(path);
@@ -97,11 +135,20 @@ static int ksm_plan(struct kvmtune *k)
                         setting_fail(k, s, "/%s is not a writable KSM knob", s->path);
                         continue;
                 }
-                r = setting_read(k, s);
-                if (r < 0)
+                r = kernfs_read(k, s->path, &raw);
+                if (r < 0) {
                         setting_fail(k, s, "cannot read: %s", strerror(-r));
+                        continue;
+                }
+                s->cur = bracketed_word(raw);
+                /* a knob that holds a number takes a number; one that lists words, one of them */
+                if (is_number(s->cur) && !is_number(s->want))
+                        setting_fail(k, s, "expected a number, not '%s'", s->want);
+                else if (strchr(raw, '[') && !offered(raw, s->want))
+                        setting_fail(k, s, "'%s' is not one of the kernel's choices: %s", s->want, raw);
                 else
                         s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;
+                free(raw);
         }
         settings_sort(k, first);
         return 0;
