@@ -139,6 +139,27 @@ kvmtune_install_confdir() {
     done
 }
 
+# Install a library that is dlopen()ed, with its own dependencies: the first
+# match in dracut's library directories (native ones come before lib32).
+# dracut resolves dependencies only for executables (and, when it resolves
+# lazily, only in one pass over executable files at the end), so a
+# dlopen()ed library, mode 0644, gets an explicit pass.
+kvmtune_inst_dlopen() {
+    local _so=$1 _dir _real
+    for _dir in $libdirs; do
+        [[ -e $dracutsysrootdir$_dir/$_so ]] || continue
+        inst_library "$_dir/$_so" || return 1
+        _real=$(readlink -f "$dracutsysrootdir$_dir/$_so")
+        _real=${_real#"$dracutsysrootdir"}
+        [[ -f $initdir$_real ]] || _real=$_dir/$_so
+        # shellcheck disable=SC2086
+        $DRACUT_INSTALL ${initdir:+-D "$initdir"} ${dracutsysrootdir:+-r "$dracutsysrootdir"} \
+            ${DRACUT_FIPS_MODE:+-f} -R "$initdir$_real" || return 1
+        return 0
+    done
+    return 1
+}
+
 # called by dracut
 install() {
     local _bin _root _d _so
@@ -149,11 +170,10 @@ install() {
 
     # kvmtune dlopen()s libkmod and libmount on first use; ldd (and so
     # inst_binary) does not see those.  Install the known ones and any other
-    # versioned soname the binary names (its .note.dlopen and dlopen
-    # strings), with their own dependencies.
+    # soname its .note.dlopen names ("soname":["libfoo.so.1",...]).
     for _so in libkmod.so.2 libmount.so.1 \
-        $(grep -aoE 'lib[A-Za-z0-9_+-]+\.so\.[0-9]+' "$_bin" 2> /dev/null | sort -u); do
-        inst_libdir_file "$_so" "$_so.*"
+        $(grep -aoE '"soname":\[[^]]*\]' "$_bin" 2> /dev/null | grep -oE 'lib[A-Za-z0-9_.+-]+\.so[.0-9]*' | sort -u); do
+        kvmtune_inst_dlopen "$_so" || dwarn "kvmtune: cannot find $_so, which kvmtune loads at run time"
     done
 
     for _d in $kvmtune_confdirs; do

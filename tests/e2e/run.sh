@@ -141,9 +141,33 @@ check() { # check NAME OK? DETAIL
 cpio -it --quiet < "$initrd" > "$work/initrd.list" 2> /dev/null
 in_image() { grep -Eq "$1" "$work/initrd.list"; }
 for want in '^usr/sbin/kvmtune$' '/libkmod\.so\.2' '/libmount\.so\.1' '/libinih\.so' \
-	'^etc/kvmtune/conf\.d/50-e2e\.conf$' '^(usr/)?lib/dracut/hooks/pre-udev/05-kvmtune-initrd\.sh$'; do
+	'^etc/kvmtune/conf\.d/50-e2e\.conf$' '^(usr/)?lib/dracut/hooks/pre-udev/05-kvmtune-initrd\.sh$' \
+	'/tcp_htcp\.ko' '/nf_conntrack\.ko'; do
 	in_image "$want"; check "initramfs holds $want" $?
 done
+
+# The kvmtune module alone (no base, whose kmod and mount binaries bring
+# libkmod and libmount anyway) must bring the libraries kvmtune dlopen()s,
+# with their own dependencies.
+if env dracutbasedir="$work/dracut" kvmtune_binary="$KVMTUNE" kvmtune_confroot="$work/conf" \
+	dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
+	--conf /dev/null --confdir "$work/dracut.conf.d" --tmpdir "$work" \
+	--kver "$kver" --kmoddir "$work/kernel/lib/modules/$kver" \
+	--modules kvmtune --no-compress --no-early-microcode "$work/alone.img" > "$work/dracut-alone.log" 2>&1; then
+	cpio -it --quiet < "$work/alone.img" > "$work/alone.list" 2> /dev/null
+	for so in libkmod.so.2 libmount.so.1; do
+		path=$(ldconfig -p | awk -v so="$so" '$1 == so && /x86-64/ { print $NF; exit }')
+		deps=$(ldd "$path" 2> /dev/null | awk '$2 == "=>" { print $1 }' | tr '\n' ' ')
+		deps=${deps% }
+		missing=
+		for lib in $so $deps; do
+			grep -q "/$lib\$" "$work/alone.list" || missing="$missing $lib"
+		done
+		[ -z "$missing" ]; check "kvmtune module alone installs $so and its libraries ($so $deps)" $? "missing:$missing"
+	done
+else
+	check "dracut --modules kvmtune" 1 "$(tail -n 3 "$work/dracut-alone.log" | tr '\n' ';')"
+fi
 
 # ---- boots -----------------------------------------------------------------
 # boot NAME EXTRA-CMDLINE: boot to the report hook; the console goes to $work/NAME.log
@@ -189,6 +213,25 @@ if boot applied ""; then
 	is swappiness $L 17 "sysctl: vm.swappiness = 17"
 	logged $L '^daemon:info *:.*kvmtune: sysctl vm\.swappiness: [0-9]+ -> 17$' \
 		"log: the sysctl change line reached the kernel log at daemon.info"
+	# [modules] and the congestion-control sysctl
+	is tcp_htcp_module $L live "modules: tcp_htcp is loaded"
+	refused=$(kmsg $L | grep -E 'request_module refused' || true)
+	[ -z "$refused" ]; check "modules: loaded through libkmod, not the kernel's modprobe helper" $? \
+		"$(echo "$refused" | head -n 3 | tr '\n' ';')"
+	is tcp_cc $L htcp "sysctl: net.ipv4.tcp_congestion_control = htcp"
+	logged $L 'kvmtune: .*tcp_htcp' "log: a kvmtune line about tcp_htcp"
+	logged $L 'kvmtune: sysctl net\.ipv4\.tcp_congestion_control: [a-z0-9_]+ -> htcp$' \
+		"log: the congestion-control change line"
+	# [conntrack]
+	is conntrack_module $L live "conntrack: nf_conntrack is loaded"
+	is conntrack_hashsize $L 32768 "conntrack: hashsize = 32768"
+	logged $L 'kvmtune: .*(nf_conntrack|hashsize)' "log: a kvmtune line about conntrack"
+	# [hugepages "2M"]
+	is hugepages_2M $L 64 "hugepages: the 2M pool holds 64 pages"
+	logged $L 'kvmtune: .*huge' "log: a kvmtune line about hugepages"
+	# [ksm]
+	is ksm_run $L 1 "ksm: run = 1"
+	logged $L 'kvmtune: .*ksm' "log: a kvmtune line about ksm"
 	errs=$(kmsg $L | grep -E '^[a-z]+:(emerg|alert|crit|err) *:.*kvmtune' || true)
 	[ -z "$errs" ]; check "log: no kvmtune errors in the kernel log" $? "$(echo "$errs" | head -n 5 | tr '\n' ';')"
 fi
@@ -200,6 +243,11 @@ if boot disabled "kvmtune=0"; then
 	changes=$(kmsg $L | grep -E 'kvmtune: .* -> ' || true)
 	[ -z "$changes" ]; check "kvmtune=0: no change lines" $? "$(echo "$changes" | head -n 5 | tr '\n' ';')"
 	isnt swappiness $L 17 "kvmtune=0: vm.swappiness not set"
+	is tcp_htcp_module $L "<absent>" "kvmtune=0: tcp_htcp not loaded"
+	isnt tcp_cc $L htcp "kvmtune=0: congestion control is not htcp"
+	is conntrack_module $L "<absent>" "kvmtune=0: nf_conntrack not loaded"
+	is hugepages_2M $L 0 "kvmtune=0: no 2M hugepages"
+	is ksm_run $L 0 "kvmtune=0: ksm not running"
 fi
 
 say "ran in $((SECONDS - started))s"
