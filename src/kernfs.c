@@ -56,31 +56,25 @@ int kernfs_openat(struct kvmtune *k, const char *rel, int flags)
         return fd < 0 ? -errno : fd;
 }
 
-int kernfs_read(struct kvmtune *k, const char *rel, char **out)
+/* Read a whole (small) kernel file from offset 0, trailing newline removed. */
+int kernfs_read_fd(int fd, char **out)
 {
         char buf[KVMTUNE_MAX_VALUE + 2];
         size_t len = 0;
         ssize_t n;
-        int fd;
 
         *out = NULL;
-        fd = kernfs_openat(k, rel, O_RDONLY | O_NONBLOCK);
-        if (fd < 0)
-                return fd;
         while (len < sizeof(buf) - 1) {
-                n = read(fd, buf + len, sizeof(buf) - 1 - len);
+                n = pread(fd, buf + len, sizeof(buf) - 1 - len, (off_t)len);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        n = -errno;
-                        close(fd);
-                        return (int)n;
+                        return -errno;
                 }
                 if (n == 0)
                         break;
                 len += (size_t)n;
         }
-        close(fd);
         buf[len] = '\0';
         while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
                 buf[--len] = '\0';
@@ -88,21 +82,42 @@ int kernfs_read(struct kvmtune *k, const char *rel, char **out)
         return 0;
 }
 
-int kernfs_write(struct kvmtune *k, const char *rel, const char *value)
+int kernfs_read(struct kvmtune *k, const char *rel, char **out)
+{
+        int fd, r;
+
+        *out = NULL;
+        fd = kernfs_openat(k, rel, O_RDONLY | O_NONBLOCK);
+        if (fd < 0)
+                return fd;
+        r = kernfs_read_fd(fd, out);
+        close(fd);
+        return r;
+}
+
+/* Write the whole value at offset 0 (the kernel's sysctl files want one write). */
+int kernfs_write_fd(struct kvmtune *k, int fd, const char *value)
 {
         size_t len = strlen(value);
         ssize_t n;
-        int fd, r = 0;
+
+        k->n_writes++;
+        do
+                n = pwrite(fd, value, len, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        return (size_t)n == len ? 0 : -EIO;
+}
+
+int kernfs_write(struct kvmtune *k, const char *rel, const char *value)
+{
+        int fd, r;
 
         fd = kernfs_openat(k, rel, O_WRONLY | O_TRUNC | O_NONBLOCK);  /* as a shell redirection does */
         if (fd < 0)
                 return fd;
-        k->n_writes++;
-        n = write(fd, value, len);
-        if (n < 0)
-                r = -errno;
-        else if ((size_t)n != len)
-                r = -EIO;
+        r = kernfs_write_fd(k, fd, value);
         if (close(fd) < 0 && r == 0 && errno != EINTR)
                 r = -errno;
         return r;

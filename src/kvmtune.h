@@ -186,6 +186,8 @@ int kernfs_open_root(struct kvmtune *k);
 int kernfs_openat(struct kvmtune *k, const char *rel, int flags);
 int kernfs_read(struct kvmtune *k, const char *rel, char **out);
 int kernfs_write(struct kvmtune *k, const char *rel, const char *value);
+int kernfs_read_fd(int fd, char **out);
+int kernfs_write_fd(struct kvmtune *k, int fd, const char *value);
 int kernfs_stat(struct kvmtune *k, const char *rel, struct stat *st);
 bool kernfs_exists(struct kvmtune *k, const char *rel);
 DIR *kernfs_opendir(struct kvmtune *k, const char *rel);

@@ -1,44 +1,67 @@
 /* SPDX-License-Identifier: MIT */
 /* The engine: load the configuration, plan every section, apply, report. */
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kvmtune.h"
 
-/* Settings from different sections that claim one kernel object: neither is applied. */
+/*
+ * Settings from different sections that claim one kernel object (a path, or
+ * a second path they control): a configuration error, none of them applied.
+ */
 static void check_conflicts(struct kvmtune *k)
 {
-        struct strmap seen = { 0 };
+        struct strmap claims = { 0 };   /* path -> first claiming setting */
+        struct strmap sections = { 0 }; /* path -> mask of claiming sections + 1 */
 
-        for (size_t i = 0; i < k->n_settings; i++) {
-                struct setting *s = k->settings[i];
-                const char *keys[2] = { s->path, s->claim };
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < k->n_settings; i++) {
+                        struct setting *s = k->settings[i];
+                        const char *keys[2] = { s->path, s->claim };
 
-                for (size_t j = 0; j < 2; j++) {
-                        struct setting *other;
-                        bool found;
-                        void **slot;
+                        for (size_t j = 0; j < 2; j++) {
+                                uintptr_t mask, mine = 1u << s->section;
+                                struct setting *first;
+                                bool found;
+                                void **slot;
 
-                        if (!keys[j])
-                                continue;
-                        slot = strmap_slot(&seen, keys[j], &found);
-                        if (!found) {
-                                *slot = s;
-                                continue;
+                                if (!keys[j])
+                                        continue;
+                                if (pass == 0) {
+                                        slot = strmap_slot(&sections, keys[j], &found);
+                                        *slot = (void *)(((found ? (uintptr_t)*slot - 1 : 0) | mine) + 1);
+                                        slot = strmap_slot(&claims, keys[j], &found);
+                                        if (!found)
+                                                *slot = s;
+                                        continue;
+                                }
+                                mask = (uintptr_t)strmap_get(&sections, keys[j]) - 1;
+                                if (mask == mine || s->action == ACT_ERROR)
+                                        continue;
+                                first = strmap_get(&claims, keys[j]);
+                                if (first->section == s->section) {
+                                        /* name one claimant of another section */
+                                        for (size_t n = 0; n < k->n_settings; n++) {
+                                                struct setting *o = k->settings[n];
+                                                if (o->section != s->section &&
+                                                    ((o->path && !strcmp(o->path, keys[j])) ||
+                                                     (o->claim && !strcmp(o->claim, keys[j])))) {
+                                                        first = o;
+                                                        break;
+                                                }
+                                        }
+                                }
+                                log_error(k, &s->at, "/%s is set both here ([%s]) and at %s:%u ([%s]): neither is applied",
+                                          keys[j], section_table[s->section]->name, first->at.file,
+                                          first->at.line, section_table[first->section]->name);
+                                s->action = ACT_ERROR;
+                                free(s->note);
+                                s->note = xstrdup("conflicting setting");
                         }
-                        other = *slot;
-                        if (other->section == s->section || other == s)
-                                continue;
-                        log_error(k, &s->at, "/%s is set both here ([%s]) and at %s:%u ([%s]): neither is applied",
-                                  keys[j], section_table[s->section]->name, other->at.file,
-                                  other->at.line, section_table[other->section]->name);
-                        other->action = s->action = ACT_ERROR;
-                        free(other->note);
-                        free(s->note);
-                        other->note = xstrdup("conflicting setting");
-                        s->note = xstrdup("conflicting setting");
                 }
-        }
-        strmap_free(&seen);
+        strmap_free(&claims);
+        strmap_free(&sections);
 }
 
 static void apply_all(struct kvmtune *k)

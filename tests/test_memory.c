@@ -693,12 +693,8 @@ static void test_sysctl_conflict_nodes(void **state)
         assert_contains(r.err, "neither is applied");
         assert_int_equal(wr_count("proc/sys/vm/nr_hugepages"), 0);
         assert_int_equal(wr_count("sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages"), 0);
-        /*
-         * KNOWN GAP in run.c: check_conflicts() marks only the first setting that
-         * claims a path, so node1's share is still written.  Once every claimant
-         * of a conflicting path is marked, this becomes assert_int_equal(n_wr, 0).
-         */
-        assert_true(n_wr <= 1);
+        /* every node's share claims vm.nr_hugepages: none is written */
+        assert_int_equal(n_wr, 0);
         res_free(&r);
 }
 
