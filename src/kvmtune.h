@@ -48,6 +48,8 @@ struct setting {
         struct origin at;
         enum action action;
         bool changed;           /* apply wrote it */
+        bool recheck;           /* re-read at apply if others' writes may have changed it */
+        bool affects_others;    /* writing it can change other settings' values */
         int order;              /* apply order within its section (stable) */
         size_t seq;             /* creation order, the sort tie-break */
         const struct knob_ops *knob;
@@ -120,6 +122,7 @@ struct kvmtune {
 
         unsigned n_errors;
         unsigned n_writes;
+        unsigned n_cross_writes;        /* writes and loads that change other settings */
         unsigned n_changes;
 
         enum log_target log;

@@ -116,8 +116,10 @@ int setting_apply(struct kvmtune *k, struct setting *s)
         if (s->action == ACT_SKIP || s->action == ACT_ERROR || (s->action == ACT_OK && !s->path))
                 return 0;
         if (s->path) {
-                r = setting_read(k, s);
-                if (r == 0 && setting_equal(s, s->cur)) {
+                /* the planned value stands unless another write may have changed it */
+                if (!s->cur || (s->recheck && k->n_cross_writes))
+                        setting_read(k, s);
+                if (s->cur && setting_equal(s, s->cur)) {
                         s->action = ACT_OK;
                         return 0;
                 }
@@ -137,6 +139,8 @@ int setting_apply(struct kvmtune *k, struct setting *s)
         old = s->cur;
         s->cur = NULL;
         s->changed = true;
+        if (s->affects_others)
+                k->n_cross_writes++;
         k->n_changes++;
         report_change(k, s, old);
         s->cur = xstrdup(s->want);

@@ -322,6 +322,10 @@ static void plan_one(struct kvmtune *k, const char *procpath, const struct sysct
 
         free(key);
         s->order = is_all_or_default(procpath + strlen("proc/sys/")) ? 0 : 1;
+        /* the kernel copies conf.{all,default} writes into per-interface keys */
+        s->affects_others = s->order == 0;
+        s->recheck = !s->affects_others && (!strncmp(procpath, "proc/sys/net/ipv4/conf/", 23) ||
+                                            !strncmp(procpath, "proc/sys/net/ipv6/conf/", 23));
         r = setting_read(k, s);
         if (r == 0 && setting_equal(s, s->cur))
                 s->action = ACT_OK;
