@@ -197,9 +197,10 @@ static bool is_all_or_default(const char *path)
                (!strncmp(path + 14, "all/", 4) || !strncmp(path + 14, "default/", 8));
 }
 
-static int cmp_str(const void *a, const void *b)
+/* directory entries carry a one-letter type prefix: sort by name */
+static int cmp_entry(const void *a, const void *b)
 {
-        return strcmp(*(char *const *)a, *(char *const *)b);
+        return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
 /* Expand one glob path (relative to /proc/sys) into existing files. */
@@ -234,17 +235,21 @@ static void expand(struct kvmtune *k, const char *dir, const char *pattern,
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.' || fnmatch(comp, de->d_name, 0))
                         continue;
+                /* at the leaf, directories are not keys; d_type saves a stat per match */
+                if (!rest && de->d_type == DT_DIR)
+                        continue;
                 names = xrealloc_array(names, n + 1, sizeof(*names));
-                names[n++] = xstrdup(de->d_name);
+                names[n++] = xasprintf("%c%s", de->d_type == DT_REG ? 'f' : '?', de->d_name);
         }
         closedir(d);
         if (n)
-                qsort(names, n, sizeof(*names), cmp_str);
+                qsort(names, n, sizeof(*names), cmp_entry);
         for (size_t i = 0; i < n; i++) {
-                full = xasprintf("%s/%s", dir, names[i]);
+                full = xasprintf("%s/%s", dir, names[i] + 1);
                 if (rest)
                         expand(k, full, rest, out, n_out);
-                else if (kernfs_stat(k, full, &stbuf) == 0 && S_ISREG(stbuf.st_mode)) {
+                else if (names[i][0] == 'f' ||
+                         (kernfs_stat(k, full, &stbuf) == 0 && S_ISREG(stbuf.st_mode))) {
                         *out = xrealloc_array(*out, *n_out + 1, sizeof(**out));
                         (*out)[(*n_out)++] = xstrdup(full);
                 }
