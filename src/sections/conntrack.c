@@ -159,6 +159,8 @@ static int modprobe_write(struct kvmtune *k, struct setting *s)
                                "%s\n", s->want);
         size_t len = strlen(text);
 
+        if (mkdirat(k->rootfd, "run", 0755) < 0 && errno != EEXIST)
+                log_debug(k, "cannot create /run: %s", strerror(errno));
         run = kernfs_openat(k, "run", O_PATH | O_DIRECTORY);
         if (run < 0) {
                 r = run;
@@ -199,6 +201,25 @@ out:
 static const struct knob_ops modprobe_knob = {
         .current = modprobe_current,
         .write = modprobe_write,
+};
+
+/*
+ * The kernel rounds the hash size up to whole pages of bucket heads
+ * (nf_ct_alloc_hashtable), so 250000 reads back as 250368.
+ */
+static bool hashsize_equal(const char *cur, const char *want)
+{
+        uint64_t c, w, per_page = (uint64_t)sysconf(_SC_PAGESIZE) / sizeof(void *);
+
+        if (parse_u64(cur, &c) < 0 || parse_u64(want, &w) < 0)
+                return false;
+        if (!per_page)
+                per_page = 1;
+        return c == w || c == (w + per_page - 1) / per_page * per_page;
+}
+
+static const struct knob_ops hashsize_knob = {
+        .equal = hashsize_equal,
 };
 
 static void read_plain(struct kvmtune *k, struct setting *s)
@@ -265,6 +286,7 @@ static int conntrack_plan(struct kvmtune *k)
                 h = wanted_hashsize(k);
                 snprintf(buf, sizeof(buf), "%llu", (unsigned long long)h);
                 hash = setting_add(k, SEC_CONNTRACK, "hashsize", HASHSIZE_PATH, h ? buf : NULL, st->hash_at);
+                hash->knob = &hashsize_knob;
                 if (!h && loaded)
                         setting_fail(k, hash, "hashsize = auto: cannot read nf_conntrack_max");
                 else if (!h)
