@@ -404,10 +404,18 @@ static void test_unknown_size(void **state)
         fr_write(root, CONF, "# no 4M pages on x86\n[hugepages \"4M\"]\npages = 1\n[ksm]\nrun = 1\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 1);
-        assert_contains(r.err, SHOWN ":3: ");
+        assert_contains(r.err, SHOWN ":2: ");      /* the section header names the size */
         assert_contains(r.err, "4M is not offered");
         assert_int_equal(wr_count(KSM "run"), 1);   /* the rest is still applied */
         assert_int_equal(n_wr, 1);
+        res_free(&r);
+
+        /* a section without keys is checked too */
+        fr_write(root, CONF, "[hugepages \"4M\"]\n");
+        kv(&r, root, CMD_PLAN);
+        assert_int_equal(r.status, 1);
+        assert_contains(r.err, SHOWN ":1: ");
+        assert_contains(r.err, "4M is not offered");
         res_free(&r);
 }
 

@@ -134,6 +134,15 @@ static int hugepages_check_sub(struct kvmtune *k, const char *sub, struct origin
                 log_error(k, &at, "[hugepages \"%s\"]: not a page size (like 2M or 1G)", sub);
                 return -EINVAL;
         }
+        /* checked here too, so that a section without keys is not silently accepted */
+        char *dir = xasprintf("sys/kernel/mm/hugepages/hugepages-%llukB", (unsigned long long)kb);
+        bool offered = kernfs_exists(k, dir);
+
+        free(dir);
+        if (!offered) {
+                log_error(k, &at, "hugepages: page size %s is not offered by this CPU/kernel", sub);
+                return -EINVAL;
+        }
         return 0;
 }
 
