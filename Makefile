@@ -65,6 +65,7 @@ check:
 	@KVMTUNE=$(CURDIR)/kvmtune tests/run $(TESTS)
 
 run: deps kvmtune
+	@chmod go-w conf.d conf.d/*.conf   # kvmtune refuses group/other-writable config as root
 	@if [ "$$(id -u)" = 0 ]; then ./kvmtune apply --config-dir conf.d; \
 	 else echo "not root: showing the plan only"; ./kvmtune plan --config-dir conf.d; fi
 
@@ -74,6 +75,19 @@ valgrind:
 	@$(MAKE) --no-print-directory kvmtune $(TESTS)
 	@KVMTUNE=$(CURDIR)/tests/valgrind-kvmtune VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 		tests/run $(TESTS)
+
+# libFuzzer over config parsing and planning on a fake root (clang; see fuzz/fuzz_config.c).
+FUZZ_SECONDS ?= 600
+FUZZ_CC      ?= clang
+fuzz/fuzz_config: fuzz/fuzz_config.c $(SRC_LIB) src/kvmtune.h $(wildcard src/*.h src/sections/*.h)
+	$(FUZZ_CC) $(WARN) -O1 -g -fno-omit-frame-pointer \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(PC_CFLAGS) -Isrc \
+		-o $@ fuzz/fuzz_config.c $(SRC_LIB) $(PC_LIBS) -ldl
+
+fuzz: fuzz/fuzz_config
+	@mkdir -p fuzz/corpus
+	fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=3 -max_len=8192 \
+		-dict=fuzz/kvmtune.dict fuzz/corpus tests/fuzz-corpus
 
 # Boot Debian's kernel under qemu with the dracut module and a test config
 # (root; installs qemu and dracut-core when missing; see tests/e2e/run.sh).
@@ -92,6 +106,6 @@ install: kvmtune
 	install -D -m 0644 man/kvmtune.conf.5 $(DESTDIR)$(MANDIR)/man5/kvmtune.conf.5
 
 clean:
-	rm -f kvmtune libkvmtune.a src/*.o src/sections/*.o $(TESTS) .flags-*
+	rm -f kvmtune libkvmtune.a src/*.o src/sections/*.o $(TESTS) fuzz/fuzz_config .flags-*
 
-.PHONY: all deps check run install clean valgrind e2e
+.PHONY: all deps check run install clean valgrind e2e fuzz
