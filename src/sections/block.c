@@ -253,6 +253,9 @@ static void apply_scheduler(struct kvmtune *k, struct setting *s)
                 free(raw);
                 return;
         }
+        free(s->cur);
+        s->cur = xstrdup(cur);
+        revert_note(k, s);      /* revert writes the old name back */
         copy = xstrdup(s->want);
         for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
                 char *now = NULL, *after = NULL;

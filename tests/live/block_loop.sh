@@ -44,6 +44,13 @@ run verify >"$tmp/out" 2>&1 || bad "verify after apply: $(cat "$tmp/out")"
 run apply >"$tmp/out" 2>/dev/null
 [ -s "$tmp/out" ] && bad "second apply changed something: $(cat "$tmp/out")"
 
+# revert puts back the old scheduler (apply and revert share one private /run)
+echo none >/sys/block/loop1/queue/scheduler
+printf '[block "loop1"]\nscheduler = mq-deadline\n' >"$tmp/b.conf"
+unshare -m sh -c 'mount -t tmpfs tmpfs /run && "$1" --config "$2" apply && "$1" --config "$2" revert' \
+	sh "$kv" "$tmp/b.conf" >"$tmp/out" 2>&1 || bad "apply + revert: $(cat "$tmp/out")"
+grep -q '\[none\]' /sys/block/loop1/queue/scheduler || bad "revert: $(cat /sys/block/loop1/queue/scheduler)"
+
 # a refused name moves on to the next
 echo none >/sys/block/loop0/queue/scheduler
 printf '[block "loop0"]\nscheduler = nosuch-sched mq-deadline\n' >"$tmp/b.conf"
