@@ -180,5 +180,8 @@ install() {
         kvmtune_install_confdir "$_root" "$_d"
     done
 
+    # Under systemd the hook logs through systemd-cat (see the hook).
+    dracut_module_included "systemd" && inst_multiple -o systemd-cat
+
     inst_hook pre-udev 05 "$moddir/kvmtune-initrd.sh"
 }

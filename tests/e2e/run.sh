@@ -4,7 +4,9 @@
 # dracut module 90kvmtune and tests/e2e/kvmtune-e2e.conf, boot Debian's
 # kernel in it under qemu (software emulation), and check from the serial
 # console what kvmtune did inside the guest.  A second boot with kvmtune=0
-# on the kernel command line must show none of it.
+# on the kernel command line must show none of it.  A third boot uses a
+# systemd initramfs (dracut's default on a host with systemd), where the
+# hook runs in dracut-pre-udev.service and kvmtune logs to the journal.
 #
 # Needs root (apt-get, dracut's cpio ownership).  Installs qemu-system-x86
 # and dracut-core when missing.  Debian's kernel package is downloaded with
@@ -65,6 +67,8 @@ if [ -z "$pkg" ]; then
 fi
 [ -n "$pkg" ] || skip "apt knows no linux-image-amd64 (no Debian package lists?)"
 mkdir -p "$cache"
+exec 9> "$cache/.lock"
+flock 9 # one download at a time
 deb=$(ls "$cache/${pkg}"_*_amd64.deb 2> /dev/null | tail -n 1)
 if [ -z "$deb" ]; then
 	say "downloading $pkg into $cache"
@@ -78,6 +82,7 @@ if [ -z "$deb" ]; then
 		[ "$old" = "$deb" ] || rm -f "$old"
 	done
 fi
+flock -u 9
 
 # ---- work directory --------------------------------------------------------
 work=$(mktemp -d /var/tmp/kvmtune-e2e-run.XXXXXX) || die "mktemp failed"
@@ -114,21 +119,6 @@ ln -s "$here/99kvmtune-e2e" "$work/dracut/modules.d/99kvmtune-e2e"
 install -d -m 0755 -o root -g root "$work/conf/etc" "$work/conf/etc/kvmtune" "$work/conf/etc/kvmtune/conf.d"
 install -m 0644 -o root -g root "$here/kvmtune-e2e.conf" "$work/conf/etc/kvmtune/conf.d/50-e2e.conf"
 
-# ---- initramfs -------------------------------------------------------------
-say "building the initramfs for $kver"
-initrd=$work/initrd.img
-t0=$SECONDS
-if ! env dracutbasedir="$work/dracut" kvmtune_binary="$KVMTUNE" kvmtune_confroot="$work/conf" \
-	dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
-	--conf /dev/null --confdir "$work/dracut.conf.d" --tmpdir "$work" \
-	--kver "$kver" --kmoddir "$work/kernel/lib/modules/$kver" \
-	--modules base --add "kvmtune kvmtune-e2e" \
-	--no-compress --no-early-microcode "$initrd" > "$work/dracut.log" 2>&1; then
-	sed 's/^/    /' "$work/dracut.log"
-	die "dracut failed"
-fi
-say "initramfs: $(($(stat -c %s "$initrd") / 1024)) KiB in $((SECONDS - t0))s"
-
 pass=0 fail=0
 check() { # check NAME OK? DETAIL
 	if [ "$2" = 0 ]; then
@@ -138,23 +128,37 @@ check() { # check NAME OK? DETAIL
 	fi
 }
 
-cpio -it --quiet < "$initrd" > "$work/initrd.list" 2> /dev/null
-in_image() { grep -Eq "$1" "$work/initrd.list"; }
+# ---- initramfs images -------------------------------------------------------
+# mkinitrd NAME MODULES [ADD]: $work/NAME.img and its file list $work/NAME.list
+mkinitrd() {
+	local name=$1 modules=$2 add=${3:-} t0=$SECONDS
+	if ! env dracutbasedir="$work/dracut" kvmtune_binary="$KVMTUNE" kvmtune_confroot="$work/conf" \
+		dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
+		--conf /dev/null --confdir "$work/dracut.conf.d" --tmpdir "$work" \
+		--kver "$kver" --kmoddir "$work/kernel/lib/modules/$kver" \
+		--modules "$modules" ${add:+--add "$add"} \
+		--no-compress --no-early-microcode "$work/$name.img" > "$work/$name.dracut.log" 2>&1; then
+		check "dracut builds the $name initramfs" 1 "dracut log below"
+		sed 's/^/    /' "$work/$name.dracut.log"
+		return 1
+	fi
+	cpio -it --quiet < "$work/$name.img" > "$work/$name.list" 2> /dev/null
+	say "$name initramfs: $(($(stat -c %s "$work/$name.img") / 1024)) KiB in $((SECONDS - t0))s"
+}
+
+# The image the first two boots use: dracut's shell init (base), no systemd.
+say "building the initramfs images for $kver"
+mkinitrd shell base "kvmtune kvmtune-e2e" || die "cannot build the initramfs"
 for want in '^usr/sbin/kvmtune$' '/libkmod\.so\.2' '/libmount\.so\.1' '/libinih\.so' \
 	'^etc/kvmtune/conf\.d/50-e2e\.conf$' '^(usr/)?lib/dracut/hooks/pre-udev/05-kvmtune-initrd\.sh$' \
 	'/tcp_htcp\.ko' '/nf_conntrack\.ko'; do
-	in_image "$want"; check "initramfs holds $want" $?
+	grep -Eq "$want" "$work/shell.list"; check "initramfs holds $want" $?
 done
 
 # The kvmtune module alone (no base, whose kmod and mount binaries bring
 # libkmod and libmount anyway) must bring the libraries kvmtune dlopen()s,
 # with their own dependencies.
-if env dracutbasedir="$work/dracut" kvmtune_binary="$KVMTUNE" kvmtune_confroot="$work/conf" \
-	dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
-	--conf /dev/null --confdir "$work/dracut.conf.d" --tmpdir "$work" \
-	--kver "$kver" --kmoddir "$work/kernel/lib/modules/$kver" \
-	--modules kvmtune --no-compress --no-early-microcode "$work/alone.img" > "$work/dracut-alone.log" 2>&1; then
-	cpio -it --quiet < "$work/alone.img" > "$work/alone.list" 2> /dev/null
+if mkinitrd alone kvmtune; then
 	for so in libkmod.so.2 libmount.so.1; do
 		path=$(ldconfig -p | awk -v so="$so" '$1 == so && /x86-64/ { print $NF; exit }')
 		deps=$(ldd "$path" 2> /dev/null | awk '$2 == "=>" { print $1 }' | tr '\n' ' ')
@@ -165,18 +169,25 @@ if env dracutbasedir="$work/dracut" kvmtune_binary="$KVMTUNE" kvmtune_confroot="
 		done
 		[ -z "$missing" ]; check "kvmtune module alone installs $so and its libraries ($so $deps)" $? "missing:$missing"
 	done
+fi
+
+# A systemd initramfs, as Debian's dracut builds by default when systemd is
+# installed: the hook then runs in dracut-pre-udev.service.
+have_systemd=
+if [ -x /lib/systemd/systemd ] || [ -x /usr/lib/systemd/systemd ]; then
+	mkinitrd systemd "dracut-systemd base" "kvmtune kvmtune-e2e" && have_systemd=1
 else
-	check "dracut --modules kvmtune" 1 "$(tail -n 3 "$work/dracut-alone.log" | tr '\n' ';')"
+	say "no systemd on this host: the systemd initramfs boot is left out"
 fi
 
 # ---- boots -----------------------------------------------------------------
-# boot NAME EXTRA-CMDLINE: boot to the report hook; the console goes to $work/NAME.log
+# boot NAME IMAGE EXTRA-CMDLINE: boot to the report hook; the console goes to $work/NAME.log
 boot() {
-	local name=$1 extra=$2 t0=$SECONDS rc
+	local name=$1 image=$2 extra=$3 t0=$SECONDS rc
 	say "booting ($name) ..."
 	timeout "$boot_timeout" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
 		-nographic -no-reboot -nic none \
-		-kernel "$vmlinuz" -initrd "$initrd" \
+		-kernel "$vmlinuz" -initrd "$work/$image.img" \
 		-append "console=ttyS0 panic=-1 quiet root=kvmtune-e2e rd.shell=0 rd.emergency=poweroff $extra" \
 		< /dev/null > "$work/$name.log" 2>&1
 	rc=$?
@@ -208,7 +219,7 @@ logged() { # logged LOG REGEX DESCRIPTION
 	kmsg "$1" | grep -Eq "$2"; check "$3" $? "no kernel log line matches /$2/"
 }
 
-if boot applied ""; then
+if boot applied shell ""; then
 	L=applied
 	is swappiness $L 17 "sysctl: vm.swappiness = 17"
 	logged $L '^daemon:info *:.*kvmtune: sysctl vm\.swappiness: [0-9]+ -> 17$' \
@@ -236,7 +247,7 @@ if boot applied ""; then
 	[ -z "$errs" ]; check "log: no kvmtune errors in the kernel log" $? "$(echo "$errs" | head -n 5 | tr '\n' ';')"
 fi
 
-if boot disabled "kvmtune=0"; then
+if boot disabled shell "kvmtune=0"; then
 	L=disabled
 	logged $L 'kvmtune: disabled by kvmtune=0 on the kernel command line' \
 		"kvmtune=0: the disabled notice reached the kernel log"
@@ -248,6 +259,23 @@ if boot disabled "kvmtune=0"; then
 	is conntrack_module $L "<absent>" "kvmtune=0: nf_conntrack not loaded"
 	is hugepages_2M $L 0 "kvmtune=0: no 2M hugepages"
 	is ksm_run $L 0 "kvmtune=0: ksm not running"
+fi
+
+# jlogged LOG REGEX DESCRIPTION: a journal line of the guest matches
+jlogged() {
+	sed -n 's/^KVMTUNE-E2E-JOURNAL: //p' "$work/$1.txt" | grep -Eq "$2"; check "$3" $? "no journal line matches /$2/"
+}
+if [ -n "$have_systemd" ] && boot systemd systemd ""; then
+	L=systemd
+	is swappiness $L 17 "systemd initramfs: vm.swappiness = 17"
+	is tcp_cc $L htcp "systemd initramfs: congestion control htcp"
+	is tcp_htcp_module $L live "systemd initramfs: tcp_htcp loaded"
+	is conntrack_hashsize $L 32768 "systemd initramfs: conntrack hashsize = 32768"
+	is hugepages_2M $L 64 "systemd initramfs: 64 2M hugepages"
+	is ksm_run $L 1 "systemd initramfs: ksm run = 1"
+	jlogged $L ' kvmtune\[[0-9]+\]: sysctl vm\.swappiness: [0-9]+ -> 17$' \
+		"systemd initramfs: the change lines reached the journal under kvmtune's name"
+	is journal_errors $L 0 "systemd initramfs: no kvmtune errors in the journal"
 fi
 
 say "ran in $((SECONDS - started))s"

@@ -23,6 +23,13 @@ _e2e_file modprobe_helper /proc/sys/kernel/modprobe
 dmesg -x | grep 'kvmtune' | while IFS= read -r _l; do
     echo "KVMTUNE-E2E-DMESG: $_l" > /dev/console
 done
+# In a systemd initramfs kvmtune logs to the journal (JOURNAL_STREAM).
+if command -v journalctl > /dev/null 2>&1; then
+    _e2e journal_errors "$(journalctl -b -t kvmtune -p err -o cat --no-pager 2> /dev/null | wc -l)"
+    journalctl -b -o short-monotonic --no-pager 2> /dev/null | grep -E 'kvmtune|dracut-pre-udev' | while IFS= read -r _l; do
+        echo "KVMTUNE-E2E-JOURNAL: $_l" > /dev/console
+    done
+fi
 _e2e end ok
 # Power off at once (the qemu test runs with -no-reboot).
 echo o > /proc/sysrq-trigger

@@ -19,7 +19,8 @@ depends() {
 
 # called by dracut
 install() {
-    inst_multiple cat dmesg grep sed tr
+    inst_multiple cat dmesg grep sed tr wc
+    inst_multiple -o journalctl
     inst_script "$moddir/e2e-modprobe.sh" /usr/sbin/kvmtune-e2e-modprobe
     inst_hook cmdline 99 "$moddir/e2e-cmdline.sh"
     inst_hook pre-trigger 99 "$moddir/e2e-report.sh"
