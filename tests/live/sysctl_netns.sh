@@ -59,6 +59,15 @@ mount -t tmpfs tmpfs /run || fail "mount tmpfs on /run"
 mount -t sysfs sysfs /sys || fail "mount sysfs"
 ip link set lo up
 ip link add v0 type veth peer name v1 || fail "cannot create a veth pair"
+# Does the kernel copy default.log_martians into devices here?  Not when the
+# host ever wrote its own default.log_martians: a new namespace copies the
+# host's "written" bits and new devices copy them in turn.  Probe on a device
+# created like v1 (writing default does not mark the existing devices).
+ip link add probe0 type veth peer name probe1 || fail "cannot create a probe veth pair"
+echo 1 >/proc/sys/net/ipv4/conf/default/log_martians
+propagates=$(cat /proc/sys/net/ipv4/conf/probe0/log_martians)
+echo 0 >/proc/sys/net/ipv4/conf/default/log_martians
+ip link del probe0
 [ -d /proc/sys/net/ipv4/conf/v0 ] || fail "v0 not visible in /proc/sys"
 
 # the configuration: bundled keys that this namespace has and lets us write
@@ -102,7 +111,11 @@ done
 [ "$(val net.ipv4.conf.default.log_martians)" = 1 ] || fail "default.log_martians not 1"
 [ "$(val net.ipv4.conf.lo.log_martians)" = 0 ] || fail "lo.log_martians overwritten by default"
 [ "$(val net.ipv4.conf.v0.log_martians)" = 0 ] || fail "v0.log_martians overwritten by default"
-[ "$(val net.ipv4.conf.v1.log_martians)" = 1 ] || fail "v1.log_martians did not follow default"
+if [ "$propagates" = 1 ]; then
+	[ "$(val net.ipv4.conf.v1.log_martians)" = 1 ] || fail "v1.log_martians did not follow default"
+else
+	echo "NOTE: this host wrote its default.log_martians once; the kernel's copy to new devices is not observable here"
+fi
 
 "$kv" --config-dir "$tmp/conf.d" --only sysctl verify >"$tmp/out" 2>&1
 rc=$?
