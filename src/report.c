@@ -19,6 +19,8 @@ void log_setup(struct kvmtune *k)
         k->kmsg_fd = -1;
         if (getenv("JOURNAL_STREAM")) {
                 k->log = LOG_JOURNAL;
+                /* a line at a time, so the journal stamps each when it happens */
+                setvbuf(stdout, NULL, _IOLBF, 0);
                 return;
         }
         if (k->stage == STAGE_INITRD && !k->root &&

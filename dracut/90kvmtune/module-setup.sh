@@ -180,6 +180,10 @@ install() {
         kvmtune_install_confdir "$_root" "$_d"
     done
 
+    # libkmod applies modprobe.d options and blacklists, as modprobe does on
+    # the booted system (dracut's kernel-modules does this only host-only).
+    inst_multiple -o /etc/modprobe.d/*.conf /usr/lib/modprobe.d/*.conf /lib/modprobe.d/*.conf
+
     # Under systemd the hook logs through systemd-cat (see the hook).
     dracut_module_included "systemd" && inst_multiple -o systemd-cat
 
