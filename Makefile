@@ -31,7 +31,7 @@ LDFLAGS     += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDSAN)
 # Objects are rebuilt when the flags change (SANITIZE=1, CC=clang, ...).
 FLAGS_STAMP := .flags-$(shell echo '$(CC) $(CFLAGS) $(LDFLAGS)' | md5sum | cut -c1-10)
 
-SRC_LIB     := $(filter-out src/main.c,$(wildcard src/*.c src/sections/*.c))
+SRC_LIB     := $(filter-out src/main.c,$(wildcard src/*.c src/sections/*.c src/import/*.c))
 OBJ_LIB     := $(SRC_LIB:.c=.o)
 DRACUT_FILES = $(wildcard dracut/90kvmtune/*.sh)
 TESTS       := $(patsubst %.c,%,$(wildcard tests/test_*.c))
@@ -44,6 +44,8 @@ $(FLAGS_STAMP):
 src/%.o: src/%.c src/kvmtune.h $(wildcard src/*.h) $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+$(patsubst %.c,%.o,$(wildcard src/import/*.c)): src/import/import.h
+
 libkvmtune.a: $(OBJ_LIB)
 	$(AR) rcs $@ $^
 
@@ -51,6 +53,7 @@ kvmtune: src/main.o libkvmtune.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PC_LIBS) -ldl
 
 tests/test_memory: TEST_LDFLAGS = -Wl,--wrap=kernfs_write
+tests/test_faults: TEST_LDFLAGS = -Wl,--wrap=kernfs_write,--wrap=fsync,--wrap=renameat
 
 tests/%: tests/%.c tests/helpers.c tests/helpers.h libkvmtune.a
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -Isrc -o $@ $< tests/helpers.c libkvmtune.a \
@@ -62,7 +65,7 @@ deps:
 check:
 	@.ci/install-deps build test
 	@$(MAKE) --no-print-directory kvmtune $(TESTS)
-	@KVMTUNE=$(CURDIR)/kvmtune tests/run $(TESTS)
+	@KVMTUNE=$(CURDIR)/kvmtune E2E=$(if $(filter 1,$(SANITIZE)),,1) tests/run $(TESTS)
 
 run: deps kvmtune
 	@chmod go-w conf.d conf.d/*.conf   # kvmtune refuses group/other-writable config as root
@@ -106,6 +109,6 @@ install: kvmtune
 	install -D -m 0644 man/kvmtune.conf.5 $(DESTDIR)$(MANDIR)/man5/kvmtune.conf.5
 
 clean:
-	rm -f kvmtune libkvmtune.a src/*.o src/sections/*.o $(TESTS) fuzz/fuzz_config .flags-*
+	rm -f kvmtune libkvmtune.a src/*.o src/sections/*.o src/import/*.o $(TESTS) fuzz/fuzz_config .flags-*
 
 .PHONY: all deps check run install clean valgrind e2e fuzz
