@@ -2,7 +2,8 @@
 /*
  * Every /proc and /sys access goes through here.  Paths are relative to the
  * root directory fd and resolved with openat2(RESOLVE_IN_ROOT), so neither a
- * ".." nor a symlink can lead outside the root given with --root.
+ * ".." nor a symlink can lead outside the root given with --root, and no
+ * symlink is followed below proc/sys.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -50,6 +51,12 @@ int kernfs_openat(struct kvmtune *k, const char *rel, int flags)
 
         if (!rel_is_safe(rel))
                 return -EINVAL;
+        /*
+         * /proc/sys holds no symlinks; one in a --root tree must not lead a
+         * sysctl key (or a glob over keys) to a file elsewhere in the tree.
+         */
+        if (!strncmp(rel, "proc/sys/", 9) || !strcmp(rel, "proc/sys"))
+                how.resolve |= RESOLVE_NO_SYMLINKS;
         fd = (int)syscall(SYS_openat2, k->rootfd, rel, &how, sizeof(how));
         if (fd < 0 && errno == ENOSYS)
                 fd = openat(k->rootfd, rel, flags | O_CLOEXEC, 0644);
@@ -198,4 +205,19 @@ char *bracketed_word(const char *raw)
         if (!b || !(e = strchr(b, ']')))
                 return xstrdup(raw);
         return strndup(b + 1, (size_t)(e - b - 1));
+}
+
+/* Is word one of the kernel's choices, as in "always [madvise] never"? */
+bool choice_offered(const char *raw, const char *word)
+{
+        size_t n = strlen(word);
+
+        for (const char *p = raw; *p;) {
+                p += strspn(p, " \t[]");
+                size_t len = strcspn(p, " \t[]");
+                if (len == n && !strncmp(p, word, n))
+                        return true;
+                p += len;
+        }
+        return false;
 }

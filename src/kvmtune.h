@@ -144,6 +144,8 @@ int section_lookup(const char *name);
 /* run.c: load, plan, apply, report; returns the exit status */
 int kvmtune_run(struct kvmtune *k);
 void kvmtune_free(struct kvmtune *k);
+/* import/import.c: print the configuration equivalent to the host's old tuning */
+int kvmtune_import(struct kvmtune *k, char **files, size_t n_files);
 
 /* revert.c: the record of old values under /run/kvmtune */
 void revert_note(struct kvmtune *k, const struct setting *s);
@@ -197,6 +199,7 @@ DIR *kernfs_opendir(struct kvmtune *k, const char *rel);
 int kernfs_readlink(struct kvmtune *k, const char *rel, char *buf, size_t size);
 const char *shown_path(const char *rel, char *buf, size_t size);
 char *bracketed_word(const char *raw);
+bool choice_offered(const char *raw, const char *word);
 
 /* units.c */
 int parse_size(const char *s, uint64_t *bytes);

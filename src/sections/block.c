@@ -111,24 +111,13 @@ static int block_parse(struct kvmtune *k, const char *sub, const char *key,
         return 0;
 }
 
-static bool has_word(const char *list, const char *word)
-{
-        char *copy = xstrdup(list), *save = NULL;
-        bool found = false;
-
-        for (char *w = strtok_r(copy, " \t[]", &save); w; w = strtok_r(NULL, " \t[]", &save))
-                found |= !strcmp(w, word);
-        free(copy);
-        return found;
-}
-
 /* the first wanted name the device offers now, or NULL */
 static char *first_offered(const char *want, const char *raw)
 {
         char *copy = xstrdup(want), *save = NULL, *found = NULL;
 
         for (char *w = strtok_r(copy, " ", &save); w && !found; w = strtok_r(NULL, " ", &save))
-                if (has_word(raw, w))
+                if (choice_offered(raw, w))
                         found = xstrdup(w);
         free(copy);
         return found;

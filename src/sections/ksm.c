@@ -95,20 +95,6 @@ static int ksm_write(struct kvmtune *k, struct setting *s)
 static const struct knob_ops ksm_knob = { .current = bracketed_word, .write = ksm_write };
 
 /* Is word one of "[none] scan-time"? */
-static bool offered(const char *raw, const char *word)
-{
-        size_t n = strlen(word);
-
-        for (const char *p = raw; *p;) {
-                p += strspn(p, " \t[]");
-                size_t len = strcspn(p, " \t[]");
-                if (len == n && !strncmp(p, word, n))
-                        return true;
-                p += len;
-        }
-        return false;
-}
-
 static int ksm_plan(struct kvmtune *k)
 {
         struct ksm_state *st = k->state[SEC_KSM];
@@ -144,7 +130,7 @@ static int ksm_plan(struct kvmtune *k)
                 /* a knob that holds a number takes a number; one that lists words, one of them */
                 if (is_number(s->cur) && !is_number(s->want))
                         setting_fail(k, s, "expected a number, not '%s'", s->want);
-                else if (strchr(raw, '[') && !offered(raw, s->want))
+                else if (strchr(raw, '[') && !choice_offered(raw, s->want))
                         setting_fail(k, s, "'%s' is not one of the kernel's choices: %s", s->want, raw);
                 else
                         s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;

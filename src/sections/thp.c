@@ -39,21 +39,6 @@ static int thp_parse(struct kvmtune *k, const char *sub, const char *key, const 
         return -EINVAL;
 }
 
-/* Is word one of "always [madvise] never"? */
-static bool offered(const char *raw, const char *word)
-{
-        size_t n = strlen(word);
-
-        for (const char *p = raw; *p;) {
-                p += strspn(p, " \t[]");
-                size_t len = strcspn(p, " \t[]");
-                if (len == n && !strncmp(p, word, n))
-                        return true;
-                p += len;
-        }
-        return false;
-}
-
 static const struct knob_ops thp_knob = { .current = bracketed_word };
 
 static int thp_plan(struct kvmtune *k)
@@ -77,7 +62,7 @@ static int thp_plan(struct kvmtune *k)
                         continue;
                 }
                 s->cur = bracketed_word(raw);
-                if (!offered(raw, s->want))
+                if (!choice_offered(raw, s->want))
                         setting_fail(k, s, "'%s' is not one of the kernel's choices: %s", s->want, raw);
                 else
                         s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;
