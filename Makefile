@@ -97,6 +97,12 @@ fuzz: fuzz/fuzz_config
 e2e: kvmtune
 	@tests/e2e/run.sh
 
+# Timings against procps sysctl, systemd-sysctl and TuneD on the real kernel
+# (root; installs hyperfine and the peers when missing; see bench/README.md).
+# Not part of `make check`: timings are never test assertions.
+bench: kvmtune
+	@bench/run.sh
+
 install: kvmtune
 	install -D -m 0755 kvmtune $(DESTDIR)$(SBINDIR)/kvmtune
 	install -d -m 0755 $(DESTDIR)$(LIBDIR_KV)/conf.d
@@ -111,4 +117,4 @@ install: kvmtune
 clean:
 	rm -f kvmtune libkvmtune.a src/*.o src/sections/*.o src/import/*.o $(TESTS) fuzz/fuzz_config .flags-*
 
-.PHONY: all deps check run install clean valgrind e2e fuzz
+.PHONY: all deps check run install clean valgrind e2e fuzz bench
