@@ -269,6 +269,7 @@ export TUNED
 cleanup() {
 	[ -f "$W/restore.sh" ] && sh "$W/restore.sh"
 	[ -n "${BENCH_KEEP:-}" ] || find "$W" -mindepth 1 -maxdepth 1 ! -name out -exec rm -rf {} +
+	rmdir "$W" 2>/dev/null || true	# empty when BENCH_OUT is elsewhere
 }
 trap cleanup EXIT
 
