@@ -11,14 +11,16 @@
 
 static void help(void)
 {
-        printf("Usage: kvmtune [OPTIONS] [apply|plan|verify|cat-config|revert]\n\n"
+        printf("Usage: kvmtune [OPTIONS] [apply|plan|verify|cat-config|revert|import [FILE...]]\n\n"
                "Put a KVM host's kernel into the state its conf.d snippets describe.\n\n"
                "Commands:\n"
                "  apply        apply every setting (default)\n"
                "  plan         show current, wanted and the action per setting\n"
                "  verify       like plan; exit 1 when the system differs\n"
                "  cat-config   print the effective configuration files\n"
-               "  revert       put back the values kvmtune changed since boot\n\n"
+               "  revert       put back the values kvmtune changed since boot\n"
+               "  import       print a configuration from the host's rc.local, sysctl.conf,\n"
+               "               fstab, grub, modprobe.d ... (or the FILEs given)\n\n"
                "Options:\n"
                "  --root DIR            take /proc, /sys, /etc, /run, /usr under DIR\n"
                "  --config-dir DIR      read DIR instead of the search path (repeatable)\n"
@@ -86,7 +88,7 @@ static int parse_args(struct kvmtune *k, int argc, char **argv)
         };
         static const char *const commands[] = {
                 [CMD_APPLY] = "apply", [CMD_PLAN] = "plan", [CMD_VERIFY] = "verify",
-                [CMD_CAT_CONFIG] = "cat-config", [CMD_REVERT] = "revert",
+                [CMD_CAT_CONFIG] = "cat-config", [CMD_REVERT] = "revert", [CMD_IMPORT] = "import",
         };
         const char *only = NULL;
         int c;
@@ -150,7 +152,7 @@ static int parse_args(struct kvmtune *k, int argc, char **argv)
                 k->cmd = (enum command)i;
                 optind++;
         }
-        if (optind < argc)
+        if (optind < argc && k->cmd != CMD_IMPORT)     /* import takes FILEs, left at argv[optind] */
                 return usage_error("unexpected argument '%s'", argv[optind]);
         if (k->n_config_dirs && k->n_config_files)
                 return usage_error("--config and --config-dir exclude each other");
@@ -201,6 +203,8 @@ int main(int argc, char **argv)
                 return 0;
         }
         k.check_owner = !k.root && geteuid() == 0;
+        if (k.cmd == CMD_IMPORT)
+                return kvmtune_import(&k, argv + optind, (size_t)(argc - optind));
 
         return kvmtune_run(&k);
 }

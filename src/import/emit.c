@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The entry store of `kvmtune import` and the emitter.  Sources arrive in
+ * boot order; a setting given again replaces the earlier one (later wins)
+ * and keeps a comment naming what it replaced.  The output is one
+ * configuration in the section order of the specification, each setting
+ * under a `# FILE:LINE: original text` comment.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import.h"
+
+static const char *const sec_names[IS_N] = {
+        [IS_SYSCTL] = "sysctl", [IS_MODULES] = "modules", [IS_CONNTRACK] = "conntrack",
+        [IS_HUGEPAGES] = "hugepages", [IS_HUGETLBFS] = "hugetlbfs", [IS_KSM] = "ksm",
+        [IS_THP] = "thp", [IS_BLOCK] = "block", [IS_NETDEV] = "netdev",
+};
+
+static char *make_id(enum imp_sec sec, const char *sub, const char *idkey)
+{
+        return xasprintf("%d\x1f%s\x1f%s", (int)sec, sub ? sub : "", idkey);
+}
+
+void imp_note(struct imp_entry *e, const char *fmt, ...)
+{
+        va_list ap;
+        char *s;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        if (!s)
+                return;
+        e->notes = xrealloc_array(e->notes, e->n_notes + 1, sizeof(char *));
+        e->notes[e->n_notes++] = s;
+}
+
+struct imp_entry *imp_find(struct imp *im, enum imp_sec sec, const char *sub, const char *idkey)
+{
+        char *id = make_id(sec, sub, idkey);
+        void *i = strmap_get(&im->ids, id);
+
+        free(id);
+        return i ? &im->e[(size_t)i - 1] : NULL;
+}
+
+static char *src_text(const struct imp_src *src)
+{
+        return xasprintf("%s:%u: %s", src->file, src->line, src->text ? src->text : "");
+}
+
+/*
+ * Set one thing.  idkey names what is set (a sysctl path, a module name, a
+ * key); the same (section, subsection, idkey) again is the same setting.
+ */
+struct imp_entry *imp_put(struct imp *im, enum imp_sec sec, const char *sub, const char *key,
+                          const char *idkey, const char *value, const struct imp_src *src)
+{
+        char *id = make_id(sec, sub, idkey ? idkey : key);
+        struct imp_entry *e;
+        bool found;
+        void **slot;
+
+        slot = strmap_slot(&im->ids, id, &found);
+        if (found) {
+                e = &im->e[(size_t)*slot - 1];
+                free(id);
+                if (strcmp(e->value, value))
+                        imp_note(e, "conflict: overrides %s (%s); the later source wins", e->src, e->value);
+                else
+                        imp_note(e, "also set, to the same value, by %s", e->src);
+                free(e->src);
+                e->src = src_text(src);
+                free(e->value);
+                e->value = xstrdup(value);
+                free(e->key);
+                e->key = xstrdup(key);
+                e->dropped = false;
+                return e;
+        }
+        im->e = xrealloc_array(im->e, im->n + 1, sizeof(*im->e));
+        e = &im->e[im->n];
+        *e = (struct imp_entry){
+                .sec = sec, .sub = sub ? xstrdup(sub) : NULL, .key = xstrdup(key), .id = id,
+                .value = xstrdup(value), .src = src_text(src),
+        };
+        /* the map keeps a pointer to the key: the id lives as long as the entry */
+        *slot = (void *)(im->n + 1);
+        im->n++;
+        return e;
+}
+
+static bool same_sub(const char *a, const char *b)
+{
+        return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static void emit_entry(const struct imp_entry *e, FILE *out)
+{
+        fprintf(out, "# %s\n", e->src);
+        for (size_t i = 0; i < e->n_notes; i++)
+                fprintf(out, "# %s\n", e->notes[i]);
+        if (e->dropped)
+                return;
+        fprintf(out, "%s = %s\n", e->key, e->value);
+}
+
+void imp_emit(struct imp *im, FILE *out)
+{
+        bool *done = xcalloc(im->n ? im->n : 1, sizeof(bool));
+
+        fputs("# kvmtune configuration imported from this host's existing tuning by `kvmtune import`.\n"
+              "# Check it (kvmtune plan --config FILE), install it, for example as\n"
+              "# /etc/kvmtune/conf.d/50-imported.conf, run `kvmtune verify`, then delete\n"
+              "# the source lines that import listed as carried.\n", out);
+        if (im->n_kept) {
+                fputs("#\n# Kept on the kernel command line (cannot change at runtime):\n", out);
+                for (size_t i = 0; i < im->n_kept; i++)
+                        fprintf(out, "#   %s\n", im->kept[i]);
+        }
+        for (int sec = 0; sec < IS_N; sec++) {
+                for (size_t i = 0; i < im->n; i++) {
+                        const struct imp_entry *first = &im->e[i];
+
+                        if (done[i] || (int)first->sec != sec)
+                                continue;
+                        if (first->sub)
+                                fprintf(out, "\n[%s \"%s\"]\n", sec_names[sec], first->sub);
+                        else
+                                fprintf(out, "\n[%s]\n", sec_names[sec]);
+                        for (size_t j = i; j < im->n; j++) {
+                                const struct imp_entry *e = &im->e[j];
+
+                                if (done[j] || (int)e->sec != sec || !same_sub(e->sub, first->sub))
+                                        continue;
+                                done[j] = true;
+                                emit_entry(e, out);
+                        }
+                }
+        }
+        free(done);
+}
+
+void imp_free(struct imp *im)
+{
+        for (size_t i = 0; i < im->n; i++) {
+                struct imp_entry *e = &im->e[i];
+
+                free(e->sub);
+                free(e->key);
+                free(e->id);
+                free(e->value);
+                free(e->src);
+                for (size_t j = 0; j < e->n_notes; j++)
+                        free(e->notes[j]);
+                free(e->notes);
+        }
+        free(im->e);
+        strmap_free(&im->ids);
+        for (size_t i = 0; i < im->n_kept; i++)
+                free(im->kept[i]);
+        free(im->kept);
+}

@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `kvmtune import [FILE ...]`: find the sources (under --root, or the
+ * named files, recognised by content), read them in boot order, print the
+ * configuration on stdout and the carried / not carried report on stderr.
+ * Nothing read is ever executed; every file is read whole, bounded, and cut
+ * into checked lines before any reader sees it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "import.h"
+
+/* ---- the report ---------------------------------------------------------- */
+
+/* one printable line: control characters become '?', long text is cut */
+char *imp_clean_text(const char *s, size_t len)
+{
+        size_t n = len > IMP_SHOW_MAX ? IMP_SHOW_MAX : len, o = 0;
+        char *out = xcalloc(1, n + 4);
+
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+                out[o++] = c == '\t' ? ' ' : (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+        }
+        if (n < len)
+                memcpy(out + o, "...", 4);
+        return out;
+}
+
+void imp_carried(struct imp *im, const struct imp_src *src, const char *extra)
+{
+        im->n_carried++;
+        if (im->k->quiet)
+                return;
+        fprintf(stderr, "kvmtune: %s:%u: carried: %s%s%s\n", src->file, src->line,
+                src->text ? src->text : "", extra ? " " : "", extra ? extra : "");
+}
+
+void imp_refused(struct imp *im, const struct imp_src *src, const char *fmt, ...)
+{
+        va_list ap;
+
+        im->n_failed++;
+        if (src->line)
+                fprintf(stderr, "kvmtune: %s:%u: not carried: ", src->file, src->line);
+        else
+                fprintf(stderr, "kvmtune: %s: not carried: ", src->file);
+        if (src->text && *src->text)
+                fprintf(stderr, "%s: ", src->text);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+void imp_kept(struct imp *im, const struct imp_src *src, const char *fmt, ...)
+{
+        va_list ap;
+        char *why;
+
+        va_start(ap, fmt);
+        if (vasprintf(&why, fmt, ap) < 0)
+                why = NULL;
+        va_end(ap);
+        if (!why)
+                return;
+        if (!im->k->quiet)
+                fprintf(stderr, "kvmtune: %s:%u: kept on the kernel command line: %s: %s\n", src->file,
+                        src->line, src->text, why);
+        im->kept = xrealloc_array(im->kept, im->n_kept + 1, sizeof(char *));
+        im->kept[im->n_kept++] = xasprintf("%s:%u: %s (%s)", src->file, src->line, src->text, why);
+        free(why);
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+char *imp_line_str(const struct imp_line *l)
+{
+        const char *s = l->s;
+        size_t n = l->len;
+
+        if (l->bad)
+                return NULL;
+        while (n && (*s == ' ' || *s == '\t')) {
+                s++;
+                n--;
+        }
+        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+                n--;
+        return strndup(s, n) ?: xstrdup("");
+}
+
+char *imp_take_line(struct imp *im, const struct imp_file *f, size_t i)
+{
+        const struct imp_line *l = &f->lines[i];
+
+        if (l->bad) {
+                struct imp_src src = { f->shown, l->no, NULL };
+                imp_refused(im, &src, "%s", l->bad);
+                return NULL;
+        }
+        return imp_line_str(l);
+}
+
+size_t imp_fields(char *s, char **out, size_t max)
+{
+        size_t n = 0;
+        char *save = NULL;
+
+        for (char *w = strtok_r(s, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+                if (n < max)
+                        out[n] = w;
+                n++;
+        }
+        return n;
+}
+
+/* Cut the text into lines, each checked once: length, NUL, control characters. */
+static void split_lines(struct imp_file *f)
+{
+        size_t pos = 0;
+        unsigned no = 0;
+
+        while (pos < f->len) {
+                const char *s = f->text + pos, *nl = memchr(s, '\n', f->len - pos);
+                size_t len = nl ? (size_t)(nl - s) : f->len - pos;
+                struct imp_line *l;
+
+                f->lines = xrealloc_array(f->lines, f->n_lines + 1, sizeof(*f->lines));
+                l = &f->lines[f->n_lines++];
+                *l = (struct imp_line){ .s = s, .len = len, .no = ++no };
+                pos += len + (nl ? 1 : 0);
+                if (len && s[len - 1] == '\r')
+                        l->len = --len;         /* DOS line ends */
+                if (len > KVMTUNE_MAX_LINE) {
+                        l->bad = "line longer than 8192 bytes, refused";
+                        continue;
+                }
+                if (memchr(s, '\0', len)) {
+                        l->bad = "line holds a NUL byte, refused";
+                        continue;
+                }
+                for (size_t i = 0; i < len; i++)
+                        if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f) {
+                                l->bad = "line holds a control character, refused";
+                                break;
+                        }
+        }
+}
+
+/* Read a whole regular file from an open fd, bounded. */
+static int read_fd(int fd, struct imp_file *f)
+{
+        struct stat st;
+        size_t got = 0, cap;
+        ssize_t n;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        if (st.st_size > (off_t)IMP_MAX_FILE)
+                return -EFBIG;
+        cap = (size_t)st.st_size + 1;
+        f->text = xcalloc(1, cap + 1);
+        for (;;) {
+                if (got == cap) {
+                        if (cap > IMP_MAX_FILE)
+                                return -EFBIG;
+                        cap *= 2;
+                        f->text = xrealloc_array(f->text, cap + 1, 1);
+                }
+                n = read(fd, f->text + got, cap - got);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                got += (size_t)n;
+        }
+        if (got > IMP_MAX_FILE)
+                return -EFBIG;
+        f->text[got] = '\0';
+        f->len = got;
+        split_lines(f);
+        return 0;
+}
+
+static const char *read_error(int r)
+{
+        return r == -EINVAL ? "not a regular file" : r == -EFBIG ? "larger than 16M" : strerror(-r);
+}
+
+static void file_free(struct imp_file *f)
+{
+        free(f->shown);
+        free(f->text);
+        free(f->lines);
+}
+
+struct file_list {
+        struct imp_file *f;
+        size_t n;
+};
+
+static struct imp_file *list_add(struct file_list *l, const char *shown, enum imp_kind kind)
+{
+        struct imp_file *f;
+
+        l->f = xrealloc_array(l->f, l->n + 1, sizeof(*l->f));
+        f = &l->f[l->n++];
+        *f = (struct imp_file){ .shown = xstrdup(shown), .kind = kind };
+        /* the name goes into comments of the output: it must stay on one line */
+        for (char *c = f->shown; *c; c++)
+                if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                        *c = '?';
+        return f;
+}
+
+/*
+ * A default source under the root.  Missing is fine (silent); a /dev/null
+ * mask or anything else that is not a regular file is skipped quietly for
+ * files found in a directory and reported for the fixed paths.
+ */
+static void add_rooted(struct imp *im, struct file_list *l, const char *rel, enum imp_kind kind,
+                       bool from_dir, dev_t *dev, ino_t *ino)
+{
+        char shown[4200];
+        struct imp_file *f;
+        struct stat st;
+        int fd, r;
+
+        snprintf(shown, sizeof(shown), "/%s", rel);
+        fd = kernfs_openat(im->k, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0) {
+                if (fd != -ENOENT && fd != -ENOTDIR && fd != -ELOOP) {
+                        struct imp_src src = { shown, 0, NULL };
+                        imp_refused(im, &src, "cannot open: %s", strerror(-fd));
+                }
+                return;
+        }
+        if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+                close(fd);
+                if (!from_dir) {
+                        struct imp_src src = { shown, 0, NULL };
+                        imp_refused(im, &src, "not a regular file, not read");
+                }
+                return;
+        }
+        if (dev) {
+                *dev = st.st_dev;
+                *ino = st.st_ino;
+        }
+        f = list_add(l, shown, kind);
+        r = read_fd(fd, f);
+        close(fd);
+        if (r < 0) {
+                struct imp_src src = { shown, 0, NULL };
+                imp_refused(im, &src, "cannot read: %s", read_error(r));
+                file_free(f);
+                l->n--;
+        }
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* the *.conf names of a directory under the root, sorted */
+static char **conf_names(struct imp *im, const char *dir, size_t *n)
+{
+        DIR *d = kernfs_opendir(im->k, dir);
+        char **names = NULL;
+        struct dirent *de;
+
+        *n = 0;
+        if (!d)
+                return NULL;
+        while ((de = readdir(d))) {
+                size_t len = strlen(de->d_name);
+
+                if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".conf"))
+                        continue;
+                names = xrealloc_array(names, *n + 1, sizeof(char *));
+                names[(*n)++] = xasprintf("%s/%s", dir, de->d_name);
+        }
+        closedir(d);
+        if (*n > 1)
+                qsort(names, *n, sizeof(char *), cmp_str);
+        return names;
+}
+
+static void add_dir(struct imp *im, struct file_list *l, const char *dir, enum imp_kind kind)
+{
+        size_t n;
+        char **names = conf_names(im, dir, &n);
+
+        for (size_t i = 0; i < n; i++) {
+                add_rooted(im, l, names[i], kind, true, NULL, NULL);
+                free(names[i]);
+        }
+        free(names);
+}
+
+/*
+ * sysctl files in the order `sysctl --system` applies them: sysctl.d, then
+ * /etc/sysctl.conf last; a file reached twice (99-sysctl.conf is often a
+ * link to ../sysctl.conf) is read once, at its last place.
+ */
+static void add_sysctl(struct imp *im, struct file_list *l)
+{
+        size_t n, first = l->n;
+        char **names = conf_names(im, "etc/sysctl.d", &n);
+        dev_t *devs = xcalloc(n + 1, sizeof(dev_t));
+        ino_t *inos = xcalloc(n + 1, sizeof(ino_t));
+        size_t *at = xcalloc(n + 1, sizeof(size_t)), m = 0;
+
+        for (size_t i = 0; i <= n; i++) {
+                size_t before = l->n;
+
+                add_rooted(im, l, i < n ? names[i] : "etc/sysctl.conf", IK_SYSCTL, i < n, &devs[m], &inos[m]);
+                if (l->n > before)
+                        at[m++] = before;
+                if (i < n)
+                        free(names[i]);
+        }
+        free(names);
+        /* drop earlier copies of a file read again later */
+        for (size_t i = 0; i < m; i++)
+                for (size_t j = i + 1; j < m; j++)
+                        if (devs[i] == devs[j] && inos[i] == inos[j] && l->f[at[i]].text) {
+                                file_free(&l->f[at[i]]);
+                                l->f[at[i]].text = NULL;
+                                l->f[at[i]].shown = NULL;
+                                l->f[at[i]].lines = NULL;
+                        }
+        /* compact */
+        size_t o = first;
+        for (size_t i = first; i < l->n; i++)
+                if (l->f[i].text)
+                        l->f[o++] = l->f[i];
+        l->n = o;
+        free(devs);
+        free(inos);
+        free(at);
+}
+
+static void default_sources(struct imp *im, struct file_list *l)
+{
+        add_rooted(im, l, "etc/default/grub", IK_GRUB, false, NULL, NULL);
+        add_rooted(im, l, "etc/modules", IK_MODULES, false, NULL, NULL);
+        add_dir(im, l, "etc/modules-load.d", IK_MODULES);
+        add_dir(im, l, "etc/modprobe.d", IK_MODPROBE);
+        add_sysctl(im, l);
+        add_dir(im, l, "etc/tmpfiles.d", IK_TMPFILES);
+        add_rooted(im, l, "etc/sysfs.conf", IK_SYSFS, false, NULL, NULL);
+        add_dir(im, l, "etc/sysfs.d", IK_SYSFS);
+        add_rooted(im, l, "etc/fstab", IK_FSTAB, false, NULL, NULL);
+        add_rooted(im, l, "etc/rc.local", IK_SHELL, false, NULL, NULL);
+        add_rooted(im, l, "etc/rc.d/rc.local", IK_SHELL, false, NULL, NULL);
+}
+
+/* ---- recognising a named file by its content ------------------------------ */
+
+static bool word_is(const char *s, size_t n, const char *w)
+{
+        return strlen(w) == n && !memcmp(s, w, n);
+}
+
+static bool starts_with(const char *s, const char *p)
+{
+        return !strncmp(s, p, strlen(p));
+}
+
+/* what kind of source one line looks like; IK_UNKNOWN when it says nothing */
+static enum imp_kind line_kind(const char *s)
+{
+        static const char *const sysfs_top[] = { "block/", "class/", "devices/", "module/", "bus/",
+                                                  "kernel/mm/", "firmware/", "power/" };
+        size_t w1 = strcspn(s, " \t=");
+        const char *rest = s + w1 + strspn(s + w1, " \t");
+
+        if (!*s || *s == '#' || *s == ';')
+                return IK_UNKNOWN;
+        if (starts_with(s, "GRUB_") || starts_with(s, "export GRUB_"))
+                return IK_GRUB;
+        if (word_is(s, w1, "options") || word_is(s, w1, "blacklist") || word_is(s, w1, "alias") ||
+            word_is(s, w1, "install") || word_is(s, w1, "softdep") || word_is(s, w1, "remove"))
+                return IK_MODPROBE;
+        if ((word_is(s, w1, "mode") || word_is(s, w1, "owner")) && strchr(rest, '='))
+                return IK_SYSFS;
+        if (w1 <= 2 && strchr("fFwdDeLcbCxXrRzZtThHaAqQpv", *s) && *rest == '/')
+                return IK_TMPFILES;
+        if (*rest == '=' || (s[w1] == '=')) {
+                const char *k = *s == '-' ? s + 1 : s;
+                for (size_t i = 0; i < sizeof(sysfs_top) / sizeof(*sysfs_top); i++)
+                        if (starts_with(k, sysfs_top[i]))
+                                return IK_SYSFS;
+                return IK_SYSCTL;
+        }
+        /* fstab: at least three fields, the second an absolute path or swap */
+        {
+                const char *p = s;
+                int fields = 0;
+                bool second_path = false;
+                while (*p) {
+                        size_t n = strcspn(p, " \t");
+                        if (!n)
+                                break;
+                        fields++;
+                        if (fields == 2)
+                                second_path = *p == '/' || word_is(p, n, "none") || word_is(p, n, "swap");
+                        p += n;
+                        p += strspn(p, " \t");
+                }
+                if (fields >= 3 && fields <= 6 && second_path)
+                        return IK_FSTAB;
+                if (fields == 1 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+                                       strlen(s))
+                        return IK_MODULES;
+        }
+        return IK_SHELL;
+}
+
+static enum imp_kind classify(const struct imp_file *f)
+{
+        unsigned votes[IK_N + 1] = { 0 };
+        enum imp_kind best = IK_UNKNOWN;
+
+        if (f->n_lines && f->lines[0].len > 2 && !memcmp(f->lines[0].s, "#!", 2))
+                return IK_SHELL;
+        for (size_t i = 0; i < f->n_lines; i++) {
+                char *s = imp_line_str(&f->lines[i]);
+                if (!s)
+                        continue;
+                votes[line_kind(s)]++;
+                free(s);
+        }
+        /* a grub file is mostly other shell variables: one GRUB_ line decides */
+        if (votes[IK_GRUB])
+                return IK_GRUB;
+        for (int k = 0; k < IK_N; k++)
+                if (votes[k] && (best == IK_UNKNOWN || votes[k] > votes[best]))
+                        best = (enum imp_kind)k;
+        return best;
+}
+
+static void add_named(struct imp *im, struct file_list *l, const char *path)
+{
+        char *shown = imp_clean_text(path, strlen(path));
+        struct imp_src src = { shown, 0, NULL };
+        struct imp_file *f;
+        int fd, r;
+
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0) {
+                imp_refused(im, &src, "cannot open: %s", strerror(errno));
+                goto out;
+        }
+        f = list_add(l, path, IK_UNKNOWN);
+        r = read_fd(fd, f);
+        close(fd);
+        if (r < 0) {
+                imp_refused(im, &src, "cannot read: %s", read_error(r));
+                file_free(f);
+                l->n--;
+                goto out;
+        }
+        f->kind = classify(f);
+        if (f->kind == IK_UNKNOWN) {
+                imp_refused(im, &src, "not recognised as grub, module, modprobe.d, sysctl, sysfs, tmpfiles.d, "
+                                      "fstab or rc.local content");
+                file_free(f);
+                l->n--;
+        }
+out:
+        free(shown);
+}
+
+int kvmtune_import(struct kvmtune *k, char **files, size_t n_files)
+{
+        static void (*const readers[IK_N])(struct imp *, struct imp_file *) = {
+                [IK_GRUB] = imp_read_grub, [IK_MODULES] = imp_read_modules,
+                [IK_MODPROBE] = imp_read_modprobe, [IK_SYSCTL] = imp_read_sysctl,
+                [IK_TMPFILES] = imp_read_tmpfiles, [IK_SYSFS] = imp_read_sysfs,
+                [IK_FSTAB] = imp_read_fstab, [IK_SHELL] = imp_read_shell,
+        };
+        struct imp im = { .k = k };
+        struct file_list l = { 0 };
+        uint64_t kb;
+
+        if (meminfo_kb(k, "Hugepagesize", &kb) == 0)
+                im.default_kb = kb;
+        if (n_files) {
+                for (size_t i = 0; i < n_files; i++)
+                        add_named(&im, &l, files[i]);
+                /* boot order by kind; qsort is not stable, so index order breaks ties */
+                struct imp_file *copy = xcalloc(l.n + 1, sizeof(*copy));
+                size_t o = 0;
+                for (int kind = 0; kind < IK_N; kind++)
+                        for (size_t i = 0; i < l.n; i++)
+                                if (l.f[i].kind == (enum imp_kind)kind)
+                                        copy[o++] = l.f[i];
+                if (l.n)
+                        memcpy(l.f, copy, l.n * sizeof(*copy));
+                free(copy);
+        } else {
+                default_sources(&im, &l);
+        }
+        for (size_t i = 0; i < l.n; i++)
+                readers[l.f[i].kind](&im, &l.f[i]);
+        imp_finish(&im);
+        imp_emit(&im, stdout);
+        fflush(stdout);
+        if (!k->quiet || im.n_failed)
+                fprintf(stderr, "kvmtune: import: %u carried, %u not carried%s\n", im.n_carried, im.n_failed,
+                        im.n_failed ? " (see above): the output is incomplete" : "");
+        for (size_t i = 0; i < l.n; i++)
+                file_free(&l.f[i]);
+        free(l.f);
+        imp_free(&im);
+        kvmtune_free(k);
+        return im.n_failed ? 1 : 0;
+}

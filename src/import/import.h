@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kvmtune import: read the tuning a host already carries (grub, module
+ * lists, modprobe.d, sysctl files, sysfsutils, tmpfiles.d, fstab, rc.local)
+ * and print one equivalent configuration.  One reader per source kind; they
+ * all feed the entry store in emit.c, in boot order, later wins.
+ */
+#pragma once
+
+#include "../kvmtune.h"
+
+#define IMP_MAX_FILE (16u << 20)        /* larger source files are refused whole */
+#define IMP_SHOW_MAX 200                /* longest source text quoted in messages */
+
+/* Output sections, in the order of the specification's section list. */
+enum imp_sec {
+        IS_SYSCTL,
+        IS_MODULES,
+        IS_CONNTRACK,
+        IS_HUGEPAGES,
+        IS_HUGETLBFS,
+        IS_KSM,
+        IS_THP,
+        IS_BLOCK,
+        IS_NETDEV,
+        IS_N,
+};
+
+/* Source kinds, in boot order. */
+enum imp_kind {
+        IK_GRUB,
+        IK_MODULES,             /* /etc/modules, modules-load.d */
+        IK_MODPROBE,
+        IK_SYSCTL,
+        IK_TMPFILES,
+        IK_SYSFS,
+        IK_FSTAB,
+        IK_SHELL,               /* rc.local */
+        IK_N,
+        IK_UNKNOWN = IK_N,
+};
+
+/* One line of a source file, checked: no NUL, no control character, bounded. */
+struct imp_line {
+        const char *s;          /* not NUL-terminated when bad */
+        size_t len;
+        unsigned no;
+        const char *bad;        /* why the line was refused, or NULL */
+};
+
+struct imp_file {
+        char *shown;            /* path as shown to the user */
+        enum imp_kind kind;
+        char *text;
+        size_t len;
+        struct imp_line *lines;
+        size_t n_lines;
+};
+
+/* Where a setting came from: file, line and the original text (one line). */
+struct imp_src {
+        const char *file;
+        unsigned line;
+        const char *text;
+};
+
+struct imp_entry {
+        enum imp_sec sec;
+        char *sub;              /* subsection, or NULL */
+        char *key;              /* as written (a sysctl key may carry '-') */
+        char *id;               /* merge identity */
+        char *value;
+        char *src;              /* "FILE:LINE: text" of the winning source */
+        char **notes;           /* comment lines written under the source */
+        size_t n_notes;
+        bool dropped;           /* not written (replaced by a comment) */
+};
+
+struct imp {
+        struct kvmtune *k;
+        struct imp_entry *e;
+        size_t n;
+        struct strmap ids;      /* id -> entry index + 1 */
+        char **kept;            /* notes for the top of the output */
+        size_t n_kept;
+        unsigned n_carried, n_failed;
+        uint64_t default_kb;    /* Hugepagesize, 0 unknown */
+        char why[512];          /* why the last helper refused, for the report */
+};
+
+/* emit.c */
+struct imp_entry *imp_put(struct imp *im, enum imp_sec sec, const char *sub, const char *key,
+                          const char *idkey, const char *value, const struct imp_src *src);
+void imp_note(struct imp_entry *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct imp_entry *imp_find(struct imp *im, enum imp_sec sec, const char *sub, const char *idkey);
+void imp_emit(struct imp *im, FILE *out);
+void imp_free(struct imp *im);
+
+/* import.c: the stderr report */
+void imp_carried(struct imp *im, const struct imp_src *src, const char *extra);
+void imp_refused(struct imp *im, const struct imp_src *src, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+void imp_kept(struct imp *im, const struct imp_src *src, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+char *imp_clean_text(const char *s, size_t len);
+char *imp_line_str(const struct imp_line *l);   /* trimmed copy, NULL when bad */
+/* line i trimmed, or NULL after reporting it when it was refused */
+char *imp_take_line(struct imp *im, const struct imp_file *f, size_t i);
+/* whitespace-separated fields of s (modified in place); returns the count */
+size_t imp_fields(char *s, char **out, size_t max);
+
+/*
+ * kpath.c: settings by their meaning.  Each returns 1 when it stored the
+ * setting, -1 when it refused (im->why says why), and imp_kernel_write 0
+ * for a file that is not a kernel tuning file (not reported).
+ */
+bool imp_path_canonical(const char *path);
+bool imp_devname_valid(const char *name, size_t max);
+int imp_why(struct imp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int imp_kernel_write(struct imp *im, const char *path, const char *value, const struct imp_src *src);
+int imp_sysctl(struct imp *im, const char *key, const char *value, bool minus, const struct imp_src *src);
+int imp_hugepages(struct imp *im, uint64_t kb, const char *key, const char *value,
+                  const struct imp_src *src, const char *how);
+char *imp_size_name(uint64_t kb);
+int imp_block(struct imp *im, const char *dev, const char *key, const char *value,
+              const struct imp_src *src);
+int imp_netdev_txqueuelen(struct imp *im, const char *dev, const char *value, const struct imp_src *src);
+int imp_conntrack_hashsize(struct imp *im, const char *value, bool load_no, const struct imp_src *src,
+                           const char *how);
+int imp_module(struct imp *im, const char *name, const struct imp_src *src);
+void imp_finish(struct imp *im);
+
+/* fstab.c: hugetlbfs mounts from fstab and from `mount -t hugetlbfs` */
+int imp_hugetlbfs(struct imp *im, const char *target, const char *options, const struct imp_src *src);
+
+/* the readers */
+void imp_read_grub(struct imp *im, struct imp_file *f);
+void imp_read_modules(struct imp *im, struct imp_file *f);
+void imp_read_modprobe(struct imp *im, struct imp_file *f);
+void imp_read_sysctl(struct imp *im, struct imp_file *f);
+void imp_read_sysfs(struct imp *im, struct imp_file *f);
+void imp_read_tmpfiles(struct imp *im, struct imp_file *f);
+void imp_read_fstab(struct imp *im, struct imp_file *f);
+void imp_read_shell(struct imp *im, struct imp_file *f);

@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Settings by their meaning, shared by the readers: a sysctl, a hugepage
+ * pool, a block or network device key, the conntrack hash size, a module;
+ * and the kernel files that echo, sysfsutils and tmpfiles.d write, mapped to
+ * those.  Every value is checked the way the section parsers check it, so
+ * the configuration printed is one kvmtune accepts.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import.h"
+
+int imp_why(struct imp *im, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(im->why, sizeof(im->why), fmt, ap);
+        va_end(ap);
+        return -1;
+}
+
+/* absolute, no empty, "." or ".." component, no trailing '/' */
+bool imp_path_canonical(const char *path)
+{
+        const char *p = path;
+
+        if (*p != '/')
+                return false;
+        p++;
+        while (*p) {
+                size_t n = strcspn(p, "/");
+                if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+                        return false;
+                p += n;
+                if (*p == '/' && !*++p)
+                        return false;
+        }
+        return p != path + 1;
+}
+
+bool imp_devname_valid(const char *name, size_t max)
+{
+        size_t n = strlen(name);
+
+        return n && (!max || n <= max) && strcmp(name, ".") && strcmp(name, "..") &&
+               strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@+-") == n;
+}
+
+static bool number(const char *v, uint64_t max, uint64_t min)
+{
+        uint64_t n;
+
+        return parse_u64(v, &n) == 0 && n <= max && n >= min;
+}
+
+/* one word a config value can hold: no blank, no bracket, no comment mark */
+static bool one_word(const char *v)
+{
+        return *v && !strpbrk(v, " \t[]#;\"") && !has_control_char(v);
+}
+
+char *imp_size_name(uint64_t kb)
+{
+        if (kb && kb % (1024 * 1024) == 0)
+                return xasprintf("%lluG", (unsigned long long)(kb / (1024 * 1024)));
+        if (kb && kb % 1024 == 0)
+                return xasprintf("%lluM", (unsigned long long)(kb / 1024));
+        return xasprintf("%llukB", (unsigned long long)kb);
+}
+
+static char *path_to_key(const char *path)
+{
+        char *key = xstrdup(path);
+
+        for (char *p = key; *p; p++)
+                *p = *p == '/' ? '.' : *p == '.' ? '/' : *p;
+        return key;
+}
+
+/* whitespace runs to one space; NULL when a config value cannot hold it */
+static char *clean_value(struct imp *im, const char *value)
+{
+        char *v = xcalloc(1, strlen(value) + 1), *o = v;
+
+        value += strspn(value, " \t");
+        for (const char *p = value; *p; p++) {
+                if (*p == ' ' || *p == '\t') {
+                        p += strspn(p, " \t") - 1;
+                        if (p[1])
+                                *o++ = ' ';
+                } else {
+                        *o++ = *p;
+                }
+        }
+        *o = '\0';
+        if (!*v) {
+                free(v);
+                imp_why(im, "no value");
+                return NULL;
+        }
+        if (strlen(v) > KVMTUNE_MAX_VALUE || has_control_char(v) || *v == '#' || *v == ';' ||
+            strstr(v, " #") || strstr(v, " ;")) {
+                free(v);
+                imp_why(im, "the value cannot be written in a configuration file (too long, a control "
+                            "character, or a ' #' / ' ;' that would start a comment)");
+                return NULL;
+        }
+        return v;
+}
+
+int imp_sysctl(struct imp *im, const char *key, const char *value, bool minus, const struct imp_src *src)
+{
+        char *path, *v, *shown_key, *k2, buf[80], rel[300];
+        struct imp_entry *e;
+        bool missing = false;
+
+        if (*key == '-') {
+                minus = true;
+                key++;
+        }
+        path = sysctl_key_to_path(key);
+        if (!path)
+                return imp_why(im, "'%s' is not a valid sysctl key", key);
+        v = clean_value(im, value);
+        if (!v) {
+                free(path);
+                return -1;
+        }
+        if (!strcmp(path, "vm/nr_hugepages") || !strcmp(path, "vm/nr_overcommit_hugepages")) {
+                bool pages = !strcmp(path, "vm/nr_hugepages");
+                int r = imp_hugepages(im, 0, pages ? "pages" : "overcommit", v, src,
+                                      pages ? "vm.nr_hugepages is the default-size pool: [hugepages] pages "
+                                              "(both in one configuration would be an error)"
+                                            : "vm.nr_overcommit_hugepages is [hugepages] overcommit");
+                free(path);
+                free(v);
+                return r;
+        }
+        if (!strchr(path, '*') && !minus && !sysctl_module_for(path, NULL, buf, sizeof(buf))) {
+                snprintf(rel, sizeof(rel), "proc/sys/%s", path);
+                missing = !kernfs_exists(im->k, rel);
+        }
+        shown_key = path_to_key(path);
+        k2 = xasprintf("%s%s", minus || missing ? "-" : "", shown_key);
+        e = imp_put(im, IS_SYSCTL, NULL, k2, path, v, src);
+        if (missing)
+                imp_note(e, "this kernel has no /proc/sys/%s: written with '-', so it is ignored where the key "
+                            "does not exist", path);
+        free(shown_key);
+        free(k2);
+        free(path);
+        free(v);
+        return 1;
+}
+
+/* kb 0: the default size */
+int imp_hugepages(struct imp *im, uint64_t kb, const char *key, const char *value,
+                  const struct imp_src *src, const char *how)
+{
+        char idkey[64], *sub = NULL;
+        struct imp_entry *e;
+
+        if (!number(value, UINT64_MAX / 2, 0))
+                return imp_why(im, "hugepages %s: '%s' is not a number", key, value);
+        if (!kb)
+                kb = im->default_kb;
+        if (kb && im->default_kb) {
+                char rel[96];
+                snprintf(rel, sizeof(rel), "sys/kernel/mm/hugepages/hugepages-%llukB", (unsigned long long)kb);
+                if (!kernfs_exists(im->k, rel)) {
+                        char *name = imp_size_name(kb);
+                        imp_why(im, "this kernel offers no %s hugepages (no /%s)", name, rel);
+                        free(name);
+                        return -1;
+                }
+        }
+        if (kb && kb != im->default_kb)
+                sub = imp_size_name(kb);
+        snprintf(idkey, sizeof(idkey), "%llu %s", (unsigned long long)kb, key);
+        e = imp_put(im, IS_HUGEPAGES, sub, key, idkey, value, src);
+        if (how)
+                imp_note(e, "%s", how);
+        free(sub);
+        return 1;
+}
+
+static const char *const legacy[][2] = { { "noop", "none" }, { "deadline", "mq-deadline" }, { "cfq", "bfq" } };
+
+int imp_block(struct imp *im, const char *dev, const char *key, const char *value, const struct imp_src *src)
+{
+        const char *v = value, *was = NULL;
+        struct imp_entry *e;
+
+        if (strcmp(dev, "*") && !imp_devname_valid(dev, 0))     /* "*": grub's elevator= */
+                return imp_why(im, "'%s' is not a plain device name", dev);
+        if (!strcmp(key, "scheduler")) {
+                if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(v))
+                        return imp_why(im, "'%s' is not a scheduler name", v);
+                for (size_t i = 0; i < 3; i++)
+                        if (!strcmp(v, legacy[i][0])) {
+                                was = v;
+                                v = legacy[i][1];
+                        }
+        } else if (!strcmp(key, "read_ahead_kb") || !strcmp(key, "nr_requests")) {
+                if (!number(v, INT32_MAX, key[0] == 'n'))
+                        return imp_why(im, "block %s: '%s' is not a number kvmtune accepts", key, v);
+        } else {
+                return imp_why(im, "kvmtune has no [block] key for queue/%s (it sets scheduler, read_ahead_kb "
+                                   "and nr_requests)", key);
+        }
+        e = imp_put(im, IS_BLOCK, dev, key, NULL, v, src);
+        if (was)
+                imp_note(e, "legacy scheduler name '%s' is '%s' on blk-mq kernels", was, v);
+        if (strcmp(dev, "*")) {
+                struct imp_entry *all = imp_find(im, IS_BLOCK, "*", key);
+                if (all && strcmp(all->value, v))
+                        imp_note(e, "conflict: for %s this overrides [block \"*\"] %s = %s from %s; the later "
+                                    "source wins", dev, key, all->value, all->src);
+        }
+        return 1;
+}
+
+int imp_netdev_txqueuelen(struct imp *im, const char *dev, const char *value, const struct imp_src *src)
+{
+        if (!imp_devname_valid(dev, 15))
+                return imp_why(im, "'%s' is not an interface name", dev);
+        if (!number(value, UINT32_MAX, 0))
+                return imp_why(im, "txqueuelen '%s' is not a number", value);
+        imp_put(im, IS_NETDEV, dev, "txqueuelen", NULL, value, src);
+        return 1;
+}
+
+int imp_conntrack_hashsize(struct imp *im, const char *value, bool load_no, const struct imp_src *src,
+                           const char *how)
+{
+        struct imp_entry *e;
+
+        if (!number(value, INT32_MAX, 1))
+                return imp_why(im, "hashsize '%s' is not a number from 1 to %d", value, INT32_MAX);
+        imp_put(im, IS_CONNTRACK, NULL, "hashsize", NULL, value, src);
+        e = imp_put(im, IS_CONNTRACK, NULL, "load", NULL, load_no ? "no" : "yes", src);
+        if (how)
+                imp_note(e, "%s", how);
+        return 1;
+}
+
+int imp_module(struct imp *im, const char *name, const struct imp_src *src)
+{
+        char *id;
+
+        if (!module_name_valid(name) || strlen(name) > 64)
+                return imp_why(im, "'%s' is not a module name", name);
+        id = xstrdup(name);
+        for (char *p = id; *p; p++)
+                if (*p == '-')
+                        *p = '_';
+        imp_put(im, IS_MODULES, NULL, "load", id, name, src);
+        free(id);
+        return 1;
+}
+
+/* After every source: settings that only make sense together. */
+void imp_finish(struct imp *im)
+{
+        struct imp_entry *load = imp_find(im, IS_CONNTRACK, NULL, "load");
+
+        if (load && !strcmp(load->value, "no") && imp_find(im, IS_MODULES, NULL, "nf_conntrack")) {
+                free(load->value);
+                load->value = xstrdup("yes");
+                imp_note(load, "nf_conntrack is loaded explicitly (see [modules]): load = yes, so the hash size "
+                               "is passed to that load");
+        }
+}
+
+/* the kernel file a knob is written to must exist, or plan would call the key unknown */
+static bool have_file(struct imp *im, const char *dir, const char *name)
+{
+        char rel[160];
+
+        snprintf(rel, sizeof(rel), "%s/%s", dir, name);
+        if (kernfs_exists(im->k, rel))
+                return true;
+        imp_why(im, "this kernel has no /%s", rel);
+        return false;
+}
+
+static int ksm_value(struct imp *im, const char *knob, const char *v, const struct imp_src *src)
+{
+        static const char *const numeric[] = { "pages_to_scan", "sleep_millisecs", "merge_across_nodes",
+                                               "use_zero_pages", "max_page_sharing" };
+        bool b;
+
+        if (!*knob || strlen(knob) > 64 || strspn(knob, "abcdefghijklmnopqrstuvwxyz_") != strlen(knob))
+                return imp_why(im, "'%s' is not a KSM knob", knob);
+        if (!have_file(im, "sys/kernel/mm/ksm", knob))
+                return -1;
+        if (!strcmp(knob, "run")) {
+                if (strcmp(v, "2") && parse_bool(v, &b) < 0)
+                        return imp_why(im, "ksm run '%s' is not 0, 1 or 2", v);
+        } else {
+                for (size_t i = 0; i < sizeof(numeric) / sizeof(*numeric); i++)
+                        if (!strcmp(knob, numeric[i]) && !number(v, UINT64_MAX, 0))
+                                return imp_why(im, "ksm %s '%s' is not a number", knob, v);
+                if (!one_word(v))
+                        return imp_why(im, "ksm %s '%s' is not one word", knob, v);
+        }
+        imp_put(im, IS_KSM, NULL, knob, NULL, v, src);
+        return 1;
+}
+
+/* "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages" */
+static int hugepages_file(struct imp *im, const char *rest, const char *v, const struct imp_src *src)
+{
+        unsigned long long kb;
+        char file[64];
+        int n = 0;
+
+        if (sscanf(rest, "hugepages-%llukB/%63[a-z_]%n", &kb, file, &n) != 2 || rest[n] || !kb)
+                return imp_why(im, "kvmtune has no setting for /sys/kernel/mm/hugepages/%s", rest);
+        if (!strcmp(file, "nr_hugepages"))
+                return imp_hugepages(im, kb, "pages", v, src, NULL);
+        if (!strcmp(file, "nr_overcommit_hugepages"))
+                return imp_hugepages(im, kb, "overcommit", v, src, NULL);
+        return imp_why(im, "kvmtune has no [hugepages] key for %s", file);
+}
+
+/* "/sys/block/sda/queue/scheduler" */
+static int block_file(struct imp *im, const char *rest, const char *v, const struct imp_src *src)
+{
+        const char *slash = strchr(rest, '/');
+        char *dev;
+        int r;
+
+        if (!slash || strncmp(slash, "/queue/", 7) || strchr(slash + 7, '/'))
+                return imp_why(im, "kvmtune has no setting for /sys/block/%s", rest);
+        dev = strndup(rest, (size_t)(slash - rest));
+        r = imp_block(im, dev, slash + 7, v, src);
+        free(dev);
+        return r;
+}
+
+int imp_kernel_write(struct imp *im, const char *path, const char *value, const struct imp_src *src)
+{
+        const char *rest;
+        char *v;
+        int r;
+
+        if (!strncmp(path, "/proc", 5) || !strncmp(path, "/sys", 4) || strstr(path, "/proc/") ||
+            strstr(path, "/sys/")) {
+                if (!imp_path_canonical(path))
+                        return imp_why(im, "'%s' is not a canonical path ('..', '.' or an empty component)", path);
+        }
+        if (strncmp(path, "/proc/", 6) && strncmp(path, "/sys/", 5))
+                return 0;
+        if (strpbrk(path, "*?[]{}~\\\"' \t"))
+                return imp_why(im, "'%s' holds a glob or quoting character", path);
+        v = clean_value(im, value);
+        if (!v)
+                return -1;
+        if (!strncmp(path, "/proc/sys/", 10)) {
+                char *key = path_to_key(path + 10);
+                r = imp_sysctl(im, key, v, false, src);
+                free(key);
+        } else if (!strncmp(path, "/sys/kernel/mm/ksm/", 19) && !strchr(path + 19, '/')) {
+                r = ksm_value(im, path + 19, v, src);
+        } else if (!strncmp(path, "/sys/kernel/mm/transparent_hugepage/", 36)) {
+                rest = path + 36;
+                if (strcmp(rest, "enabled") && strcmp(rest, "defrag"))
+                        r = imp_why(im, "kvmtune has no [thp] key for %s (it sets enabled and defrag)", rest);
+                else if (!one_word(v))
+                        r = imp_why(im, "thp %s '%s' is not one word", rest, v);
+                else if (!have_file(im, "sys/kernel/mm/transparent_hugepage", rest))
+                        r = -1;
+                else {
+                        imp_put(im, IS_THP, NULL, rest, NULL, v, src);
+                        r = 1;
+                }
+        } else if (!strncmp(path, "/sys/kernel/mm/hugepages/", 25)) {
+                r = hugepages_file(im, path + 25, v, src);
+        } else if (!strncmp(path, "/sys/block/", 11)) {
+                r = block_file(im, path + 11, v, src);
+        } else if (!strncmp(path, "/sys/class/net/", 15) && (rest = strchr(path + 15, '/')) &&
+                   !strcmp(rest, "/tx_queue_len")) {
+                char *dev = strndup(path + 15, (size_t)(rest - path - 15));
+                r = imp_netdev_txqueuelen(im, dev, v, src);
+                free(dev);
+        } else if (!strcmp(path, "/sys/module/nf_conntrack/parameters/hashsize")) {
+                r = imp_conntrack_hashsize(im, v, true, src,
+                                           "load = no: the hash size was set on a module something else loaded");
+        } else {
+                r = imp_why(im, "kvmtune has no setting that writes %s", path);
+        }
+        free(v);
+        return r;
+}

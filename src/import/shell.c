@@ -1,0 +1,1119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rc.local: a tokenizer and a small parser for the POSIX shell subset that
+ * tuning guides use.  It never executes or expands anything: quotes are
+ * removed, and a word holding $, a backquote or $( marks its command as
+ * "never evaluated".  The parser tracks compound commands (if, loops, case,
+ * groups, subshells), and-or lists, pipes, background jobs and a top-level
+ * exit, so a command that does not run unconditionally at boot is reported
+ * instead of carried.
+ *
+ * Carried: echo V > FILE (or >>, quoted or not, /bin/echo) into the kernel
+ * files kpath.c knows, sysctl [-w] K=V, modprobe NAME, ifconfig DEV
+ * txqueuelen N, ip link set [dev] DEV txqueuelen|txqlen N, mount -t
+ * hugetlbfs.  Commands share a line through ; or && and may end in a
+ * comment.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import.h"
+
+#define MAX_DEPTH 64
+#define MAX_WORDS 256
+
+/* ---- tokens --------------------------------------------------------------- */
+
+enum tok_type { T_WORD, T_OP, T_REDIR, T_NL, T_EOF, T_BAD };
+
+struct word {
+        char *s;                /* quotes removed */
+        bool quoted;            /* some part was quoted or escaped */
+        bool dollar, backquote, subst, glob, unterminated;
+};
+
+struct tok {
+        enum tok_type type;
+        char op[4];
+        int fd;                 /* redirection: the fd before it, -1 none */
+        struct word w;
+        size_t li0, pos0;       /* where it starts */
+        size_t li1, pos1;       /* where it ends */
+};
+
+struct heredoc {
+        char *delim;
+        bool strip_tabs;
+};
+
+struct lexer {
+        const struct imp_file *f;
+        size_t li, pos;
+        struct heredoc pending[8];
+        size_t n_pending;
+        bool heredoc_overflow;
+};
+
+/* -1: end of file, -2: a refused line, '\n' at the end of a line */
+static int peek(const struct lexer *lx)
+{
+        const struct imp_line *l;
+
+        if (lx->li >= lx->f->n_lines)
+                return -1;
+        l = &lx->f->lines[lx->li];
+        if (l->bad)
+                return -2;
+        if (lx->pos >= l->len)
+                return '\n';
+        return (unsigned char)l->s[lx->pos];
+}
+
+static int peek2(const struct lexer *lx)
+{
+        const struct imp_line *l;
+
+        if (lx->li >= lx->f->n_lines)
+                return -1;
+        l = &lx->f->lines[lx->li];
+        if (l->bad)
+                return -2;
+        if (lx->pos + 1 < l->len)
+                return (unsigned char)l->s[lx->pos + 1];
+        return lx->pos + 1 == l->len ? '\n' : -1;
+}
+
+static void adv(struct lexer *lx)
+{
+        const struct imp_line *l;
+
+        if (lx->li >= lx->f->n_lines)
+                return;
+        l = &lx->f->lines[lx->li];
+        if (!l->bad && lx->pos < l->len) {
+                lx->pos++;
+        } else {
+                lx->li++;
+                lx->pos = 0;
+        }
+}
+
+struct buf {
+        char *s;
+        size_t n, cap;
+};
+
+static void put(struct buf *b, int c)
+{
+        if (b->n + 2 > b->cap) {
+                b->cap = b->cap ? b->cap * 2 : 64;
+                b->s = xrealloc_array(b->s, b->cap, 1);
+        }
+        b->s[b->n++] = (char)c;
+        b->s[b->n] = '\0';
+}
+
+/* after a newline: skip the bodies of the here-documents begun on that line */
+static void skip_heredocs(struct lexer *lx)
+{
+        for (size_t h = 0; h < lx->n_pending; h++) {
+                struct heredoc *d = &lx->pending[h];
+
+                while (lx->li < lx->f->n_lines) {
+                        const struct imp_line *l = &lx->f->lines[lx->li++];
+                        const char *s = l->s;
+                        size_t n = l->len;
+
+                        if (l->bad)
+                                continue;
+                        if (d->strip_tabs)
+                                while (n && *s == '\t') {
+                                        s++;
+                                        n--;
+                                }
+                        if (n == strlen(d->delim) && !memcmp(s, d->delim, n))
+                                break;
+                }
+                free(d->delim);
+        }
+        lx->n_pending = 0;
+        lx->pos = 0;
+}
+
+/* $( ... ) or ${ ... } or ` ... `: kept as text, never evaluated */
+static void lex_subst(struct lexer *lx, struct buf *b, struct word *w, int open, int close)
+{
+        int depth = 1, c;
+
+        put(b, open);
+        adv(lx);
+        while ((c = peek(lx)) >= 0) {
+                if (c == '\\' && close == '`') {
+                        put(b, c);
+                        adv(lx);
+                        if ((c = peek(lx)) < 0)
+                                break;
+                } else if (c == close && --depth == 0) {
+                        put(b, c);
+                        adv(lx);
+                        return;
+                } else if (c == open && open != '`') {
+                        depth++;
+                }
+                put(b, c == '\n' ? ' ' : c);
+                adv(lx);
+        }
+        w->unterminated = true;
+}
+
+static bool meta(int c)
+{
+        return c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '&' || c == '|' || c == '<' ||
+               c == '>' || c == '(' || c == ')' || c < 0;
+}
+
+static void lex_word(struct lexer *lx, struct word *w)
+{
+        struct buf b = { 0 };
+        int c;
+
+        put(&b, 0);
+        b.n = 0;
+        while (!meta(c = peek(lx))) {
+                if (c == '\\') {
+                        adv(lx);
+                        c = peek(lx);
+                        if (c == '\n') {
+                                adv(lx);
+                                continue;
+                        }
+                        if (c < 0)
+                                break;
+                        w->quoted = true;
+                        put(&b, c);
+                        adv(lx);
+                } else if (c == '\'') {
+                        w->quoted = true;
+                        adv(lx);
+                        while ((c = peek(lx)) >= 0 && c != '\'') {
+                                put(&b, c);
+                                adv(lx);
+                        }
+                        if (c != '\'') {
+                                w->unterminated = true;
+                                break;
+                        }
+                        adv(lx);
+                } else if (c == '"') {
+                        w->quoted = true;
+                        adv(lx);
+                        while ((c = peek(lx)) >= 0 && c != '"') {
+                                if (c == '\\') {
+                                        adv(lx);
+                                        c = peek(lx);
+                                        if (c == '\n') {
+                                                adv(lx);
+                                                continue;
+                                        }
+                                        if (c < 0)
+                                                break;
+                                        if (!strchr("$`\"\\", c))
+                                                put(&b, '\\');
+                                        put(&b, c);
+                                        adv(lx);
+                                } else if (c == '$' && peek2(lx) == '(') {
+                                        w->dollar = w->subst = true;
+                                        adv(lx);
+                                        put(&b, '$');
+                                        lex_subst(lx, &b, w, '(', ')');
+                                } else if (c == '`') {
+                                        w->backquote = true;
+                                        lex_subst(lx, &b, w, '`', '`');
+                                } else {
+                                        w->dollar |= c == '$';
+                                        put(&b, c);
+                                        adv(lx);
+                                }
+                        }
+                        if (c != '"') {
+                                w->unterminated = true;
+                                break;
+                        }
+                        adv(lx);
+                } else if (c == '$') {
+                        w->dollar = true;
+                        put(&b, c);
+                        adv(lx);
+                        if (peek(lx) == '(') {
+                                w->subst = true;
+                                lex_subst(lx, &b, w, '(', ')');
+                        } else if (peek(lx) == '{') {
+                                lex_subst(lx, &b, w, '{', '}');
+                        }
+                } else if (c == '`') {
+                        w->backquote = true;
+                        lex_subst(lx, &b, w, '`', '`');
+                } else {
+                        if (strchr("*?[]{}", c) || (c == '~' && b.n == 0))
+                                w->glob = true;
+                        put(&b, c);
+                        adv(lx);
+                }
+        }
+        w->s = b.s;
+        /* { and } alone are reserved words, not brace expansion */
+        if (!w->quoted && (!strcmp(w->s, "{") || !strcmp(w->s, "}")))
+                w->glob = false;
+}
+
+static void lex(struct lexer *lx, struct tok *t)
+{
+        int c, d;
+
+        memset(t, 0, sizeof(*t));
+        t->fd = -1;
+        for (;;) {
+                c = peek(lx);
+                if (c == ' ' || c == '\t') {
+                        adv(lx);
+                } else if (c == '\\' && peek2(lx) == '\n') {
+                        adv(lx);
+                        adv(lx);
+                } else if (c == '#') {
+                        /* a comment: up to the end of the line */
+                        while ((c = peek(lx)) >= 0 && c != '\n')
+                                adv(lx);
+                } else {
+                        break;
+                }
+        }
+        t->li0 = lx->li;
+        t->pos0 = lx->pos;
+        if (c >= '0' && c <= '9') {
+                /* an io number: digits right before < or > */
+                const struct imp_line *l = &lx->f->lines[lx->li];
+                size_t p = lx->pos;
+
+                while (p < l->len && l->s[p] >= '0' && l->s[p] <= '9')
+                        p++;
+                if (p < l->len && (l->s[p] == '<' || l->s[p] == '>') && p - lx->pos < 4) {
+                        t->fd = atoi(l->s + lx->pos);
+                        lx->pos = p;
+                        c = peek(lx);
+                }
+        }
+        if (c == -1) {
+                t->type = T_EOF;
+        } else if (c == -2) {
+                t->type = T_BAD;
+                adv(lx);
+        } else if (c == '\n') {
+                t->type = T_NL;
+                adv(lx);
+                if (lx->n_pending)
+                        skip_heredocs(lx);
+        } else if (c > 0 && strchr(";&|()<>", c)) {
+                t->type = T_OP;
+                t->op[0] = (char)c;
+                adv(lx);
+                d = peek(lx);
+                if ((c == ';' && d == ';') || (c == '&' && d == '&') || (c == '|' && (d == '|' || d == '&')) ||
+                    (c == '>' && (d == '>' || d == '|' || d == '&')) || (c == '<' && (d == '<' || d == '&' || d == '>')) ||
+                    (c == '&' && d == '>')) {
+                        t->op[1] = (char)d;
+                        adv(lx);
+                        if ((!strcmp(t->op, "<<") && (peek(lx) == '-' || peek(lx) == '<')) ||
+                            (!strcmp(t->op, "&>") && peek(lx) == '>')) {
+                                t->op[2] = (char)peek(lx);
+                                adv(lx);
+                        }
+                }
+                if (c == '<' || c == '>' || !strcmp(t->op, "&>") || !strcmp(t->op, "&>>"))
+                        t->type = T_REDIR;
+        } else {
+                t->type = T_WORD;
+                lex_word(lx, &t->w);
+        }
+        t->li1 = lx->li;
+        t->pos1 = lx->pos;
+}
+
+/* ---- commands --------------------------------------------------------------- */
+
+struct redir {
+        char op[4];
+        int fd;
+        struct word target;
+};
+
+enum status { ST_SILENT, ST_OTHER, ST_CARRIED, ST_REFUSED };
+
+struct cmd {
+        struct word *w;
+        size_t n;
+        struct redir *r;
+        size_t n_r;
+        size_t li0, pos0, li1, pos1;
+        bool header;            /* for/case/function header or case pattern: not a command */
+        bool in_pipe, after_or, background;
+        const char *ctx;        /* why its place in the script keeps it from being carried */
+        char ctx_buf[160];
+        enum status status;
+        char *why;
+};
+
+struct parser {
+        struct imp *im;
+        const struct imp_file *f;
+        struct lexer lx;
+        struct cmd *c;
+        size_t n;
+        char stack[MAX_DEPTH];
+        size_t depth;
+        bool broken;            /* unbalanced syntax: everything after is uncertain */
+        char broken_why[160];
+        size_t list_start;      /* first command of the current and-or list */
+        bool list_or;           /* an || was seen in the current and-or list */
+        bool pipe_next;         /* the previous command ended with | */
+        bool exited;
+        unsigned exit_line;
+        bool header_next;       /* the next words are a header, not a command */
+};
+
+static void word_free(struct word *w)
+{
+        free(w->s);
+}
+
+static void cmd_free(struct cmd *c)
+{
+        for (size_t i = 0; i < c->n; i++)
+                word_free(&c->w[i]);
+        for (size_t i = 0; i < c->n_r; i++)
+                word_free(&c->r[i].target);
+        free(c->w);
+        free(c->r);
+        free(c->why);
+}
+
+static bool unquoted_is(const struct word *w, const char *s)
+{
+        return !w->quoted && !strcmp(w->s, s);
+}
+
+static const char *construct_name(char k)
+{
+        switch (k) {
+        case 'i':
+                return "inside if ... fi: it runs only conditionally";
+        case 'l':
+                return "inside a loop";
+        case 'c':
+                return "inside case ... esac: it runs only conditionally";
+        case 'g':
+                return "inside { ... } (a group or a function body)";
+        default:
+                return "inside ( ... ) (a subshell)";
+        }
+}
+
+static unsigned line_no(const struct parser *p, size_t li)
+{
+        return li < p->f->n_lines ? p->f->lines[li].no : (unsigned)p->f->n_lines;
+}
+
+static struct cmd *new_cmd(struct parser *p, const struct tok *t)
+{
+        struct cmd *c;
+
+        p->c = xrealloc_array(p->c, p->n + 1, sizeof(*p->c));
+        c = &p->c[p->n++];
+        memset(c, 0, sizeof(*c));
+        c->li0 = t->li0;
+        c->pos0 = t->pos0;
+        c->header = p->header_next;
+        c->in_pipe = p->pipe_next;
+        c->after_or = p->list_or;
+        if (p->broken)
+                c->ctx = p->broken_why;
+        else if (p->depth)
+                c->ctx = construct_name(p->stack[0]);
+        else if (p->exited) {
+                snprintf(c->ctx_buf, sizeof(c->ctx_buf), "after the exit at line %u: it may never run", p->exit_line);
+                c->ctx = c->ctx_buf;
+        }
+        return c;
+}
+
+static void set_broken(struct parser *p, size_t li, const char *what)
+{
+        if (p->broken)
+                return;
+        p->broken = true;
+        snprintf(p->broken_why, sizeof(p->broken_why), "after %s at line %u: the shell structure is unknown", what,
+                 line_no(p, li));
+}
+
+static void push(struct parser *p, char k, size_t li)
+{
+        if (p->depth == MAX_DEPTH) {
+                set_broken(p, li, "nesting deeper than 64");
+                return;
+        }
+        p->stack[p->depth++] = k;
+}
+
+static void pop(struct parser *p, char k, size_t li, const char *word)
+{
+        if (!p->depth || p->stack[p->depth - 1] != k) {
+                char what[64];
+                snprintf(what, sizeof(what), "an unmatched '%s'", word);
+                set_broken(p, li, what);
+                return;
+        }
+        p->depth--;
+}
+
+/* a reserved word at the start of a command: true when it was one */
+static bool reserved(struct parser *p, const struct tok *t)
+{
+        const struct word *w = &t->w;
+
+        if (w->quoted)
+                return false;
+        if (!strcmp(w->s, "if")) {
+                push(p, 'i', t->li0);
+        } else if (!strcmp(w->s, "while") || !strcmp(w->s, "until")) {
+                push(p, 'l', t->li0);
+        } else if (!strcmp(w->s, "for") || !strcmp(w->s, "select")) {
+                push(p, 'l', t->li0);
+                p->header_next = true;
+        } else if (!strcmp(w->s, "case")) {
+                push(p, 'c', t->li0);
+                p->header_next = true;
+        } else if (!strcmp(w->s, "then") || !strcmp(w->s, "else") || !strcmp(w->s, "elif")) {
+                if (!p->depth || p->stack[p->depth - 1] != 'i')
+                        set_broken(p, t->li0, "a misplaced 'then', 'else' or 'elif'");
+        } else if (!strcmp(w->s, "do")) {
+                if (!p->depth || p->stack[p->depth - 1] != 'l')
+                        set_broken(p, t->li0, "a misplaced 'do'");
+        } else if (!strcmp(w->s, "fi")) {
+                pop(p, 'i', t->li0, "fi");
+        } else if (!strcmp(w->s, "done")) {
+                pop(p, 'l', t->li0, "done");
+        } else if (!strcmp(w->s, "esac")) {
+                pop(p, 'c', t->li0, "esac");
+        } else if (!strcmp(w->s, "{")) {
+                push(p, 'g', t->li0);
+        } else if (!strcmp(w->s, "}")) {
+                pop(p, 'g', t->li0, "}");
+        } else if (!strcmp(w->s, "function")) {
+                p->header_next = true;
+        } else if (!strcmp(w->s, "!")) {
+                /* negation: the command still runs */
+        } else {
+                return false;
+        }
+        return true;
+}
+
+static void parse(struct parser *p)
+{
+        struct cmd *c = NULL;
+        struct tok t;
+
+        for (;;) {
+                lex(&p->lx, &t);
+                if (t.type == T_WORD) {
+                        if (!c) {
+                                if (!p->header_next && reserved(p, &t)) {
+                                        word_free(&t.w);
+                                        continue;
+                                }
+                                c = new_cmd(p, &t);
+                        } else if (c->header && unquoted_is(&t.w, "{")) {
+                                /* "function NAME {": the body begins */
+                                word_free(&t.w);
+                                p->header_next = false;
+                                push(p, 'g', t.li0);
+                                c = NULL;
+                                continue;
+                        }
+                        if (c->header && unquoted_is(&t.w, "in") && p->depth && p->stack[p->depth - 1] == 'c') {
+                                /* "case WORD in": the header ends, patterns follow */
+                                word_free(&t.w);
+                                p->header_next = false;
+                                c = NULL;
+                                continue;
+                        }
+                        if (c->header && unquoted_is(&t.w, "do") && p->depth && p->stack[p->depth - 1] == 'l') {
+                                word_free(&t.w);
+                                p->header_next = false;
+                                c = NULL;
+                                continue;
+                        }
+                        if (c->n < MAX_WORDS) {
+                                c->w = xrealloc_array(c->w, c->n + 1, sizeof(*c->w));
+                                c->w[c->n++] = t.w;
+                        } else {
+                                c->why = c->why ? c->why : xstrdup("more than 256 words");
+                                word_free(&t.w);
+                        }
+                        c->li1 = t.li1;
+                        c->pos1 = t.pos1;
+                        continue;
+                }
+                if (t.type == T_REDIR) {
+                        struct tok target;
+                        struct redir *r;
+
+                        if (!c)
+                                c = new_cmd(p, &t);
+                        lex(&p->lx, &target);
+                        if (target.type != T_WORD) {
+                                set_broken(p, t.li0, "a redirection without a target");
+                                t = target;
+                                goto terminator;
+                        }
+                        if (!strcmp(t.op, "<<") || !strcmp(t.op, "<<-")) {
+                                if (p->lx.n_pending < 8) {
+                                        struct heredoc *h = &p->lx.pending[p->lx.n_pending++];
+                                        h->delim = xstrdup(target.w.s);
+                                        h->strip_tabs = t.op[2] == '-';
+                                } else {
+                                        set_broken(p, t.li0, "too many here-documents");
+                                }
+                        }
+                        c->r = xrealloc_array(c->r, c->n_r + 1, sizeof(*c->r));
+                        r = &c->r[c->n_r++];
+                        memcpy(r->op, t.op, sizeof(r->op));
+                        r->fd = t.fd;
+                        r->target = target.w;
+                        c->li1 = target.li1;
+                        c->pos1 = target.pos1;
+                        continue;
+                }
+terminator:
+                /* an operator, a newline, the end, or a refused line */
+                if (t.type == T_BAD) {
+                        if (c && !c->why)
+                                c->why = xstrdup("it continues into a refused line");
+                        if (!p->broken)
+                                snprintf(p->broken_why, sizeof(p->broken_why),
+                                         "after the refused line %u: the shell structure is unknown",
+                                         line_no(p, t.li0));
+                        p->broken = true;
+                        c = NULL;
+                        continue;
+                }
+                if (c && c->n && !c->header && !p->depth && !p->broken && unquoted_is(&c->w[0], "exit") &&
+                    strcmp(t.op, "|")) {
+                        /* a top-level exit, wherever in a list: nothing after it is certain to run */
+                        if (!p->exited)
+                                p->exit_line = line_no(p, c->li0);
+                        p->exited = true;
+                }
+                if (c && c->n && !c->header && unquoted_is(&c->w[0], "exit") && p->depth &&
+                    p->stack[0] != 's' && !p->exited) {
+                        p->exited = true;
+                        p->exit_line = line_no(p, c->li0);
+                }
+                if (t.type == T_EOF)
+                        break;
+                if (t.type == T_NL || !strcmp(t.op, ";") || !strcmp(t.op, ";;") || !strcmp(t.op, "&")) {
+                        if (!strcmp(t.op, "&"))
+                                for (size_t i = p->list_start; i < p->n; i++)
+                                        p->c[i].background = true;
+                        /* a for header or a function name ends here; a case header at "in" */
+                        if (p->header_next && !(p->depth && p->stack[p->depth - 1] == 'c'))
+                                p->header_next = false;
+                        p->list_start = p->n;
+                        p->list_or = false;
+                        p->pipe_next = false;
+                } else if (!strcmp(t.op, "&&")) {
+                        p->pipe_next = false;
+                } else if (!strcmp(t.op, "||")) {
+                        p->list_or = true;
+                        p->pipe_next = false;
+                } else if (!strcmp(t.op, "|") || !strcmp(t.op, "|&")) {
+                        if (c)
+                                c->in_pipe = true;
+                        p->pipe_next = true;
+                } else if (!strcmp(t.op, "(")) {
+                        if (!(p->depth && p->stack[p->depth - 1] == 'c'))
+                                push(p, 's', t.li0);
+                } else if (!strcmp(t.op, ")")) {
+                        if (p->depth && p->stack[p->depth - 1] == 'c') {
+                                /* the words before were a case pattern */
+                                if (c)
+                                        c->header = true;
+                        } else {
+                                pop(p, 's', t.li0, ")");
+                        }
+                } else {
+                        set_broken(p, t.li0, "an operator import does not know");
+                }
+                c = NULL;
+        }
+        if (p->depth && !p->broken)
+                set_broken(p, p->f->n_lines, "an unclosed compound command");
+        for (size_t h = 0; h < p->lx.n_pending; h++)
+                free(p->lx.pending[h].delim);
+}
+
+/* ---- what a command means ---------------------------------------------------------- */
+
+/* "echo", "/bin/echo", "/usr/sbin/sysctl": the name, or NULL for another path */
+static const char *cmd_name(const struct word *w)
+{
+        static const char *const dirs[] = { "/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/local/bin/",
+                                            "/usr/local/sbin/" };
+
+        if (w->s[0] != '/')
+                return w->s;
+        for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++)
+                if (!strncmp(w->s, dirs[i], strlen(dirs[i])) && !strchr(w->s + strlen(dirs[i]), '/'))
+                        return w->s + strlen(dirs[i]);
+        return NULL;
+}
+
+static bool kernel_path(const char *s)
+{
+        return !strncmp(s, "/proc/", 6) || !strncmp(s, "/sys/", 5) || strstr(s, "/proc/sys") || strstr(s, "/sys/") ||
+               !strcmp(s, "/proc") || !strcmp(s, "/sys");
+}
+
+static bool out_redir(const struct redir *r)
+{
+        return (r->op[0] == '>' && strcmp(r->op, ">&")) || r->op[0] == '&';
+}
+
+static bool has_word(const struct cmd *c, const char *s)
+{
+        for (size_t i = 1; i < c->n; i++)
+                if (!strcmp(c->w[i].s, s))
+                        return true;
+        return false;
+}
+
+/* is this command tuning, that is, something the report must account for? */
+static bool is_tuning(const struct cmd *c)
+{
+        const char *name;
+
+        for (size_t i = 0; i < c->n_r; i++)
+                if (out_redir(&c->r[i]) && kernel_path(c->r[i].target.s))
+                        return true;
+        if (!c->n || !(name = cmd_name(&c->w[0])))
+                return false;
+        if (!strcmp(name, "sysctl") || !strcmp(name, "modprobe") || !strcmp(name, "insmod") || !strcmp(name, "rmmod"))
+                return true;
+        if (!strcmp(name, "ifconfig") || !strcmp(name, "ip"))
+                return has_word(c, "txqueuelen") || has_word(c, "txqlen");
+        if (!strcmp(name, "mount"))
+                return has_word(c, "hugetlbfs") || has_word(c, "-thugetlbfs");
+        if (!strcmp(name, "tee") || !strcmp(name, "dd") || !strcmp(name, "cp"))
+                for (size_t i = 1; i < c->n; i++)
+                        if (kernel_path(c->w[i].s))
+                                return true;
+        return false;
+}
+
+/* redirections besides the one wanted: 2>&1, 2>/dev/null, and for commands other than echo >/dev/null */
+static bool harmless_redir(const struct redir *r, bool stdout_ok)
+{
+        bool null = !strcmp(r->target.s, "/dev/null");
+
+        if (!strcmp(r->op, ">&") && r->fd == 2 && !strcmp(r->target.s, "1"))
+                return true;
+        if ((!strcmp(r->op, ">") || !strcmp(r->op, ">>")) && null && (r->fd == 2 || (stdout_ok && r->fd <= 1)))
+                return true;
+        return stdout_ok && null && r->op[0] == '&';
+}
+
+static int refuse(struct cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int refuse(struct cmd *c, const char *fmt, ...)
+{
+        va_list ap;
+
+        free(c->why);
+        va_start(ap, fmt);
+        if (vasprintf(&c->why, fmt, ap) < 0)
+                c->why = NULL;
+        va_end(ap);
+        c->status = ST_REFUSED;
+        return -1;
+}
+
+static int other_redirs(struct cmd *c, const struct redir *wanted)
+{
+        for (size_t i = 0; i < c->n_r; i++)
+                if (&c->r[i] != wanted && !harmless_redir(&c->r[i], !wanted))
+                        return refuse(c, "the redirection '%s%s' is not understood (only 2>/dev/null and 2>&1 may "
+                                         "come with it)", c->r[i].op, c->r[i].target.s);
+        return 0;
+}
+
+static int from_kpath(struct parser *p, struct cmd *c, int r)
+{
+        if (r > 0) {
+                c->status = ST_CARRIED;
+                return 1;
+        }
+        if (r == 0)
+                return refuse(c, "not a kernel file kvmtune sets");
+        return refuse(c, "%s", p->im->why);
+}
+
+static int do_echo(struct parser *p, struct cmd *c, const struct imp_src *src)
+{
+        const struct redir *out = NULL;
+        struct buf v = { 0 };
+        bool escapes = false;
+        size_t i = 1;
+        int r;
+
+        for (size_t j = 0; j < c->n_r; j++)
+                if ((!strcmp(c->r[j].op, ">") || !strcmp(c->r[j].op, ">>") || !strcmp(c->r[j].op, ">|")) &&
+                    (c->r[j].fd == -1 || c->r[j].fd == 1)) {
+                        if (out)
+                                return refuse(c, "more than one output redirection");
+                        out = &c->r[j];
+                }
+        if (!out)
+                return refuse(c, "no 'echo V > FILE' redirection kvmtune understands");
+        if (other_redirs(c, out) < 0)
+                return -1;
+        if (out->target.glob)
+                return refuse(c, "the target '%s' is a shell glob", out->target.s);
+        for (; i < c->n && !c->w[i].quoted && c->w[i].s[0] == '-' &&
+               strspn(c->w[i].s + 1, "neE") == strlen(c->w[i].s + 1) && c->w[i].s[1]; i++)
+                escapes |= strchr(c->w[i].s, 'e') != NULL;
+        put(&v, 0);
+        v.n = 0;
+        for (; i < c->n; i++) {
+                if (c->w[i].glob)
+                        return free(v.s), refuse(c, "'%s' is an unquoted shell glob", c->w[i].s);
+                if (v.n)
+                        put(&v, ' ');
+                for (const char *s = c->w[i].s; *s; s++)
+                        put(&v, *s);
+        }
+        if (escapes && strchr(v.s, '\\'))
+                return free(v.s), refuse(c, "echo -e with backslash escapes");
+        if (strchr(v.s, '\n'))
+                return free(v.s), refuse(c, "the value spans lines");
+        r = imp_kernel_write(p->im, out->target.s, v.s, src);
+        free(v.s);
+        return from_kpath(p, c, r);
+}
+
+static int do_sysctl(struct parser *p, struct cmd *c, const struct imp_src *src)
+{
+        bool minus = false, any = false;
+        size_t i = 1;
+
+        if (other_redirs(c, NULL) < 0)
+                return -1;
+        for (; i < c->n && c->w[i].s[0] == '-'; i++) {
+                const char *o = c->w[i].s;
+                if (!strcmp(o, "--write") || !strcmp(o, "--quiet"))
+                        continue;
+                if (!strcmp(o, "--ignore")) {
+                        minus = true;
+                        continue;
+                }
+                if (o[1] && o[1] != '-' && strspn(o + 1, "wqe") == strlen(o + 1)) {
+                        minus |= strchr(o, 'e') != NULL;
+                        continue;
+                }
+                if (!strcmp(o, "-p") || !strncmp(o, "--load", 6) || !strcmp(o, "--system"))
+                        return refuse(c, "sysctl %s re-reads sysctl files: import reads those files itself; remove "
+                                         "this line by hand once they are imported", o);
+                return refuse(c, "the sysctl option '%s' is not understood", o);
+        }
+        if (i == c->n)
+                return 0;
+        for (size_t j = i; j < c->n; j++) {
+                char *eq = strchr(c->w[j].s, '=');
+                if (!eq)
+                        return j == i && c->n == i + 1 ? (c->status = ST_OTHER, 0)  /* a read */
+                                                       : refuse(c, "'%s' has no '='", c->w[j].s);
+                if (c->w[j].glob || memchr(c->w[j].s, '*', (size_t)(eq - c->w[j].s)))
+                        return refuse(c, "'%s' holds a glob, which sysctl does not expand", c->w[j].s);
+        }
+        for (size_t j = i; j < c->n; j++) {
+                char *eq = strchr(c->w[j].s, '='), *key;
+                size_t n = (size_t)(eq - c->w[j].s);
+
+                while (n && (c->w[j].s[n - 1] == ' ' || c->w[j].s[n - 1] == '\t'))
+                        n--;
+                key = strndup(c->w[j].s, n);
+                if (imp_sysctl(p->im, key, eq + 1, minus, src) < 0) {
+                        free(key);
+                        return refuse(c, "%s", p->im->why);
+                }
+                free(key);
+                any = true;
+        }
+        if (any)
+                c->status = ST_CARRIED;
+        return 1;
+}
+
+static int do_modprobe(struct parser *p, struct cmd *c, const struct imp_src *src)
+{
+        bool all = false;
+        size_t i = 1;
+
+        if (other_redirs(c, NULL) < 0)
+                return -1;
+        for (; i < c->n && c->w[i].s[0] == '-'; i++) {
+                const char *o = c->w[i].s;
+                if (!strcmp(o, "-r") || !strcmp(o, "--remove"))
+                        return refuse(c, "it removes a module; kvmtune only loads modules");
+                if (!strcmp(o, "-a") || !strcmp(o, "--all"))
+                        all = true;
+                else if (strcmp(o, "-q") && strcmp(o, "--quiet") && strcmp(o, "-b") && strcmp(o, "--use-blacklist") &&
+                         strcmp(o, "-v") && strcmp(o, "--verbose"))
+                        return refuse(c, "the modprobe option '%s' is not understood", o);
+        }
+        if (i == c->n)
+                return refuse(c, "no module named");
+        for (size_t j = i; j < c->n; j++)
+                if (c->w[j].glob)
+                        return refuse(c, "'%s' is an unquoted shell glob", c->w[j].s);
+        if (!all && c->n > i + 1) {
+                bool conntrack = !strcmp(c->w[i].s, "nf_conntrack") || !strcmp(c->w[i].s, "nf-conntrack");
+                if (!conntrack || c->n != i + 2 || strncmp(c->w[i + 1].s, "hashsize=", 9))
+                        return refuse(c, "module options: move them to an 'options %s ...' line in modprobe.d",
+                                      c->w[i].s);
+                if (imp_module(p->im, c->w[i].s, src) < 0 ||
+                    imp_conntrack_hashsize(p->im, c->w[i + 1].s + 9, false, src, NULL) < 0)
+                        return refuse(c, "%s", p->im->why);
+                c->status = ST_CARRIED;
+                return 1;
+        }
+        for (size_t j = i; j < c->n; j++)
+                if (!module_name_valid(c->w[j].s))
+                        return refuse(c, "'%s' is not a module name", c->w[j].s);
+        for (size_t j = i; j < c->n; j++)
+                imp_module(p->im, c->w[j].s, src);
+        c->status = ST_CARRIED;
+        return 1;
+}
+
+static int do_ifconfig(struct parser *p, struct cmd *c, const struct imp_src *src)
+{
+        if (other_redirs(c, NULL) < 0)
+                return -1;
+        if (c->n != 4 || strcmp(c->w[2].s, "txqueuelen"))
+                return refuse(c, "only 'ifconfig DEV txqueuelen N' is understood");
+        return from_kpath(p, c, imp_netdev_txqueuelen(p->im, c->w[1].s, c->w[3].s, src));
+}
+
+static int do_ip(struct parser *p, struct cmd *c, const struct imp_src *src)
+{
+        size_t i = 3;
+
+        if (other_redirs(c, NULL) < 0)
+                return -1;
+        if (c->n < 6 || strcmp(c->w[1].s, "link") || strcmp(c->w[2].s, "set"))
+                return refuse(c, "only 'ip link set [dev] DEV txqueuelen N' is understood");
+        if (!strcmp(c->w[i].s, "dev"))
+                i++;
+        if (c->n != i + 3 || (strcmp(c->w[i + 1].s, "txqueuelen") && strcmp(c->w[i + 1].s, "txqlen")))
+                return refuse(c, "only 'ip link set [dev] DEV txqueuelen N' is understood");
+        return from_kpath(p, c, imp_netdev_txqueuelen(p->im, c->w[i].s, c->w[i + 2].s, src));
+}
+
+static int do_mount(struct parser *p, struct cmd *c, const struct imp_src *src)
+{
+        const char *type = NULL, *opts = NULL, *pos[3] = { NULL };
+        size_t n_pos = 0;
+
+        if (other_redirs(c, NULL) < 0)
+                return -1;
+        for (size_t i = 1; i < c->n; i++) {
+                const char *w = c->w[i].s;
+                if ((!strcmp(w, "-t") || !strcmp(w, "--types")) && i + 1 < c->n)
+                        type = c->w[++i].s;
+                else if (!strncmp(w, "-t", 2) && w[2])
+                        type = w + 2;
+                else if ((!strcmp(w, "-o") || !strcmp(w, "--options")) && i + 1 < c->n)
+                        opts = c->w[++i].s;
+                else if (!strncmp(w, "-o", 2) && w[2])
+                        opts = w + 2;
+                else if (w[0] == '-')
+                        return refuse(c, "the mount option '%s' is not understood", w);
+                else if (n_pos < 3)
+                        pos[n_pos++] = w;
+                else
+                        return refuse(c, "too many arguments");
+        }
+        if (!type || strcmp(type, "hugetlbfs"))
+                return refuse(c, "only 'mount -t hugetlbfs [-o OPTIONS] SOURCE DIR' is understood");
+        if (n_pos != 2)
+                return refuse(c, "a mount with other than a source and a mount point");
+        return from_kpath(p, c, imp_hugetlbfs(p->im, pos[1], opts ? opts : "defaults", src));
+}
+
+static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
+{
+        const char *name;
+        bool dollar = false, back = false, subst = false, unterm = false;
+
+        for (size_t i = 0; i < c->n; i++) {
+                dollar |= c->w[i].dollar;
+                back |= c->w[i].backquote;
+                subst |= c->w[i].subst;
+                unterm |= c->w[i].unterminated;
+        }
+        for (size_t i = 0; i < c->n_r; i++) {
+                dollar |= c->r[i].target.dollar;
+                back |= c->r[i].target.backquote;
+                subst |= c->r[i].target.subst;
+                unterm |= c->r[i].target.unterminated;
+        }
+        if (c->header && !is_tuning(c))
+                return;
+        if (subst || back) {
+                refuse(c, "it holds %s (command substitution), which is never evaluated", subst ? "$(" : "a backquote");
+                return;
+        }
+        if (dollar) {
+                refuse(c, "it holds $ (a shell expansion), which is never evaluated");
+                return;
+        }
+        if (c->why) {
+                c->status = ST_REFUSED;
+                return;
+        }
+        if (!is_tuning(c)) {
+                c->status = c->n || c->n_r ? ST_OTHER : ST_SILENT;
+                return;
+        }
+        if (unterm) {
+                refuse(c, "unterminated quote");
+                return;
+        }
+        if (c->ctx) {
+                refuse(c, "%s", c->ctx);
+                return;
+        }
+        if (c->after_or) {
+                refuse(c, "after ||: it runs only when an earlier command failed");
+                return;
+        }
+        if (c->in_pipe) {
+                refuse(c, "in a pipe");
+                return;
+        }
+        if (c->background) {
+                refuse(c, "run in the background (&)");
+                return;
+        }
+        name = c->n ? cmd_name(&c->w[0]) : NULL;
+        if (!name) {
+                refuse(c, "only echo writes to kernel files are understood");
+        } else if (!strcmp(name, "echo")) {
+                do_echo(p, c, src);
+        } else if (!strcmp(name, "sysctl")) {
+                do_sysctl(p, c, src);
+        } else if (!strcmp(name, "modprobe")) {
+                do_modprobe(p, c, src);
+        } else if (!strcmp(name, "insmod")) {
+                refuse(c, "insmod loads a file by path: use [modules] load with the module's name");
+        } else if (!strcmp(name, "rmmod")) {
+                refuse(c, "it removes a module; kvmtune only loads modules");
+        } else if (!strcmp(name, "ifconfig")) {
+                do_ifconfig(p, c, src);
+        } else if (!strcmp(name, "ip")) {
+                do_ip(p, c, src);
+        } else if (!strcmp(name, "mount")) {
+                do_mount(p, c, src);
+        } else {
+                refuse(c, "only 'echo VALUE > FILE' writes to kernel files are understood");
+        }
+}
+
+/* the command's own text, on one line */
+static char *cmd_text(const struct parser *p, const struct cmd *c)
+{
+        struct buf b = { 0 };
+        char *clean;
+
+        put(&b, 0);
+        b.n = 0;
+        for (size_t li = c->li0; li <= c->li1 && li < p->f->n_lines && b.n < 4 * IMP_SHOW_MAX; li++) {
+                const struct imp_line *l = &p->f->lines[li];
+                size_t from = li == c->li0 ? c->pos0 : 0, to = li == c->li1 ? c->pos1 : l->len;
+
+                if (l->bad)
+                        continue;
+                if (to > l->len)
+                        to = l->len;
+                if (b.n)
+                        put(&b, ' ');
+                for (size_t i = from; i < to && b.n < 4 * IMP_SHOW_MAX; i++)
+                        put(&b, l->s[i]);
+        }
+        while (b.n && (b.s[b.n - 1] == ' ' || b.s[b.n - 1] == '\t'))
+                b.s[--b.n] = '\0';
+        clean = imp_clean_text(b.s, b.n);
+        free(b.s);
+        return clean;
+}
+
+void imp_read_shell(struct imp *im, struct imp_file *f)
+{
+        struct parser p = { .im = im, .f = f, .lx = { .f = f } };
+        bool *carried_line = xcalloc(f->n_lines + 1, sizeof(bool));
+        size_t next_bad = 0;
+
+        parse(&p);
+        for (size_t i = 0; i < p.n; i++) {
+                struct cmd *c = &p.c[i];
+                char *text = cmd_text(&p, c);
+                struct imp_src src = { f->shown, line_no(&p, c->li0), text };
+
+                evaluate(&p, c, &src);
+                if (c->status == ST_CARRIED)
+                        for (size_t li = c->li0; li <= c->li1 && li < f->n_lines; li++)
+                                carried_line[li] = true;
+                free(text);
+        }
+        /* report in the order of the file: refused lines, then each command */
+        for (size_t i = 0; i <= p.n; i++) {
+                size_t upto = i < p.n ? p.c[i].li0 : f->n_lines;
+                struct cmd *c = i < p.n ? &p.c[i] : NULL;
+
+                for (; next_bad < upto && next_bad < f->n_lines; next_bad++)
+                        if (f->lines[next_bad].bad) {
+                                struct imp_src src = { f->shown, f->lines[next_bad].no, NULL };
+                                imp_refused(im, &src, "%s", f->lines[next_bad].bad);
+                        }
+                if (!c)
+                        break;
+                if (c->status == ST_OTHER) {
+                        for (size_t li = c->li0; li <= c->li1 && li < f->n_lines; li++)
+                                if (carried_line[li])
+                                        refuse(c, "not tuning, but it shares a line with carried commands: delete "
+                                                  "only those");
+                }
+                if (c->status == ST_CARRIED || c->status == ST_REFUSED) {
+                        char *text = cmd_text(&p, c);
+                        struct imp_src src = { f->shown, line_no(&p, c->li0), text };
+                        if (c->status == ST_CARRIED)
+                                imp_carried(im, &src, NULL);
+                        else
+                                imp_refused(im, &src, "%s", c->why ? c->why : "not understood");
+                        free(text);
+                }
+        }
+        for (size_t i = 0; i < p.n; i++)
+                cmd_free(&p.c[i]);
+        free(p.c);
+        free(carried_line);
+}

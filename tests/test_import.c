@@ -1,0 +1,589 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kvmtune import on a fake root: a host tuned the way the KVM guides say
+ * (grub elevator= and hugepages, rc.local echo/modprobe/ifconfig/ip/sysctl,
+ * sysctl.conf socket buffers and tcp_tw_recycle, an fstab hugetlbfs line,
+ * modprobe.d conntrack hashsize).  The printed configuration is parsed back
+ * (in-process with config_parse_text, and by kvmtune plan), must hold
+ * exactly the expected settings with their source comments and conflict
+ * notes, and applied on the fake root must put every value the old files
+ * asked for in place.  A hostile rc.local runs nothing, creates nothing and
+ * carries nothing outside the allowed paths.
+ */
+#include "helpers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kvmtune.h"
+
+static int setup(void **state)
+{
+        char *root = fr_new();
+
+        fr_standard(root);
+        *state = root;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        fr_free(*state);
+        return 0;
+}
+
+static void want_in(const char *what, const char *text, const char *needle)
+{
+        if (!contains(text, needle))
+                fail_msg("%s lacks '%s':\n%s", what, needle, text ? text : "(null)");
+}
+
+static void want_not_in(const char *what, const char *text, const char *needle)
+{
+        if (contains(text, needle))
+                fail_msg("%s has '%s':\n%s", what, needle, text);
+}
+
+static void want_status(const struct run_result *r, int status)
+{
+        if (r->status != status)
+                fail_msg("exit %d, expected %d\nstdout:\n%s\nstderr:\n%s", r->status, status, r->out, r->err);
+}
+
+static void want_value(const char *root, const char *rel, const char *want)
+{
+        char *v = fr_read_trim(root, rel);
+
+        if (!v || strcmp(v, want))
+                fail_msg("%s: '%s', expected '%s'", rel, v ? v : "(absent)", want);
+        free(v);
+}
+
+/*
+ * The settings of a configuration text, one "[section "sub"] key = value"
+ * line each, in order, comments left out: what a reader of the file sees.
+ */
+static char *settings_of(const char *text)
+{
+        char *copy = strdup(text), *save = NULL, *out = NULL, section[512] = "";
+        size_t len = 0;
+        FILE *m = open_memstream(&out, &len);
+
+        for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                l += strspn(l, " \t");
+                if (!*l || *l == '#' || *l == ';')
+                        continue;
+                if (*l == '[') {
+                        snprintf(section, sizeof(section), "%s", l);
+                        continue;
+                }
+                fprintf(m, "%s %s\n", section, l);
+        }
+        fclose(m);
+        free(copy);
+        return out;
+}
+
+/* The text parses as a kvmtune configuration without a single error. */
+static void parses_cleanly(const char *root, const char *text)
+{
+        struct kvmtune k = { .rootfd = -1, .kmsg_fd = -1, .root = root, .cmd = CMD_PLAN };
+
+        assert_int_equal(kernfs_open_root(&k), 0);
+        config_parse_text(&k, "imported.conf", text, strlen(text));
+        if (k.n_errors)
+                fail_msg("%u error(s) parsing the imported configuration:\n%s", k.n_errors, text);
+        kvmtune_free(&k);
+        close(k.rootfd);
+}
+
+/* ---- the host the guides describe ---------------------------------------- */
+
+#define RC_LOCAL                                                                             \
+        "#!/bin/sh -e\n"                                                                      \
+        "# rc.local: tuning from the KVM guide\n"                                             \
+        "echo 1 > /sys/kernel/mm/ksm/run\n"                                                   \
+        "echo 500 >/sys/kernel/mm/ksm/pages_to_scan   # scan harder\n"                        \
+        "/bin/echo \"never\" >> /sys/kernel/mm/transparent_hugepage/defrag\n"                 \
+        "echo noop > /sys/block/vda/queue/scheduler\n"                                        \
+        "modprobe tcp_htcp && /sbin/sysctl -w net.ipv4.tcp_congestion_control=htcp\n"         \
+        "ifconfig eth0 txqueuelen 5000\n"                                                     \
+        "/usr/sbin/ip link set dev eth0 txqueuelen 10000\n"                                   \
+        "sysctl -w net.ipv4.tcp_rmem=\"4096 87380 33554432\"; sysctl net.core.somaxconn=8192\n" \
+        "echo '30' > \"/proc/sys/net/ipv4/tcp_fin_timeout\"\n"                                \
+        "exit 0\n"
+
+static void guide_host(const char *root)
+{
+        fr_write(root, "proc/sys/net/core/rmem_max", "212992\n");
+        fr_write(root, "proc/sys/net/core/wmem_max", "212992\n");
+        fr_write(root, "proc/sys/net/ipv4/tcp_wmem", "4096\t16384\t4194304\n");
+        /* a second disk, so that grub's elevator= has something to do */
+        fr_write(root, "sys/devices/pci0000:00/0000:00:05.0/block/sdb/queue/scheduler",
+                 "[none] mq-deadline kyber bfq\n");
+        fr_write(root, "sys/devices/pci0000:00/0000:00:05.0/block/sdb/queue/rotational", "1\n");
+        fr_symlink(root, "../devices/pci0000:00/0000:00:05.0/block/sdb", "sys/block/sdb");
+
+        fr_write(root, "etc/default/grub",
+                 "GRUB_DEFAULT=0\n"
+                 "GRUB_TIMEOUT=5\n"
+                 "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet elevator=deadline hugepagesz=1GB hugepages=1\"\n"
+                 "GRUB_CMDLINE_LINUX=\"transparent_hugepage=madvise\"\n");
+        fr_write(root, "etc/sysctl.conf",
+                 "# socket buffers, as the KVM guide says\n"
+                 "net.core.rmem_max = 16777216\n"
+                 "net.core.wmem_max = 16777216\n"
+                 "net.ipv4.tcp_rmem = 4096 87380 16777216\n"
+                 "net.ipv4.tcp_wmem = 4096 65536 16777216\n"
+                 "net.ipv4.tcp_tw_recycle = 1\n");
+        fr_write(root, "etc/fstab",
+                 "UUID=0a1b2c3d / ext4 errors=remount-ro 0 1\n"
+                 "hugetlbfs /hugepages hugetlbfs mode=1770,gid=2021 0 0\n");
+        fr_write(root, "etc/modprobe.d/nf_conntrack.conf", "options nf_conntrack hashsize=250000\n");
+        fr_write(root, "etc/rc.local", RC_LOCAL);
+}
+
+static const char expected[] =
+        "[sysctl] net.core.rmem_max = 16777216\n"
+        "[sysctl] net.core.wmem_max = 16777216\n"
+        "[sysctl] net.ipv4.tcp_rmem = 4096 87380 33554432\n"
+        "[sysctl] net.ipv4.tcp_wmem = 4096 65536 16777216\n"
+        "[sysctl] -net.ipv4.tcp_tw_recycle = 1\n"
+        "[sysctl] net.ipv4.tcp_congestion_control = htcp\n"
+        "[sysctl] net.core.somaxconn = 8192\n"
+        "[sysctl] net.ipv4.tcp_fin_timeout = 30\n"
+        "[modules] load = tcp_htcp\n"
+        "[conntrack] hashsize = 250000\n"
+        "[conntrack] load = no\n"
+        "[hugepages \"1G\"] pages = 1\n"
+        "[hugetlbfs \"/hugepages\"] mode = 1770\n"
+        "[hugetlbfs \"/hugepages\"] gid = 2021\n"
+        "[ksm] run = 1\n"
+        "[ksm] pages_to_scan = 500\n"
+        "[thp] enabled = madvise\n"
+        "[thp] defrag = never\n"
+        "[block \"*\"] scheduler = mq-deadline none\n"
+        "[block \"vda\"] scheduler = none\n"
+        "[netdev \"eth0\"] txqueuelen = 10000\n";
+
+static void import_guide_host(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        guide_host(root);
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        if (strcmp(got, expected))
+                fail_msg("imported settings:\n%s\nexpected:\n%s\nfull output:\n%s", got, expected, r.out);
+        free(got);
+
+        /* a source comment above every setting, with file, line and text */
+        want_in("output", r.out, "# /etc/rc.local:3: echo 1 > /sys/kernel/mm/ksm/run\nrun = 1\n");
+        want_in("output", r.out, "# /etc/rc.local:4: echo 500 >/sys/kernel/mm/ksm/pages_to_scan\npages_to_scan = 500\n");
+        want_in("output", r.out, "# /etc/sysctl.conf:2: net.core.rmem_max = 16777216\nnet.core.rmem_max = 16777216\n");
+        want_in("output", r.out, "# /etc/default/grub:3: hugepagesz=1GB hugepages=1\npages = 1\n");
+        want_in("output", r.out, "# /etc/fstab:2: hugetlbfs /hugepages hugetlbfs mode=1770,gid=2021 0 0\nmode = 1770\n");
+        want_in("output", r.out, "# /etc/modprobe.d/nf_conntrack.conf:1: options nf_conntrack hashsize=250000\nhashsize = 250000\n");
+        want_in("output", r.out, "# /etc/rc.local:7: /sbin/sysctl -w net.ipv4.tcp_congestion_control=htcp\n");
+        want_in("output", r.out, "# /etc/rc.local:7: modprobe tcp_htcp\nload = tcp_htcp\n");
+        want_in("output", r.out, "# /etc/rc.local:10: sysctl net.core.somaxconn=8192\nnet.core.somaxconn = 8192\n");
+        want_in("output", r.out, "# /etc/rc.local:11: echo '30' > \"/proc/sys/net/ipv4/tcp_fin_timeout\"\n");
+        /* conflicts: later source in boot order wins, with a note */
+        want_in("output", r.out,
+                "# /etc/rc.local:10: sysctl -w net.ipv4.tcp_rmem=\"4096 87380 33554432\"\n"
+                "# conflict: overrides /etc/sysctl.conf:4: net.ipv4.tcp_rmem = 4096 87380 16777216");
+        want_in("output", r.out,
+                "# /etc/rc.local:9: /usr/sbin/ip link set dev eth0 txqueuelen 10000\n"
+                "# conflict: overrides /etc/rc.local:8: ifconfig eth0 txqueuelen 5000 (5000)");
+        want_in("output", r.out, "for vda this overrides [block \"*\"] scheduler = mq-deadline none from /etc/default/grub:3");
+        /* translations and the '-' key */
+        want_in("output", r.out, "# /etc/rc.local:6: echo noop > /sys/block/vda/queue/scheduler\n"
+                                 "# legacy scheduler name 'noop' is 'none' on blk-mq kernels\n");
+        want_in("output", r.out, "# legacy scheduler name 'deadline' is 'mq-deadline' on blk-mq kernels\n");
+        want_in("output", r.out, "blk-mq kernels ignore elevator=");
+        want_in("output", r.out, "this kernel has no /proc/sys/net/ipv4/tcp_tw_recycle: written with '-'");
+        want_in("output", r.out, "load = no: a modprobe.d option only applies to a load that happens anyway\nload = no\n");
+        /* sections in the order of the specification */
+        assert_true(strstr(r.out, "[sysctl]") < strstr(r.out, "[modules]"));
+        assert_true(strstr(r.out, "[modules]") < strstr(r.out, "[conntrack]"));
+        assert_true(strstr(r.out, "[conntrack]") < strstr(r.out, "[hugepages"));
+        assert_true(strstr(r.out, "[hugepages") < strstr(r.out, "[hugetlbfs"));
+        assert_true(strstr(r.out, "[hugetlbfs") < strstr(r.out, "[ksm]"));
+        assert_true(strstr(r.out, "[ksm]") < strstr(r.out, "[thp]"));
+        assert_true(strstr(r.out, "[thp]") < strstr(r.out, "[block"));
+        assert_true(strstr(r.out, "[block") < strstr(r.out, "[netdev"));
+
+        /* stderr: every carried line with FILE:LINE, and nothing refused */
+        want_in("stderr", r.err, "/etc/default/grub:3: carried: elevator=deadline");
+        want_in("stderr", r.err, "/etc/default/grub:3: carried: hugepagesz=1GB hugepages=1");
+        want_in("stderr", r.err, "/etc/default/grub:4: carried: transparent_hugepage=madvise");
+        want_in("stderr", r.err, "/etc/sysctl.conf:6: carried: net.ipv4.tcp_tw_recycle = 1");
+        want_in("stderr", r.err, "/etc/fstab:2: carried:");
+        want_in("stderr", r.err, "/etc/modprobe.d/nf_conntrack.conf:1: carried:");
+        for (int line = 3; line <= 11; line++) {
+                char needle[64];
+                snprintf(needle, sizeof(needle), "/etc/rc.local:%d: carried: ", line);
+                want_in("stderr", r.err, needle);
+        }
+        want_not_in("stderr", r.err, "not carried:");
+        want_not_in("stderr", r.err, "fstab:1");        /* the root file system is left alone */
+        want_in("stderr", r.err, "21 carried, 0 not carried");
+        run_result_free(&r);
+}
+
+/* kvmtune plan on the imported file: no configuration error at all */
+static void imported_file_plans(void **state)
+{
+        const char *root = *state;
+        struct run_result r, p;
+        char *conf;
+
+        guide_host(root);
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        fr_write(root, "imported.conf", r.out);
+        assert_true(asprintf(&conf, "%s/imported.conf", root) > 0);
+        kv_run(&p, root, "plan", "--config", conf, NULL);
+        want_status(&p, 0);
+        want_not_in("plan stderr", p.err, "unknown");
+        want_not_in("plan stderr", p.err, "invalid");
+        want_not_in("plan stderr", p.err, "expected");
+        want_not_in("plan", p.out, "error ");
+        want_in("plan", p.out, "sysctl net.core.rmem_max: 212992 -> 16777216");
+        free(conf);
+        run_result_free(&p);
+        run_result_free(&r);
+}
+
+/* apply the imported file: every value the old files asked for is in place */
+static void round_trip(void **state)
+{
+        const char *root = *state;
+        struct run_result r, a, v;
+        char *conf;
+
+        guide_host(root);
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        fr_write(root, "imported.conf", r.out);
+        assert_true(asprintf(&conf, "%s/imported.conf", root) > 0);
+        /*
+         * The old host had tcp_htcp loaded by rc.local; under --root kvmtune
+         * reports a module load instead of doing it, so the fake kernel gets
+         * the module the way the real one would.
+         */
+        fr_mkdir(root, "sys/module/tcp_htcp");
+        fr_write(root, "proc/sys/net/ipv4/tcp_available_congestion_control", "reno cubic htcp\n");
+        kv_run(&a, root, "apply", "--config", conf, NULL);
+        want_status(&a, 0);
+
+        /* sysctl.conf, with rc.local winning where both set a key */
+        want_value(root, "proc/sys/net/core/rmem_max", "16777216");
+        want_value(root, "proc/sys/net/core/wmem_max", "16777216");
+        want_value(root, "proc/sys/net/ipv4/tcp_rmem", "4096 87380 33554432");
+        want_value(root, "proc/sys/net/ipv4/tcp_wmem", "4096 65536 16777216");
+        want_value(root, "proc/sys/net/ipv4/tcp_congestion_control", "htcp");
+        want_value(root, "proc/sys/net/core/somaxconn", "8192");
+        want_value(root, "proc/sys/net/ipv4/tcp_fin_timeout", "30");
+        assert_null(fr_read(root, "proc/sys/net/ipv4/tcp_tw_recycle"));
+        /* rc.local's echo lines */
+        want_value(root, "sys/kernel/mm/ksm/run", "1");
+        want_value(root, "sys/kernel/mm/ksm/pages_to_scan", "500");
+        want_value(root, "sys/kernel/mm/transparent_hugepage/defrag", "never");
+        want_value(root, "sys/kernel/mm/transparent_hugepage/enabled", "madvise");
+        want_value(root, "sys/block/vda/queue/scheduler", "[none] mq-deadline kyber bfq");
+        want_value(root, "sys/block/sdb/queue/scheduler", "mq-deadline");
+        want_value(root, "sys/class/net/eth0/tx_queue_len", "10000");
+        /* grub */
+        want_value(root, "sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "1");
+        /* modprobe.d: the hash size goes where a later load of nf_conntrack finds it */
+        char *mp = fr_read(root, "run/modprobe.d/kvmtune.conf");
+        want_in("run/modprobe.d/kvmtune.conf", mp, "options nf_conntrack hashsize=250000\n");
+        free(mp);
+        /* under --root, the module load and the mount are reported, not done */
+        if (!contains(a.out, "hugetlbfs /hugepages: would mount with mode=1770,gid=2021") &&
+            !contains(a.err, "hugetlbfs /hugepages: would mount with mode=1770,gid=2021"))
+                fail_msg("apply does not report the hugetlbfs mount:\n%s\n%s", a.out, a.err);
+
+        /* what a real apply would have done: the mount is there */
+        fr_write(root, "proc/self/mountinfo",
+                 "22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+                 "40 22 0:40 / /hugepages rw,relatime shared:20 - hugetlbfs hugetlbfs rw,gid=2021,mode=1770,pagesize=2M\n");
+        kv_run(&v, root, "verify", "--config", conf, NULL);
+        want_status(&v, 0);
+        free(conf);
+        run_result_free(&v);
+        run_result_free(&a);
+        run_result_free(&r);
+}
+
+/* ---- a hostile rc.local ---------------------------------------------------- */
+
+static void hostile_rc_local(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *big = malloc(1 << 20), *text, *got;
+        FILE *f;
+        char *path;
+        size_t len;
+
+        fr_write(root, "etc/passwd", "root:x:0:0::/root:/bin/sh\n");
+        fr_write(root, "victim/keep", "keep me\n");
+        memset(big, 'A', (1 << 20) - 1);
+        memcpy(big, "echo ", 5);
+        big[(1 << 20) - 1] = '\0';
+        assert_true(asprintf(&text,
+                             "#!/bin/sh\n"
+                             "echo 45 > /proc/sys/net/ipv4/tcp_fin_timeout; rm -rf %s/victim\n"
+                             "echo $(touch %s/created-subst) > /proc/sys/vm/swappiness\n"
+                             "echo `touch %s/created-backquote` > /proc/sys/vm/swappiness\n"
+                             "sysctl -w vm.swappiness=$(touch %s/created-sysctl)\n"
+                             "echo 1 > /proc/sys/../../etc/passwd\n"
+                             "echo 1 > /sys/kernel/mm/ksm/../../../../etc/passwd\n"
+                             "echo root::0:0 >> /etc/passwd\n"
+                             "echo 1 > /sys/firmware/acpi/something\n"
+                             "echo 1 > /proc/sys/vm/*\n"
+                             "touch %s/created-plain\n",
+                             root, root, root, root, root) > 0);
+        assert_true(asprintf(&path, "%s/etc/rc.local", root) > 0);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(text, f);
+        fprintf(f, "%s > /proc/sys/vm/swappiness\n", big);          /* line 12: 1 MB */
+        fwrite("echo 7 > /proc/sys/vm/swappiness\0; rm -rf /\n", 1, 44, f);  /* line 13: NUL */
+        fputs("echo 9 > /proc/sys/vm/swappiness\n", f);              /* line 14: after them */
+        fclose(f);
+
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        /* nothing ran: nothing created, nothing deleted, nothing written */
+        for (const char *const *n = (const char *const[]){ "created-subst", "created-backquote", "created-sysctl",
+                                                           "created-plain", NULL };
+             *n; n++) {
+                char *p = fr_read(root, *n);
+                if (p)
+                        fail_msg("%s was created", *n);
+        }
+        want_value(root, "victim/keep", "keep me");
+        want_value(root, "etc/passwd", "root:x:0:0::/root:/bin/sh");
+        want_value(root, "proc/sys/net/ipv4/tcp_fin_timeout", "60");
+        /* each refusal named */
+        want_in("stderr", r.err, "rc.local:2: carried: echo 45 > /proc/sys/net/ipv4/tcp_fin_timeout");
+        want_in("stderr", r.err, "rc.local:2: not carried: rm -rf");
+        want_in("stderr", r.err, "shares a line with carried commands");
+        want_in("stderr", r.err, "rc.local:3: not carried: echo $(touch");
+        want_in("stderr", r.err, "holds $( (command substitution), which is never evaluated");
+        want_in("stderr", r.err, "rc.local:4: not carried: echo `touch");
+        want_in("stderr", r.err, "holds a backquote (command substitution)");
+        want_in("stderr", r.err, "rc.local:5: not carried: sysctl -w vm.swappiness=$(touch");
+        want_in("stderr", r.err, "rc.local:6: not carried: echo 1 > /proc/sys/../../etc/passwd: "
+                                 "'/proc/sys/../../etc/passwd' is not a canonical path");
+        want_in("stderr", r.err, "rc.local:7: not carried:");
+        want_not_in("stderr", r.err, "rc.local:8:");    /* /etc/passwd is not tuning: left alone */
+        want_in("stderr", r.err, "rc.local:9: not carried: echo 1 > /sys/firmware/acpi/something: kvmtune has no "
+                                 "setting that writes");
+        want_in("stderr", r.err, "rc.local:10: not carried: echo 1 > /proc/sys/vm/*: ");
+        want_in("stderr", r.err, "rc.local:12: not carried: line longer than 8192 bytes, refused");
+        want_in("stderr", r.err, "rc.local:13: not carried: line holds a NUL byte, refused");
+        want_in("stderr", r.err, "rc.local:14: not carried: echo 9 > /proc/sys/vm/swappiness: after the refused "
+                                 "line 12");
+        /* stderr stays readable: the 1 MB line is not echoed */
+        assert_true(strlen(r.err) < 8192);
+        /* carried: only the one allowed sysctl */
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[sysctl] net.ipv4.tcp_fin_timeout = 45\n");
+        want_not_in("output", r.out, "passwd");
+        want_not_in("output", r.out, "touch");
+        len = strlen(r.out);
+        assert_true(len < 4096);
+        free(got);
+        free(path);
+        free(text);
+        free(big);
+        run_result_free(&r);
+}
+
+/* ---- the shell subset -------------------------------------------------------- */
+
+static void shell_forms(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *file, *got;
+
+        fr_write(root, "in/rc.local",
+                 "#!/bin/bash\n"
+                 "echo 100>/proc/sys/net/core/somaxconn\n"                       /* 2: 100> is an fd number */
+                 "echo 20 >/proc/sys/vm/swappiness && echo 1 > /sys/kernel/mm/ksm/run # on\n"
+                 "/usr/bin/echo -n 'madvise' > '/sys/kernel/mm/transparent_hugepage/enabled'\n"
+                 "sysctl -q -w 'net.ipv4.tcp_rmem=4096  87380   6291456' >/dev/null 2>&1\n"
+                 "modprobe -q tcp_bbr || true\n"                                 /* 6 */
+                 "if grep -q x /proc/cpuinfo; then\n"
+                 "  echo 3 > /sys/kernel/mm/ksm/sleep_millisecs\n"                /* 8 */
+                 "fi\n"
+                 "for d in sda sdb; do echo none > /sys/block/sda/queue/scheduler; done\n"   /* 10 */
+                 "case x in\n"
+                 "  x) echo 4 > /sys/kernel/mm/ksm/sleep_millisecs ;;\n"          /* 12 */
+                 "esac\n"
+                 "cat > /tmp/kvmtune-never <<EOF\n"
+                 "echo 5 > /sys/kernel/mm/ksm/sleep_millisecs\n"                  /* 15: here-document text */
+                 "EOF\n"
+                 "f() { echo 6 > /sys/kernel/mm/ksm/sleep_millisecs; }\n"         /* 17 */
+                 "echo 7 > /sys/kernel/mm/ksm/sleep_millisecs &\n"                /* 18 */
+                 "echo 8 | tee /sys/kernel/mm/ksm/sleep_millisecs\n"              /* 19 */
+                 "ip link set eth0 txqlen 2000\n"
+                 "echo \"a\n"
+                 "b\" > /proc/sys/kernel/hostname\n"                              /* 21-22 */
+                 "modprobe nf_conntrack hashsize=4096\n"                          /* 23 */
+                 "echo 2048 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages\n"
+                 "echo 256 > /sys/block/vda/queue/read_ahead_kb\n"
+                 "sysctl net.ipv4.tcp_fin_timeout\n");                             /* a read: left alone */
+        assert_true(asprintf(&file, "%s/in/rc.local", root) > 0);
+        kv_run(&r, root, "import", file, NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[sysctl] vm.swappiness = 20\n"
+                            "[sysctl] net.ipv4.tcp_rmem = 4096 87380 6291456\n"
+                            "[modules] load = tcp_bbr\n"
+                            "[modules] load = nf_conntrack\n"
+                            "[conntrack] hashsize = 4096\n"
+                            "[conntrack] load = yes\n"
+                            "[hugepages] pages = 2048\n"
+                            "[ksm] run = 1\n"
+                            "[thp] enabled = madvise\n"
+                            "[block \"vda\"] read_ahead_kb = 256\n"
+                            "[netdev \"eth0\"] txqueuelen = 2000\n");
+        want_in("stderr", r.err, "rc.local:2: not carried: echo 100>/proc/sys/net/core/somaxconn: no 'echo V > FILE'");
+        want_in("stderr", r.err, "rc.local:3: carried: echo 20 >/proc/sys/vm/swappiness");
+        want_in("stderr", r.err, "rc.local:3: carried: echo 1 > /sys/kernel/mm/ksm/run");
+        want_in("stderr", r.err, "rc.local:6: carried: modprobe -q tcp_bbr");
+        want_in("stderr", r.err, "rc.local:8: not carried: echo 3 > /sys/kernel/mm/ksm/sleep_millisecs: inside if");
+        want_in("stderr", r.err, "rc.local:10: not carried: echo none > /sys/block/sda/queue/scheduler: inside a loop");
+        want_in("stderr", r.err, "rc.local:12: not carried: echo 4 > /sys/kernel/mm/ksm/sleep_millisecs: inside case");
+        want_not_in("stderr", r.err, "rc.local:15");
+        want_in("stderr", r.err, "rc.local:17: not carried: echo 6 > /sys/kernel/mm/ksm/sleep_millisecs: inside {");
+        want_in("stderr", r.err, "rc.local:18: not carried: echo 7 > /sys/kernel/mm/ksm/sleep_millisecs: run in the background");
+        want_in("stderr", r.err, "rc.local:19: not carried: tee /sys/kernel/mm/ksm/sleep_millisecs: in a pipe");
+        want_in("stderr", r.err, "rc.local:21: not carried:");
+        want_not_in("stderr", r.err, "rc.local:26");
+        free(got);
+        free(file);
+        run_result_free(&r);
+}
+
+/* named files are recognised by their content and read in boot order */
+static void named_files_and_other_sources(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *a, *b, *c, *got;
+
+        fr_write(root, "in/one", "#!/bin/sh\nsysctl -w vm.swappiness=10\n");
+        fr_write(root, "in/two", "# tuned\nvm.swappiness = 30\nnet.core.somaxconn = 1024\n");
+        fr_write(root, "in/three", "GRUB_CMDLINE_LINUX=\"elevator=cfq hugepages=16\"\n");
+        assert_true(asprintf(&a, "%s/in/one", root) > 0);
+        assert_true(asprintf(&b, "%s/in/two", root) > 0);
+        assert_true(asprintf(&c, "%s/in/three", root) > 0);
+        kv_run(&r, root, "import", a, b, c, NULL);     /* given in the reverse of boot order */
+        want_status(&r, 0);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[sysctl] vm.swappiness = 10\n"
+                            "[sysctl] net.core.somaxconn = 1024\n"
+                            "[hugepages] pages = 16\n"
+                            "[block \"*\"] scheduler = bfq none\n");
+        want_in("output", r.out, "conflict: overrides ");
+        want_in("output", r.out, "in/two:2: vm.swappiness = 30 (30)");
+        want_in("output", r.out, "legacy scheduler name 'cfq' is 'bfq'");
+        free(got);
+        run_result_free(&r);
+
+        /* sysctl.d before sysctl.conf, 99-sysctl.conf -> ../sysctl.conf read once; tmpfiles, sysfs */
+        fr_write(root, "etc/sysctl.d/10-net.conf", "net.core.somaxconn = 100\n");
+        fr_write(root, "etc/sysctl.conf", "net.core.somaxconn = 200\n");
+        fr_symlink(root, "../sysctl.conf", "etc/sysctl.d/99-sysctl.conf");
+        fr_write(root, "etc/tmpfiles.d/thp.conf",
+                 "d /run/foo 0755 root root -\n"
+                 "w /sys/kernel/mm/transparent_hugepage/enabled - - - - never\n");
+        fr_write(root, "etc/sysfs.conf", "mode block/vda/queue/scheduler = 0644\n"
+                                         "block/vda/queue/scheduler = deadline\n"
+                                         "kernel/mm/transparent_hugepage/enabled = always\n");
+        fr_write(root, "etc/modules", "# modules\ntcp_htcp\nloop max_loop=64\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);     /* the loop options */
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[sysctl] net.core.somaxconn = 200\n"
+                            "[modules] load = tcp_htcp\n"
+                            "[thp] enabled = always\n"
+                            "[block \"vda\"] scheduler = mq-deadline\n");
+        want_in("output", r.out, "# /etc/sysctl.conf:1: net.core.somaxconn = 200\n"
+                                 "# conflict: overrides /etc/sysctl.d/10-net.conf:1");
+        want_not_in("stderr", r.err, "99-sysctl.conf");
+        want_in("stderr", r.err, "/etc/tmpfiles.d/thp.conf:2: carried:");
+        want_in("output", r.out, "overrides /etc/tmpfiles.d/thp.conf:2");
+        want_in("stderr", r.err, "/etc/modules:3: not carried: loop max_loop=64: module options");
+        free(got);
+        free(a);
+        free(b);
+        free(c);
+        run_result_free(&r);
+}
+
+/* nothing to import: a valid, empty configuration, exit 0 */
+static void empty_host(void **state)
+{
+        struct run_result r;
+
+        kv_run(&r, *state, "import", NULL);
+        want_status(&r, 0);
+        parses_cleanly(*state, r.out);
+        want_in("stderr", r.err, "0 carried, 0 not carried");
+        run_result_free(&r);
+        kv_run(&r, *state, "import", "/nonexistent/kvmtune-import-file", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "/nonexistent/kvmtune-import-file: not carried: cannot open");
+        run_result_free(&r);
+        /* a file name is quoted in comments: a newline in it must not become a setting */
+        {
+                char *evil, *got;
+                fr_write(*state, "in/evil\n[ksm]\nrun = 1", "vm.swappiness = 5\n");
+                assert_true(asprintf(&evil, "%s/in/evil\n[ksm]\nrun = 1", (const char *)*state) > 0);
+                kv_run(&r, *state, "import", evil, NULL);
+                want_status(&r, 0);
+                parses_cleanly(*state, r.out);
+                got = settings_of(r.out);
+                assert_string_equal(got, "[sysctl] vm.swappiness = 5\n");
+                free(got);
+                free(evil);
+                run_result_free(&r);
+        }
+        kv_run(&r, *state, "plan", "extra", NULL);     /* other commands still take no argument */
+        want_status(&r, 2);
+        run_result_free(&r);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+        const struct CMUnitTest tests[] = {
+                T(import_guide_host), T(imported_file_plans), T(round_trip), T(hostile_rc_local),
+                T(shell_forms), T(named_files_and_other_sources), T(empty_host),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
