@@ -8,18 +8,11 @@
 
 #include "kvmtune.h"
 
+#include "dl.h"
 #include "kmod-dl.h"
 
-/* Declare the dlopen()ed library for packagers and initramfs builders (systemd's format). */
-#define KMOD_NOTE_JSON \
-        "[{\"feature\":\"kmod\",\"description\":\"module loading\",\"priority\":\"recommended\",\"soname\":[\"libkmod.so.2\"]}]"
-static const struct {
-        unsigned namesz, descsz, type;
-        char name[4];
-        char desc[(sizeof(KMOD_NOTE_JSON) + 3) & ~3u];
-} kmod_dlopen_note __attribute__((used, section(".note.dlopen"), aligned(4))) = {
-        4, (sizeof(KMOD_NOTE_JSON) + 3) & ~3u, 0x407c0c0a, "FDO", KMOD_NOTE_JSON,
-};
+DLOPEN_NOTE(kmod_dlopen_note,
+            "[{\"feature\":\"kmod\",\"description\":\"module loading\",\"priority\":\"recommended\",\"soname\":[\"libkmod.so.2\"]}]");
 
 /* libkmod's own messages go to -v only: kvmtune reports every failure itself */
 __attribute__((format(printf, 6, 0)))
@@ -50,34 +43,28 @@ const struct kmod_lib *kmod_lib_open(struct kvmtune *k, const char *dirname,
         *err = NULL;
         if (lib)
                 return lib;
-        h = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
+        lib = xcalloc(1, sizeof(*lib));
+        const struct dl_symbol symbols[] = {
+                DL_SYMBOL(lib->new_ctx, kmod_new),
+                DL_SYMBOL(lib->unref, kmod_unref),
+                DL_SYMBOL(lib->set_log_fn, kmod_set_log_fn),
+                DL_SYMBOL(lib->list_next, kmod_list_next),
+                DL_SYMBOL(lib->module_new_from_lookup, kmod_module_new_from_lookup),
+                DL_SYMBOL(lib->module_unref_list, kmod_module_unref_list),
+                DL_SYMBOL(lib->module_get_module, kmod_module_get_module),
+                DL_SYMBOL(lib->module_unref, kmod_module_unref),
+                DL_SYMBOL(lib->module_get_name, kmod_module_get_name),
+                DL_SYMBOL(lib->module_get_path, kmod_module_get_path),
+                DL_SYMBOL(lib->module_get_dependencies, kmod_module_get_dependencies),
+                DL_SYMBOL(lib->module_get_initstate, kmod_module_get_initstate),
+                DL_SYMBOL(lib->module_apply_filter, kmod_module_apply_filter),
+                DL_SYMBOL(lib->module_probe_insert_module, kmod_module_probe_insert_module),
+        };
+        h = dl_open("libkmod.so.2", symbols, sizeof(symbols) / sizeof(*symbols), err);
         if (!h) {
-                *err = dlerror();
+                free(lib);
                 return NULL;
         }
-        lib = xcalloc(1, sizeof(*lib));
-#define SYM(field, name)                                          \
-        if (!(*(void **)&lib->field = dlsym(h, #name))) {         \
-                *err = "libkmod.so.2 lacks " #name;               \
-                dlclose(h);                                       \
-                free(lib);                                        \
-                return NULL;                                      \
-        }
-        SYM(new_ctx, kmod_new);
-        SYM(unref, kmod_unref);
-        SYM(set_log_fn, kmod_set_log_fn);
-        SYM(list_next, kmod_list_next);
-        SYM(module_new_from_lookup, kmod_module_new_from_lookup);
-        SYM(module_unref_list, kmod_module_unref_list);
-        SYM(module_get_module, kmod_module_get_module);
-        SYM(module_unref, kmod_module_unref);
-        SYM(module_get_name, kmod_module_get_name);
-        SYM(module_get_path, kmod_module_get_path);
-        SYM(module_get_dependencies, kmod_module_get_dependencies);
-        SYM(module_get_initstate, kmod_module_get_initstate);
-        SYM(module_apply_filter, kmod_module_apply_filter);
-        SYM(module_probe_insert_module, kmod_module_probe_insert_module);
-#undef SYM
         lib->ctx = lib->new_ctx(dirname, config_paths);
         if (!lib->ctx) {
                 *err = "kmod_new() failed";
