@@ -50,6 +50,7 @@ struct setting {
         bool changed;           /* apply wrote it */
         bool recheck;           /* re-read at apply if others' writes may have changed it */
         bool affects_others;    /* writing it can change other settings' values */
+        bool optional;          /* a missing file is skipped, not an error */
         int order;              /* apply order within its section (stable) */
         size_t seq;             /* creation order, the sort tie-break */
         const struct knob_ops *knob;

@@ -117,8 +117,13 @@ int setting_apply(struct kvmtune *k, struct setting *s)
                 return 0;
         if (s->path) {
                 /* the planned value stands unless another write may have changed it */
-                if (!s->cur || (s->recheck && k->n_cross_writes))
-                        setting_read(k, s);
+                if (!s->cur || (s->recheck && k->n_cross_writes)) {
+                        r = setting_read(k, s);
+                        if (s->optional && (r == -ENOENT || r == -ENOTDIR || r == -ELOOP)) {
+                                setting_skip(s, "not present");
+                                return 0;
+                        }
+                }
                 if (s->cur && setting_equal(s, s->cur)) {
                         s->action = ACT_OK;
                         return 0;

@@ -25,6 +25,14 @@ struct sysctl_state {
         struct sysctl_entry *e;
         size_t n;
         struct strmap index;    /* path -> entry number + 1 */
+        struct strmap listings; /* directory -> struct listing, for globs */
+};
+
+/* One directory's matching-relevant entries, read once per plan. */
+struct listing {
+        char *dir;
+        char **names;           /* type letter ('f' file, 'd' dir, '?') + name, sorted */
+        size_t n;
 };
 
 static struct sysctl_state *state(struct kvmtune *k)
@@ -203,60 +211,90 @@ static int cmp_entry(const void *a, const void *b)
         return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
+static struct listing *listing_get(struct kvmtune *k, struct sysctl_state *st, const char *dir)
+{
+        struct listing *l = strmap_get(&st->listings, dir);
+        struct dirent *de;
+        bool found;
+        DIR *d;
+
+        if (l)
+                return l;
+        l = xcalloc(1, sizeof(*l));
+        l->dir = xstrdup(dir);
+        *strmap_slot(&st->listings, l->dir, &found) = l;
+        d = kernfs_opendir(k, dir);
+        if (!d)
+                return l;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                l->names = xrealloc_array(l->names, l->n + 1, sizeof(*l->names));
+                l->names[l->n++] = xasprintf("%c%s", de->d_type == DT_REG ? 'f' : de->d_type == DT_DIR ? 'd' : '?',
+                                             de->d_name);
+        }
+        closedir(d);
+        if (l->n)
+                qsort(l->names, l->n, sizeof(*l->names), cmp_entry);
+        return l;
+}
+
+static void listings_free(struct sysctl_state *st)
+{
+        for (size_t i = 0; i < st->listings.cap; i++) {
+                struct listing *l = st->listings.slots[i].value;
+                if (!l)
+                        continue;
+                for (size_t j = 0; j < l->n; j++)
+                        free(l->names[j]);
+                free(l->names);
+                free(l->dir);
+                free(l);
+        }
+        strmap_free(&st->listings);
+}
+
 /* Expand one glob path (relative to /proc/sys) into existing files. */
-static void expand(struct kvmtune *k, const char *dir, const char *pattern,
+static void expand(struct kvmtune *k, struct sysctl_state *st, const char *dir, const char *pattern,
                    char ***out, size_t *n_out)
 {
         size_t clen = strcspn(pattern, "/");
         char comp[256], *full;
         const char *rest = pattern[clen] ? pattern + clen + 1 : NULL;
+        const struct listing *l;
+        struct stat stbuf;
 
         snprintf(comp, sizeof(comp), "%.*s", (int)clen, pattern);
         if (!strchr(comp, '*')) {
                 full = xasprintf("%s/%s", dir, comp);
                 if (rest)
-                        expand(k, full, rest, out, n_out);
-                else if (kernfs_exists(k, full)) {
+                        expand(k, st, full, rest, out, n_out);
+                else {
+                        /* a literal key below a glob: whether it exists, the read tells */
                         *out = xrealloc_array(*out, *n_out + 1, sizeof(**out));
                         (*out)[(*n_out)++] = xstrdup(full);
                 }
                 free(full);
                 return;
         }
+        l = listing_get(k, st, dir);
+        for (size_t i = 0; i < l->n; i++) {
+                const char *name = l->names[i] + 1, type = l->names[i][0];
 
-        DIR *d = kernfs_opendir(k, dir);
-        struct dirent *de;
-        char **names = NULL;
-        struct stat stbuf;
-        size_t n = 0;
-
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                if (de->d_name[0] == '.' || fnmatch(comp, de->d_name, 0))
+                if (fnmatch(comp, name, 0))
                         continue;
                 /* at the leaf, directories are not keys; d_type saves a stat per match */
-                if (!rest && de->d_type == DT_DIR)
+                if (!rest && type == 'd')
                         continue;
-                names = xrealloc_array(names, n + 1, sizeof(*names));
-                names[n++] = xasprintf("%c%s", de->d_type == DT_REG ? 'f' : '?', de->d_name);
-        }
-        closedir(d);
-        if (n)
-                qsort(names, n, sizeof(*names), cmp_entry);
-        for (size_t i = 0; i < n; i++) {
-                full = xasprintf("%s/%s", dir, names[i] + 1);
+                full = xasprintf("%s/%s", dir, name);
                 if (rest)
-                        expand(k, full, rest, out, n_out);
-                else if (names[i][0] == 'f' ||
-                         (kernfs_stat(k, full, &stbuf) == 0 && S_ISREG(stbuf.st_mode))) {
+                        expand(k, st, full, rest, out, n_out);
+                else if (type == 'f' || (kernfs_stat(k, full, &stbuf) == 0 && S_ISREG(stbuf.st_mode))) {
                         *out = xrealloc_array(*out, *n_out + 1, sizeof(**out));
                         (*out)[(*n_out)++] = xstrdup(full);
                 }
                 free(full);
-                free(names[i]);
         }
-        free(names);
 }
 
 /* the need of a setting whose key or value waits for a module, else NULL */
@@ -319,18 +357,43 @@ static bool plan_pending(struct kvmtune *k, struct setting *s, bool missing)
         }
 }
 
-static void plan_one(struct kvmtune *k, const char *procpath, const struct sysctl_entry *e)
+/* "proc/sys/net/ipv4/conf/IF/ATTR" -> "ipv4/ATTR"; NULL for other keys */
+static const char *conf_attr(const char *procpath, char *buf, size_t size)
+{
+        const char *attr;
+
+        if (strncmp(procpath, "proc/sys/net/ipv4/conf/", 23) && strncmp(procpath, "proc/sys/net/ipv6/conf/", 23))
+                return NULL;
+        attr = strchr(procpath + 23, '/');
+        if (!attr || strchr(attr + 1, '/'))
+                return NULL;
+        snprintf(buf, size, "%.4s%s", procpath + 13, attr);
+        return buf;
+}
+
+/*
+ * written: the conf attributes ("ipv4/rp_filter") whose all or default key
+ * this run writes.  The kernel copies those writes into interfaces, so their
+ * per-interface keys are read again at apply, after them; under apply, a key
+ * a glob found is then read only there.
+ */
+static struct setting *plan_one(struct kvmtune *k, const char *procpath, const struct sysctl_entry *e,
+                                const struct strmap *written, bool from_glob)
 {
         char *key = path_to_key(procpath + strlen("proc/sys/"));
         struct setting *s = setting_add(k, SEC_SYSCTL, key, procpath, e->value, e->at);
+        char buf[128];
+        const char *attr;
         int r;
 
         free(key);
         s->order = is_all_or_default(procpath + strlen("proc/sys/")) ? 0 : 1;
-        /* the kernel copies conf.{all,default} writes into per-interface keys */
         s->affects_others = s->order == 0;
-        s->recheck = !s->affects_others && (!strncmp(procpath, "proc/sys/net/ipv4/conf/", 23) ||
-                                            !strncmp(procpath, "proc/sys/net/ipv6/conf/", 23));
+        attr = conf_attr(procpath, buf, sizeof(buf));
+        s->recheck = !s->affects_others && attr && written && strmap_get(written, attr);
+        s->optional = from_glob;        /* a glob's match may lack the key */
+        if (s->recheck && from_glob && k->cmd == CMD_APPLY)
+                return s;       /* ACT_SET: read and compared at apply */
         r = setting_read(k, s);
         if (r == 0 && setting_equal(s, s->cur))
                 s->action = ACT_OK;
@@ -344,59 +407,89 @@ static void plan_one(struct kvmtune *k, const char *procpath, const struct sysct
                 s->note = xstrdup("write-only");
         else if (r == -ENOENT && e->ignore_missing)
                 setting_skip(s, "not present on this kernel");
+        else if (from_glob && (r == -ENOENT || r == -ENOTDIR || r == -ELOOP))
+                setting_skip(s, "not present");         /* the glob's match is no key */
         else if (r == -ENOENT)
                 setting_fail(k, s, "no such key on this kernel");
         else
                 setting_fail(k, s, "cannot read: %s", strerror(-r));
+        return s;
 }
+
+struct target {
+        char *path;                     /* "proc/sys/..." */
+        const struct sysctl_entry *e;
+        bool from_glob;
+};
 
 static int sysctl_plan(struct kvmtune *k)
 {
         struct sysctl_state *st = k->state[SEC_SYSCTL];
-        struct strmap from_glob = { 0 };
-        char **paths = NULL;
-        size_t first = k->n_settings, n_paths = 0;
+        struct strmap from_glob = { 0 }, written = { 0 };
+        struct target *t = NULL;
+        char **paths = NULL, buf[128];
+        size_t first, n_paths = 0, n_t = 0;
 
         if (!st)
                 return 0;
         module_needs_plan(k);
         first = k->n_settings;
+        t = xcalloc(st->n, sizeof(*t));
         for (size_t i = 0; i < st->n; i++) {
                 const struct sysctl_entry *e = &st->e[i];
-                char *procpath;
 
                 if (!e->glob) {
-                        procpath = xasprintf("proc/sys/%s", e->path);
-                        plan_one(k, procpath, e);
-                        free(procpath);
+                        t[n_t++] = (struct target){ xasprintf("proc/sys/%s", e->path), e, false };
                         continue;
                 }
                 /* globs: explicit keys win whatever the order; among globs the later wins */
                 size_t from = n_paths;
-                expand(k, "proc/sys", e->path, &paths, &n_paths);
+                expand(k, st, "proc/sys", e->path, &paths, &n_paths);
                 for (size_t j = from; j < n_paths; j++) {
                         bool found;
-                        void **slot;
 
-                        if (strmap_get(&st->index, paths[j] + strlen("proc/sys/")))
-                                continue;
-                        slot = strmap_slot(&from_glob, paths[j], &found);
-                        *slot = (void *)e;
+                        if (!strmap_get(&st->index, paths[j] + strlen("proc/sys/")))
+                                *strmap_slot(&from_glob, paths[j], &found) = (void *)e;
                 }
         }
+        t = xrealloc_array(t, n_t + n_paths, sizeof(*t));
         for (size_t j = 0; j < n_paths; j++) {
                 const struct sysctl_entry *e = strmap_get(&from_glob, paths[j]);
                 bool found;
 
                 if (e) {
-                        plan_one(k, paths[j], e);
-                        *strmap_slot(&from_glob, paths[j], &found) = NULL; /* once */
+                        /* the first match takes the path string; the map's key stays valid */
+                        *strmap_slot(&from_glob, paths[j], &found) = NULL;     /* once */
+                        t[n_t++] = (struct target){ paths[j], e, true };
+                        paths[j] = NULL;
                 }
         }
+        /* conf.{all,default} first: what they will write decides what is read again */
+        for (size_t i = 0; i < n_t; i++) {
+                struct setting *s;
+                const char *attr;
+                bool found;
+
+                if (!is_all_or_default(t[i].path + strlen("proc/sys/")))
+                        continue;
+                s = plan_one(k, t[i].path, t[i].e, NULL, t[i].from_glob);
+                if (s->action == ACT_SET && (attr = conf_attr(t[i].path, buf, sizeof(buf))))
+                        *strmap_slot(&written, xstrdup(attr), &found) = (void *)1;
+        }
+        for (size_t i = 0; i < n_t; i++)
+                if (!is_all_or_default(t[i].path + strlen("proc/sys/")))
+                        plan_one(k, t[i].path, t[i].e, &written, t[i].from_glob);
+
+        for (size_t i = 0; i < written.cap; i++)
+                free((char *)written.slots[i].key);
+        strmap_free(&written);
+        strmap_free(&from_glob);
+        for (size_t i = 0; i < n_t; i++)
+                free(t[i].path);
+        free(t);
         for (size_t j = 0; j < n_paths; j++)
                 free(paths[j]);
         free(paths);
-        strmap_free(&from_glob);
         settings_sort(k, first);
         return 0;
 }
@@ -422,11 +515,12 @@ static void expand_after_load(struct kvmtune *k, struct sysctl_state *st)
                 if (!e->glob || !(module = sysctl_module_for(e->path, e->value, buf, sizeof(buf))) ||
                     !(n = module_need_find(k, module)) || n->state != NEED_LOADED)
                         continue;
-                expand(k, "proc/sys", e->path, &paths, &n_paths);
+                listings_free(st);      /* the module added directories */
+                expand(k, st, "proc/sys", e->path, &paths, &n_paths);
                 for (size_t j = 0; j < n_paths; j++) {
                         if (!strmap_get(&st->index, paths[j] + strlen("proc/sys/")) &&
                             !have_setting(k, paths[j]))
-                                plan_one(k, paths[j], e);
+                                plan_one(k, paths[j], e, NULL, true);
                         free(paths[j]);
                 }
                 free(paths);
@@ -501,6 +595,7 @@ static void sysctl_free(struct kvmtune *k)
         }
         free(st->e);
         strmap_free(&st->index);
+        listings_free(st);
         free(st);
         k->state[SEC_SYSCTL] = NULL;
 }
