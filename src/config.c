@@ -233,7 +233,10 @@ int config_parse_text(struct kvmtune *k, const char *shown, const char *text, si
         ini_allow_multiline = false;
         ini_use_stack = false;
         ini_allow_realloc = false;
+        /* without the stack or realloc, inih's buffer is ini_initial_alloc bytes (200) */
+        ini_initial_alloc = KVMTUNE_MAX_LINE + 3;
         ini_max_line = KVMTUNE_MAX_LINE + 3;
+        ini_allow_bom = false;          /* the reader removes it, once */
         ini_inline_comment_prefixes = (char *)";#";
         ini_stop_on_first_error = false;
         ini_allow_no_value = false;

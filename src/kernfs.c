@@ -40,8 +40,80 @@ static bool rel_is_safe(const char *rel)
         return p[-1] != '/';
 }
 
+/*
+ * Without openat2 (Linux < 5.6, valgrind, some seccomp filters): resolve rel
+ * under the root by hand, one component at a time, the way RESOLVE_IN_ROOT
+ * does: ".." stops at the root, an absolute symlink starts again at the
+ * root, a relative one is expanded in place.  Unlike openat2 this is not
+ * atomic against a tree that changes meanwhile; it matters only for a
+ * --root tree, since the real root contains everything anyway.
+ */
+static int open_in_root(struct kvmtune *k, const char *rel, int flags, bool no_symlinks)
+{
+        char *todo = xstrdup(rel), *done = xstrdup(""), *next;
+        int links = 0, fd = -1, err = 0;
+
+        while (*todo) {
+                size_t n = strcspn(todo, "/");
+                char *comp = strndup(todo, n), *path, link[4096];
+                bool last = !todo[n] || !todo[n + strspn(todo + n, "/")];
+                struct stat st;
+                ssize_t len;
+
+                memmove(todo, todo + n + strspn(todo + n, "/"), strlen(todo + n + strspn(todo + n, "/")) + 1);
+                if (!comp)
+                        abort();
+                if (!*comp || !strcmp(comp, ".")) {
+                        free(comp);
+                        continue;
+                }
+                if (!strcmp(comp, "..")) {
+                        char *slash = strrchr(done, '/');
+                        *(slash ? slash : done) = '\0';
+                        free(comp);
+                        continue;
+                }
+                path = *done ? xasprintf("%s/%s", done, comp) : xstrdup(comp);
+                free(comp);
+                if (fstatat(k->rootfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+                    !(last && (flags & O_NOFOLLOW))) {
+                        if (no_symlinks || ++links > 40) {
+                                err = ELOOP;
+                                free(path);
+                                break;
+                        }
+                        len = readlinkat(k->rootfd, path, link, sizeof(link) - 1);
+                        free(path);
+                        if (len < 0) {
+                                err = errno;
+                                break;
+                        }
+                        link[len] = '\0';
+                        next = xasprintf("%s%s%s", link, *todo ? "/" : "", todo);
+                        free(todo);
+                        todo = next;
+                        if (link[0] == '/')
+                                *done = '\0';
+                        continue;
+                }
+                free(done);
+                done = path;
+        }
+        if (!err) {
+                fd = openat(k->rootfd, *done ? done : ".", flags | O_CLOEXEC | O_NOFOLLOW, 0644);
+                if (fd < 0)
+                        err = errno;
+        }
+        free(todo);
+        free(done);
+        errno = err;
+        return fd < 0 ? -1 : fd;
+}
+
 int kernfs_openat(struct kvmtune *k, const char *rel, int flags)
 {
+        static bool no_openat2;
+        bool no_symlinks;
         struct open_how how = {
                 .flags = (uint64_t)(flags | O_CLOEXEC),
                 .mode = (flags & O_CREAT) ? 0644 : 0,
@@ -55,11 +127,14 @@ int kernfs_openat(struct kvmtune *k, const char *rel, int flags)
          * /proc/sys holds no symlinks; one in a --root tree must not lead a
          * sysctl key (or a glob over keys) to a file elsewhere in the tree.
          */
-        if (!strncmp(rel, "proc/sys/", 9) || !strcmp(rel, "proc/sys"))
+        no_symlinks = !strncmp(rel, "proc/sys/", 9) || !strcmp(rel, "proc/sys");
+        if (no_symlinks)
                 how.resolve |= RESOLVE_NO_SYMLINKS;
-        fd = (int)syscall(SYS_openat2, k->rootfd, rel, &how, sizeof(how));
-        if (fd < 0 && errno == ENOSYS)
-                fd = openat(k->rootfd, rel, flags | O_CLOEXEC, 0644);
+        fd = no_openat2 ? -1 : (int)syscall(SYS_openat2, k->rootfd, rel, &how, sizeof(how));
+        if (no_openat2 || (fd < 0 && errno == ENOSYS)) {
+                no_openat2 = true;
+                fd = open_in_root(k, rel, flags, no_symlinks);
+        }
         return fd < 0 ? -errno : fd;
 }
 

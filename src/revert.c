@@ -3,8 +3,9 @@
  * The revert record: /run/kvmtune/revert holds, for each file kvmtune
  * changed since boot, the value it had before the first change.  Later
  * applies add only files not yet recorded; `revert` writes the old values
- * back in reverse order and removes the record.  Mounts and module loads are
- * not reverted (see kvmtune(8)).
+ * back in reverse order and removes the record, or keeps in it only the
+ * values it could not write back (a knob that no longer exists is dropped).
+ * Mounts and module loads are not reverted (see kvmtune(8)).
  *
  * One line per file: PATH TAB VALUE, with '\\', tab and newline escaped.
  */
@@ -121,20 +122,42 @@ void revert_note(struct kvmtune *k, const struct setting *s)
         add_entry(rec, xstrdup(s->path), xstrdup(s->cur));
 }
 
+/* run/kvmtune under the root (created if asked), as an O_PATH fd, or -errno */
+static int record_dir(struct kvmtune *k, bool create)
+{
+        int run;
+
+        if (create)
+                mkdirat(k->rootfd, "run", 0755);        /* one component: no link is followed */
+        run = kernfs_openat(k, "run", O_PATH | O_DIRECTORY);
+        if (run < 0)
+                return run;
+        if (create && mkdirat(run, "kvmtune", 0755) < 0 && errno != EEXIST) {
+                int r = -errno;
+                close(run);
+                return r;
+        }
+        close(run);
+        return kernfs_openat(k, RECORD_DIR, O_PATH | O_DIRECTORY);
+}
+
+/*
+ * Atomically: a temp file, fsync, rename.  Every name is taken relative to
+ * the directory opened under the root, so no link leads the writes out.
+ */
 static int write_record(struct kvmtune *k, const struct revert_record *rec)
 {
-        char *tmp = xasprintf("%s.tmp", RECORD);
         FILE *f;
-        int fd, r = 0;
+        int dir, fd, r = 0;
 
-        mkdirat(k->rootfd, "run", 0755);
-        if (mkdirat(k->rootfd, RECORD_DIR, 0755) < 0 && errno != EEXIST) {
-                r = -errno;
+        dir = record_dir(k, true);
+        if (dir < 0) {
+                r = dir;
                 goto out;
         }
-        fd = kernfs_openat(k, tmp, O_WRONLY | O_CREAT | O_TRUNC);
+        fd = openat(dir, "revert.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0) {
-                r = fd;
+                r = -errno;
                 goto out;
         }
         f = fdopen(fd, "w");
@@ -153,12 +176,15 @@ static int write_record(struct kvmtune *k, const struct revert_record *rec)
                 r = -errno;
         if (fclose(f) != 0 && r == 0)
                 r = -errno;
-        if (r == 0 && renameat(k->rootfd, tmp, k->rootfd, RECORD) < 0)
+        if (r == 0 && renameat(dir, "revert.tmp", dir, "revert") < 0)
                 r = -errno;
+        if (r < 0)
+                unlinkat(dir, "revert.tmp", 0);         /* the old record, if any, stays whole */
 out:
+        if (dir >= 0)
+                close(dir);
         if (r < 0)
                 log_error(k, NULL, "cannot write the revert record /%s: %s", RECORD, strerror(-r));
-        free(tmp);
         return r;
 }
 
@@ -175,6 +201,7 @@ int revert_save(struct kvmtune *k)
 int revert_run(struct kvmtune *k)
 {
         struct revert_record *rec = record_load(k);
+        struct revert_record failed = { 0 };
         char shown[4200];
         int ret = 0;
 
@@ -198,6 +225,9 @@ int revert_run(struct kvmtune *k)
                         log_error(k, NULL, "revert %s: cannot write '%s': %s",
                                   shown_path(e->path, shown, sizeof(shown)), e->old, strerror(-r));
                         ret = r;
+                        /* kept for a later revert once the cause is gone; a knob that is gone is not */
+                        if (r != -ENOENT)
+                                add_entry(&failed, xstrdup(e->path), xstrdup(e->old));
                 } else {
                         k->n_changes++;
                         log_info(k, "revert %s: %s -> %s", shown_path(e->path, shown, sizeof(shown)),
@@ -205,10 +235,30 @@ int revert_run(struct kvmtune *k)
                 }
                 free(cur);
         }
-        if (unlinkat(k->rootfd, RECORD, 0) < 0 && errno != ENOENT) {
-                log_error(k, NULL, "cannot remove /%s: %s", RECORD, strerror(errno));
-                ret = -errno;
+        if (failed.n) {
+                /* the failed entries, in their original order */
+                for (size_t i = 0, j = failed.n - 1; i < j; i++, j--) {
+                        struct revert_entry t = failed.e[i];
+                        failed.e[i] = failed.e[j];
+                        failed.e[j] = t;
+                }
+                write_record(k, &failed);
+        } else {
+                int dir = record_dir(k, false);
+
+                if (dir >= 0 && unlinkat(dir, "revert", 0) < 0 && errno != ENOENT) {
+                        ret = -errno;
+                        log_error(k, NULL, "cannot remove /%s: %s", RECORD, strerror(-ret));
+                }
+                if (dir >= 0)
+                        close(dir);
         }
+        for (size_t i = 0; i < failed.n; i++) {
+                free(failed.e[i].path);
+                free(failed.e[i].old);
+        }
+        free(failed.e);
+        strmap_free(&failed.index);
         return ret;
 }
 
