@@ -473,7 +473,8 @@ static int sysctl_plan(struct kvmtune *k)
                 if (!is_all_or_default(t[i].path + strlen("proc/sys/")))
                         continue;
                 s = plan_one(k, t[i].path, t[i].e, NULL, t[i].from_glob);
-                if (s->action == ACT_SET && (attr = conf_attr(t[i].path, buf, sizeof(buf))))
+                if (s->action == ACT_SET && (attr = conf_attr(t[i].path, buf, sizeof(buf))) &&
+                    !strmap_get(&written, attr))
                         *strmap_slot(&written, xstrdup(attr), &found) = (void *)1;
         }
         for (size_t i = 0; i < n_t; i++)
