@@ -156,6 +156,9 @@ int kernfs_read_fd(int fd, char **out)
                 if (n == 0)
                         break;
                 len += (size_t)n;
+                /* the kernel's files return a value whole: a short read is the end */
+                if ((size_t)n < sizeof(buf) - 1 - (len - (size_t)n))
+                        break;
         }
         buf[len] = '\0';
         while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
