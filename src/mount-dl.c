@@ -35,6 +35,7 @@ const struct mount_lib *mount_lib_open(struct kvmtune *k, const char **err)
                 DL_SYMBOL(lib->context_set_target, mnt_context_set_target),
                 DL_SYMBOL(lib->context_set_options, mnt_context_set_options),
                 DL_SYMBOL(lib->context_disable_helpers, mnt_context_disable_helpers),
+                DL_SYMBOL(lib->context_disable_mtab, mnt_context_disable_mtab),
                 DL_SYMBOL(lib->context_mount, mnt_context_mount),
                 DL_SYMBOL(lib->context_get_syscall_errno, mnt_context_get_syscall_errno),
         };

@@ -19,6 +19,7 @@ struct mount_lib {
         typeof(mnt_context_set_target) *context_set_target;
         typeof(mnt_context_set_options) *context_set_options;
         typeof(mnt_context_disable_helpers) *context_disable_helpers;
+        typeof(mnt_context_disable_mtab) *context_disable_mtab;
         typeof(mnt_context_mount) *context_mount;
         typeof(mnt_context_get_syscall_errno) *context_get_syscall_errno;
 };

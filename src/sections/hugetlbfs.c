@@ -232,6 +232,7 @@ static int hugetlbfs_mount(struct kvmtune *k, struct setting *s)
         if (!cxt)
                 return -ENOMEM;
         ml->context_disable_helpers(cxt, 1);
+        ml->context_disable_mtab(cxt, 1);       /* no userspace options: /run/mount/utab is not needed */
         ml->context_set_fstype(cxt, "hugetlbfs");
         ml->context_set_source(cxt, "hugetlbfs");
         ml->context_set_target(cxt, s->name);

@@ -159,8 +159,6 @@ check_trace() {
 			qr{^/usr/share/locale/}, qr{^/usr/lib/locale/}, qr{^/usr/share/zoneinfo/}, qr{^/etc/localtime$},
 			# libselinux, which libmount links, looks for its configuration when loaded
 			qr{^/etc/selinux/config$}, qr{^/selinux$},
-			# libmount keeps its table of userspace mount options there
-			qr{^/run/mount(/utab(\.lock)?)?$},
 			# libkmod: module tree and modprobe.d, the kernel module list
 			qr{^/(usr/)?lib/modules/}, qr{^/(etc|run|usr/local/lib|usr/lib|lib)/modprobe\.d(/|$)},
 			qr{^/etc/modprobe\.conf$}, qr{^/proc/modules$},
