@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,20 @@ int kernfs_read(struct kvmtune *k, const char *rel, char **out)
         return r;
 }
 
+static void on_alarm(int sig)
+{
+        (void)sig;      /* only to interrupt the write: see kernfs_write_fd() */
+}
+
+/* A kernel write that does not come back within seconds is reported. */
+void kernfs_write_timeout(struct kvmtune *k, unsigned seconds)
+{
+        struct sigaction action = { .sa_handler = on_alarm };   /* no SA_RESTART */
+
+        sigaction(SIGALRM, &action, NULL);
+        k->write_timeout = seconds;
+}
+
 /* Write the whole value at offset 0 (the kernel's sysctl files want one write). */
 int kernfs_write_fd(struct kvmtune *k, int fd, const char *value)
 {
@@ -187,11 +202,20 @@ int kernfs_write_fd(struct kvmtune *k, int fd, const char *value)
         ssize_t n;
 
         k->n_writes++;
-        do
-                n = pwrite(fd, value, len, 0);
-        while (n < 0 && errno == EINTR);
+        /*
+         * Bounded at boot: kernfs_write_timeout() installs a SIGALRM handler
+         * without SA_RESTART, so a write the kernel leaves waiting (interruptibly)
+         * longer than k->write_timeout seconds fails with EINTR and is
+         * reported instead of hanging the boot.
+         */
+        if (k->write_timeout)
+                alarm(k->write_timeout);
+        n = pwrite(fd, value, len, 0);
+        int e = errno;
+        if (k->write_timeout)
+                alarm(0);
         if (n < 0)
-                return -errno;
+                return e == EINTR && k->write_timeout ? -ETIMEDOUT : -e;
         return (size_t)n == len ? 0 : -EIO;
 }
 

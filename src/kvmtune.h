@@ -12,6 +12,7 @@
 #define KVMTUNE_VERSION "0.1"
 #define KVMTUNE_MAX_VALUE 4096          /* longest accepted value, bytes */
 #define KVMTUNE_MAX_LINE 8192           /* longer lines are refused whole */
+#define KVMTUNE_WRITE_TIMEOUT 30        /* seconds, see kernfs_write_fd() */
 
 enum command { CMD_APPLY, CMD_PLAN, CMD_VERIFY, CMD_CAT_CONFIG, CMD_REVERT, CMD_IMPORT };
 enum stage { STAGE_ALL, STAGE_INITRD, STAGE_BOOT };
@@ -123,6 +124,7 @@ struct kvmtune {
 
         unsigned n_errors;
         unsigned n_writes;
+        unsigned write_timeout;         /* seconds a kernel write may take; 0: no limit */
         unsigned n_cross_writes;        /* writes and loads that change other settings */
         unsigned n_changes;
 
@@ -194,6 +196,7 @@ int kernfs_read(struct kvmtune *k, const char *rel, char **out);
 int kernfs_write(struct kvmtune *k, const char *rel, const char *value);
 int kernfs_read_fd(int fd, char **out);
 int kernfs_write_fd(struct kvmtune *k, int fd, const char *value);
+void kernfs_write_timeout(struct kvmtune *k, unsigned seconds);
 int kernfs_stat(struct kvmtune *k, const char *rel, struct stat *st);
 bool kernfs_exists(struct kvmtune *k, const char *rel);
 DIR *kernfs_opendir(struct kvmtune *k, const char *rel);

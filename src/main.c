@@ -192,6 +192,7 @@ int main(int argc, char **argv)
 
         if (parse_args(&k, argc, argv) < 0)
                 return 2;
+        kernfs_write_timeout(&k, KVMTUNE_WRITE_TIMEOUT);
         log_setup(&k);
         r = kernfs_open_root(&k);
         if (r < 0) {

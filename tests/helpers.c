@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "helpers.h"
+#include "kvmtune.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -281,4 +282,39 @@ void run_result_free(struct run_result *r)
 bool contains(const char *haystack, const char *needle)
 {
         return haystack && strstr(haystack, needle);
+}
+
+void kv_run_inproc(struct run_result *r, const char *root, int cmd, unsigned write_timeout)
+{
+        struct kvmtune k = { .root = root, .rootfd = -1, .kmsg_fd = -1, .cmd = (enum command)cmd };
+        char op[] = "/tmp/kvmtune-out-XXXXXX", ep[] = "/tmp/kvmtune-err-XXXXXX";
+        int ofd = mkstemp(op), efd = mkstemp(ep), so, se;
+
+        assert_true(ofd >= 0 && efd >= 0);
+        unlink(op);
+        unlink(ep);
+        fflush(stdout);
+        fflush(stderr);
+        so = dup(1);
+        se = dup(2);
+        dup2(ofd, 1);
+        dup2(efd, 2);
+        log_setup(&k);
+        if (write_timeout)
+                kernfs_write_timeout(&k, write_timeout);
+        assert_int_equal(kernfs_open_root(&k), 0);
+        r->status = kvmtune_run(&k);
+        fflush(stdout);
+        fflush(stderr);
+        dup2(so, 1);
+        dup2(se, 2);
+        close(so);
+        close(se);
+        close(k.rootfd);
+        lseek(ofd, 0, SEEK_SET);
+        lseek(efd, 0, SEEK_SET);
+        r->out = slurp_fd(ofd);
+        r->err = slurp_fd(efd);
+        close(ofd);
+        close(efd);
 }

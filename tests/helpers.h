@@ -29,4 +29,10 @@ void fr_standard(const char *root);                     /* a small kernel-like t
 void kv_run(struct run_result *r, const char *root, ...) __attribute__((sentinel));
 void kv_run_argv(struct run_result *r, const char *root, const char *const *argv);
 void run_result_free(struct run_result *r);
+/*
+ * Run kvmtune in this process (so that --wrap'ed functions can play the
+ * kernel): the command is an enum command of kvmtune.h, write_timeout as
+ * kernfs_write_timeout() takes it (0: none).
+ */
+void kv_run_inproc(struct run_result *r, const char *root, int cmd, unsigned write_timeout);
 bool contains(const char *haystack, const char *needle);

@@ -331,7 +331,7 @@ static uint64_t pages_on_other_nodes(struct kvmtune *k, const struct pool *p)
 }
 
 /* nr_hugepages: write, read back what the kernel granted, compact and retry once */
-static int pool_write(struct kvmtune *k, struct setting *s)
+static int pool_write_granted(struct kvmtune *k, struct setting *s)
 {
         const struct pool_write *w = s->data;
         uint64_t want, granted;
@@ -364,6 +364,18 @@ static int pool_write(struct kvmtune *k, struct setting *s)
                 return -ENOMEM;
         }
         return 0;
+}
+
+/* reserving many large pages legitimately takes long: no write timeout here */
+static int pool_write(struct kvmtune *k, struct setting *s)
+{
+        unsigned timeout = k->write_timeout;
+        int r;
+
+        k->write_timeout = 0;
+        r = pool_write_granted(k, s);
+        k->write_timeout = timeout;
+        return r;
 }
 
 static const struct knob_ops pool_knob = { .write = pool_write };
