@@ -318,3 +318,31 @@ void kv_run_inproc(struct run_result *r, const char *root, int cmd, unsigned wri
         close(ofd);
         close(efd);
 }
+
+void want_value(const char *root, const char *rel, const char *want)
+{
+        char *v = fr_read_trim(root, rel);
+
+        if (!v || strcmp(v, want))
+                fail_msg("%s: '%s', expected '%s'", rel, v ? v : "(absent)", want);
+        free(v);
+}
+
+void want_in(const char *what, const char *text, const char *needle)
+{
+        if (!contains(text, needle))
+                fail_msg("%s lacks '%s':\n%s", what, needle, text ? text : "(null)");
+}
+
+void want_not_in(const char *what, const char *text, const char *needle)
+{
+        if (contains(text, needle))
+                fail_msg("%s has '%s':\n%s", what, needle, text);
+}
+
+void want_status(const struct run_result *r, int status)
+{
+        if (r->status != status)
+                fail_msg("exit %d, expected %d\nstdout:\n%s\nstderr:\n%s", r->status, status,
+                         r->out, r->err);
+}

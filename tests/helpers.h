@@ -36,3 +36,9 @@ void run_result_free(struct run_result *r);
  */
 void kv_run_inproc(struct run_result *r, const char *root, int cmd, unsigned write_timeout);
 bool contains(const char *haystack, const char *needle);
+
+/* Assertions that print what they saw */
+void want_value(const char *root, const char *rel, const char *want);   /* file content, trimmed */
+void want_in(const char *what, const char *text, const char *needle);
+void want_not_in(const char *what, const char *text, const char *needle);
+void want_status(const struct run_result *r, int status);

@@ -193,20 +193,6 @@ struct res {
         char *out, *err;
 };
 
-static char *slurp(int fd)
-{
-        char *buf = NULL, chunk[4096];
-        size_t len = 0;
-        FILE *m = open_memstream(&buf, &len);
-        ssize_t n;
-
-        lseek(fd, 0, SEEK_SET);
-        while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-                fwrite(chunk, 1, (size_t)n, m);
-        fclose(m);
-        return buf;
-}
-
 static void res_free(struct res *r)
 {
         free(r->out);
@@ -217,36 +203,13 @@ static void res_free(struct res *r)
 /* kvmtune --root ROOT CMD, the events recorded from zero */
 static void kv(struct res *r, const char *root, enum command cmd)
 {
-        struct kvmtune k = { .root = root, .rootfd = -1, .kmsg_fd = -1, .cmd = cmd };
-        char op[] = "/tmp/kvmtune-flt-out-XXXXXX", ep[] = "/tmp/kvmtune-flt-err-XXXXXX";
-        int ofd = mkstemp(op), efd = mkstemp(ep), so, se;
+        struct run_result rr;
 
-        assert_true(ofd >= 0 && efd >= 0);
-        unlink(op);
-        unlink(ep);
         events_reset();
         vanished = false;
         fake_root = root;
-        fflush(stdout);
-        fflush(stderr);
-        so = dup(1);
-        se = dup(2);
-        dup2(ofd, 1);
-        dup2(efd, 2);
-        log_setup(&k);
-        assert_int_equal(kernfs_open_root(&k), 0);
-        r->status = kvmtune_run(&k);
-        fflush(stdout);
-        fflush(stderr);
-        dup2(so, 1);
-        dup2(se, 2);
-        close(so);
-        close(se);
-        close(k.rootfd);
-        r->out = slurp(ofd);
-        r->err = slurp(efd);
-        close(ofd);
-        close(efd);
+        kv_run_inproc(&rr, root, cmd, 0);
+        *r = (struct res){ rr.status, rr.out, rr.err };
         if (getenv("VERBOSE"))
                 fprintf(stderr, "-- status %d\n-- stdout:\n%s-- stderr:\n%s", r->status, r->out, r->err);
 }

@@ -35,34 +35,6 @@ static int teardown(void **state)
         return 0;
 }
 
-static void want_value(const char *root, const char *rel, const char *want)
-{
-        char *v = fr_read_trim(root, rel);
-
-        if (!v || strcmp(v, want))
-                fail_msg("%s: '%s', expected '%s'", rel, v ? v : "(absent)", want);
-        free(v);
-}
-
-static void want_in(const char *what, const char *text, const char *needle)
-{
-        if (!contains(text, needle))
-                fail_msg("%s lacks '%s':\n%s", what, needle, text ? text : "(null)");
-}
-
-static void want_not_in(const char *what, const char *text, const char *needle)
-{
-        if (contains(text, needle))
-                fail_msg("%s has '%s':\n%s", what, needle, text);
-}
-
-static void want_status(const struct run_result *r, int status)
-{
-        if (r->status != status)
-                fail_msg("exit %d, expected %d\nstdout:\n%s\nstderr:\n%s", r->status, status,
-                         r->out, r->err);
-}
-
 /* ---- a snapshot of a tree: every path with its type and content ---- */
 
 static FILE *snap_out;

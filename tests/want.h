@@ -24,29 +24,6 @@ static inline int fr_teardown(void **state)
         return 0;
 }
 
-#define want_value(root, rel, want) do {                                                \
-        char *v_ = fr_read_trim((root), (rel));                                          \
-        if (!v_ || strcmp(v_, (want)))                                                   \
-                fail_msg("%s: '%s', expected '%s'", (rel), v_ ? v_ : "(absent)", (want)); \
-        free(v_);                                                                        \
-} while (0)
-
-#define want_in(what, text, needle) do {                                                \
-        if (!contains((text), (needle)))                                                 \
-                fail_msg("%s lacks '%s':\n%s", (what), (needle), (text) ? (text) : "(null)"); \
-} while (0)
-
-#define want_not_in(what, text, needle) do {                                            \
-        if (contains((text), (needle)))                                                  \
-                fail_msg("%s has '%s':\n%s", (what), (needle), (text));                  \
-} while (0)
-
-#define want_status(r, st) do {                                                         \
-        if ((r)->status != (st))                                                         \
-                fail_msg("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s",         \
-                         (r)->status, (st), (r)->out, (r)->err);                          \
-} while (0)
-
 /* number of lines of text holding needle */
 static inline int count_lines(const char *text, const char *needle)
 {
