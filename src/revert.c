@@ -26,22 +26,23 @@ struct revert_record {
                 char *path;
                 char *old;
         } *e;
-        size_t n, n_loaded;
+        size_t n, cap, n_loaded;
         struct strmap index;
         bool loaded;
 };
 
 static void escape(FILE *f, const char *s)
 {
-        for (; *s; s++)
-                if (*s == '\\')
-                        fputs("\\\\", f);
-                else if (*s == '\t')
-                        fputs("\\t", f);
-                else if (*s == '\n')
-                        fputs("\\n", f);
-                else
-                        fputc(*s, f);
+        for (;;) {
+                size_t n = strcspn(s, "\\\t\n");
+
+                fwrite_unlocked(s, 1, n, f);            /* plain runs whole */
+                s += n;
+                if (!*s)
+                        return;
+                fputs_unlocked(*s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : "\\n", f);
+                s++;
+        }
 }
 
 static char *unescape(const char *s)
@@ -64,7 +65,10 @@ static void add_entry(struct revert_record *rec, char *path, char *old)
         bool found;
         void **slot;
 
-        rec->e = xrealloc_array(rec->e, rec->n + 1, sizeof(*rec->e));
+        if (rec->n == rec->cap) {
+                rec->cap = rec->cap ? rec->cap * 2 : 64;
+                rec->e = xrealloc_array(rec->e, rec->cap, sizeof(*rec->e));
+        }
         rec->e[rec->n] = (struct revert_entry){ path, old };
         slot = strmap_slot(&rec->index, path, &found);
         *slot = path;
@@ -91,6 +95,7 @@ static struct revert_record *record_load(struct kvmtune *k)
                 close(fd);
                 return rec;
         }
+        setvbuf(f, NULL, _IOFBF, 1 << 16);     /* a large record in a few reads */
         while (getline(&line, &cap, f) > 0) {
                 char *tab = strchr(line, '\t'), *nl = strchr(line, '\n');
                 if (nl)
@@ -166,6 +171,7 @@ static int write_record(struct kvmtune *k, const struct revert_record *rec)
                 close(fd);
                 goto out;
         }
+        setvbuf(f, NULL, _IOFBF, 1 << 16);     /* and in a few writes */
         for (size_t i = 0; i < rec->n; i++) {
                 escape(f, rec->e[i].path);
                 fputc('\t', f);
