@@ -42,3 +42,6 @@ void want_value(const char *root, const char *rel, const char *want);   /* file 
 void want_in(const char *what, const char *text, const char *needle);
 void want_not_in(const char *what, const char *text, const char *needle);
 void want_status(const struct run_result *r, int status);
+#define assert_contains(hay, needle) want_in("output", (hay), (needle))
+#define assert_not_contains(hay, needle) want_not_in("output", (hay), (needle))
+#define assert_file(root, rel, want) want_value((root), (rel), (want))

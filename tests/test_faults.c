@@ -188,51 +188,17 @@ static size_t count_events(const char *prefix)
 
 /* ---- running kvmtune in-process ---------------------------------------- */
 
-struct res {
-        int status;
-        char *out, *err;
-};
-
-static void res_free(struct res *r)
-{
-        free(r->out);
-        free(r->err);
-        r->out = r->err = NULL;
-}
-
 /* kvmtune --root ROOT CMD, the events recorded from zero */
-static void kv(struct res *r, const char *root, enum command cmd)
+static void kv(struct run_result *r, const char *root, enum command cmd)
 {
-        struct run_result rr;
-
         events_reset();
         vanished = false;
         fake_root = root;
-        kv_run_inproc(&rr, root, cmd, 0);
-        *r = (struct res){ rr.status, rr.out, rr.err };
+        kv_run_inproc(r, root, cmd, 0);
         if (getenv("VERBOSE"))
                 fprintf(stderr, "-- status %d\n-- stdout:\n%s-- stderr:\n%s", r->status, r->out, r->err);
 }
 
-#define assert_contains(hay, needle)                                                           \
-        do {                                                                                   \
-                if (!contains((hay), (needle)))                                                \
-                        fail_msg("'%s' not found in:\n%s", (needle), (hay) ? (hay) : "(null)"); \
-        } while (0)
-#define assert_not_contains(hay, needle)                                                      \
-        do {                                                                                  \
-                if (contains((hay), (needle)))                                                \
-                        fail_msg("'%s' unexpectedly in:\n%s", (needle), (hay) ? (hay) : "(null)"); \
-        } while (0)
-
-static void assert_file(const char *root, const char *rel, const char *want)
-{
-        char *v = fr_read_trim(root, rel);
-
-        if (!v || strcmp(v, want))
-                fail_msg("/%s is '%s', expected '%s'", rel, v ? v : "(missing)", want);
-        free(v);
-}
 
 /* the stderr lines that name SHOWN:line */
 static size_t lines_at(const char *err, unsigned line, const char *needle)
@@ -322,7 +288,7 @@ static const struct knob {
 static void test_each_fault_reported(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, CONF, fault_conf);
         for (size_t i = 0; i < sizeof(knobs) / sizeof(*knobs); i++)
@@ -364,7 +330,7 @@ static void test_each_fault_reported(void **state)
         for (const char *p = r.err; (p = strstr(p, "kvmtune: ")); p++)
                 n_err++;
         assert_int_equal(n_err, 7);
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* Every errno a knob can answer with is reported with its reason, and only for its own setting. */
@@ -374,7 +340,7 @@ static void test_each_errno(void **state)
         const char *root = *state;
 
         for (size_t i = 0; i < sizeof(errs) / sizeof(*errs); i++) {
-                struct res r;
+                struct run_result r;
 
                 fr_write(root, "proc/sys/vm/swappiness", "60\n");
                 fr_write(root, "proc/sys/net/core/somaxconn", "4096\n");
@@ -388,13 +354,13 @@ static void test_each_errno(void **state)
                 assert_int_equal(lines_at(r.err, 3, NULL), 0);
                 assert_file(root, "proc/sys/vm/swappiness", "60");
                 assert_file(root, "proc/sys/net/core/somaxconn", "8192");
-                res_free(&r);
+                run_result_free(&r);
                 /* the record holds the old value of the refused knob too: revert skips it */
                 kv(&r, root, CMD_REVERT);
                 assert_int_equal(r.status, 0);
                 assert_int_equal(count_events("write proc/sys/vm/swappiness"), 0);
                 assert_file(root, "proc/sys/net/core/somaxconn", "4096");
-                res_free(&r);
+                run_result_free(&r);
         }
 }
 
@@ -402,7 +368,7 @@ static void test_each_errno(void **state)
 static void test_device_vanishes(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, CONF,
                  "[sysctl]\n"
@@ -424,7 +390,7 @@ static void test_device_vanishes(void **state)
         /* the device's own files are as they were */
         assert_file(root, VDA_DEV "scheduler", "[none] mq-deadline kyber bfq");
         assert_file(root, VDA_DEV "read_ahead_kb", "128");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* ---- revert ----------------------------------------------------------------- */
@@ -478,7 +444,7 @@ static void test_revert(void **state)
 {
         const char *root = *state;
         size_t apply_order[N_REVERTED], revert_order[N_REVERTED];
-        struct res r;
+        struct run_result r;
         char *rec;
 
         fr_write(root, CONF, revert_conf);
@@ -509,7 +475,7 @@ static void test_revert(void **state)
                 fail_msg("the record is not written as temp file, fsync, rename (fsync %zu, rename %zu)", fs, rn);
         assert_int_equal(count_events("rename "), 1);
         assert_null(fr_read(root, RECORD ".tmp"));
-        res_free(&r);
+        run_result_free(&r);
 
         /* revert: old values back, in reverse order, record removed */
         kv(&r, root, CMD_REVERT);
@@ -523,14 +489,14 @@ static void test_revert(void **state)
                                  reverted[apply_order[N_REVERTED - 1 - i]].rel);
         assert_int_equal(count_events("write "), N_REVERTED);
         assert_null(fr_read(root, RECORD));
-        res_free(&r);
+        run_result_free(&r);
 
         /* twice: nothing to do, no error */
         kv(&r, root, CMD_REVERT);
         assert_int_equal(r.status, 0);
         assert_int_equal(count_events("write "), 0);
         assert_string_equal(r.err, "");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* An apply that changes nothing leaves the record alone; later applies add only what is new. */
@@ -539,12 +505,12 @@ static void test_record_kept(void **state)
         const char *root = *state;
         struct stat a, b;
         char *path, *before, *after;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, CONF, "[sysctl]\nvm.swappiness = 10\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
-        res_free(&r);
+        run_result_free(&r);
         assert_true(asprintf(&path, "%s/" RECORD, root) > 0);
         assert_int_equal(stat(path, &a), 0);
         before = fr_read(root, RECORD);
@@ -557,7 +523,7 @@ static void test_record_kept(void **state)
         assert_int_equal(stat(path, &b), 0);
         assert_true(a.st_ino == b.st_ino && a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
                     a.st_mtim.tv_nsec == b.st_mtim.tv_nsec);
-        res_free(&r);
+        run_result_free(&r);
 
         /* drift, and a new key: the first old value stays, the new one is added */
         fr_write(root, "proc/sys/vm/swappiness", "30\n");
@@ -567,13 +533,13 @@ static void test_record_kept(void **state)
         after = fr_read(root, RECORD);
         assert_string_equal(after, "proc/sys/vm/swappiness\t60\nproc/sys/fs/file-max\t100000\n");
         assert_string_equal(before, "proc/sys/vm/swappiness\t60\n");
-        res_free(&r);
+        run_result_free(&r);
 
         kv(&r, root, CMD_REVERT);
         assert_int_equal(r.status, 0);
         assert_file(root, "proc/sys/vm/swappiness", "60");
         assert_file(root, "proc/sys/fs/file-max", "100000");
-        res_free(&r);
+        run_result_free(&r);
         free(before);
         free(after);
         free(path);
@@ -583,13 +549,13 @@ static void test_record_kept(void **state)
 static void test_record_rename_fails(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
         char *rec;
 
         fr_write(root, CONF, "[sysctl]\nvm.swappiness = 10\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
-        res_free(&r);
+        run_result_free(&r);
 
         fr_write(root, CONF, "[sysctl]\nvm.swappiness = 10\nnet.core.somaxconn = 8192\n");
         rename_err = EIO;
@@ -601,20 +567,20 @@ static void test_record_rename_fails(void **state)
         assert_string_equal(rec, "proc/sys/vm/swappiness\t60\n");
         free(rec);
         assert_null(fr_read(root, RECORD ".tmp"));
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* A revert write that fails is reported; the others are put back; the failed one stays recorded. */
 static void test_revert_fault(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
         char *rec;
 
         fr_write(root, CONF, "[sysctl]\nvm.swappiness = 10\nnet.core.somaxconn = 8192\n[ksm]\nmerge_across_nodes = 0\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
-        res_free(&r);
+        run_result_free(&r);
 
         fault(KSM "merge_across_nodes", NULL, EBUSY);
         kv(&r, root, CMD_REVERT);
@@ -628,7 +594,7 @@ static void test_revert_fault(void **state)
         if (!rec || strcmp(rec, KSM "merge_across_nodes\t1\n"))
                 fail_msg("the record after a failed revert is '%s', expected only the failed entry", rec);
         free(rec);
-        res_free(&r);
+        run_result_free(&r);
 
         /* once the cause is gone, revert finishes */
         n_faults = 0;
@@ -636,14 +602,14 @@ static void test_revert_fault(void **state)
         assert_int_equal(r.status, 0);
         assert_file(root, KSM "merge_across_nodes", "1");
         assert_null(fr_read(root, RECORD));
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* A record that names paths outside /proc/sys and /sys, or climbs, writes nothing there. */
 static void test_hostile_record(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, "bait", "bait\n");
         fr_write(root, "etc/bait", "bait\n");
@@ -663,7 +629,7 @@ static void test_hostile_record(void **state)
         assert_file(root, "proc/sys/vm/swappiness", "60");
         assert_int_equal(count_events("write etc/"), 0);
         assert_int_equal(count_events("write /"), 0);
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /*
@@ -675,7 +641,7 @@ static void test_hostile_record(void **state)
 static void containment(const char *root, const char *out)
 {
         char *abs_victim, *rel_victim, *outrun;
-        struct res r;
+        struct run_result r;
 
         fr_write(out, "victim", "orig\n");
         fr_write(out, "proc/sys/vm/swappiness", "60\n");
@@ -721,7 +687,7 @@ static void containment(const char *root, const char *out)
         assert_file(root, "bait", "1");
         assert_null(fr_read(out, "run/kvmtune/revert"));
         assert_null(fr_read(out, "run/kvmtune/revert.tmp"));
-        res_free(&r);
+        run_result_free(&r);
         free(abs_victim);
         free(rel_victim);
         free(outrun);

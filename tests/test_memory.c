@@ -150,49 +150,15 @@ static size_t wr_count(const char *rel)
 
 /* ---- running kvmtune in-process ---------------------------------------- */
 
-struct res {
-        int status;
-        char *out, *err;
-};
-
-static void res_free(struct res *r)
-{
-        free(r->out);
-        free(r->err);
-        r->out = r->err = NULL;
-}
-
 /* kvmtune --root ROOT CMD, with the writes recorded from zero */
-static void kv(struct res *r, const char *root, enum command cmd)
+static void kv(struct run_result *r, const char *root, enum command cmd)
 {
-        struct run_result rr;
-
         wr_reset();
-        kv_run_inproc(&rr, root, cmd, 0);
-        *r = (struct res){ rr.status, rr.out, rr.err };
+        kv_run_inproc(r, root, cmd, 0);
         if (getenv("VERBOSE"))
                 fprintf(stderr, "-- status %d\n-- stdout:\n%s-- stderr:\n%s", r->status, r->out, r->err);
 }
 
-#define assert_contains(hay, needle)                                                           \
-        do {                                                                                   \
-                if (!contains((hay), (needle)))                                                \
-                        fail_msg("'%s' not found in:\n%s", (needle), (hay) ? (hay) : "(null)"); \
-        } while (0)
-#define assert_not_contains(hay, needle)                                                      \
-        do {                                                                                  \
-                if (contains((hay), (needle)))                                                \
-                        fail_msg("'%s' unexpectedly in:\n%s", (needle), (hay) ? (hay) : "(null)"); \
-        } while (0)
-
-static void assert_file(const char *root, const char *rel, const char *want)
-{
-        char *v = fr_read_trim(root, rel);
-
-        if (!v || strcmp(v, want))
-                fail_msg("/%s is '%s', expected '%s'", rel, v ? v : "(missing)", want);
-        free(v);
-}
 
 static int setup(void **state)
 {
@@ -229,7 +195,7 @@ static void numa(const char *root, unsigned nodes)
 static void test_pages(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, CONF, "[hugepages]\npages = 64\n[hugepages \"1G\"]\npages = 2\n");
         kv(&r, root, CMD_APPLY);
@@ -241,13 +207,13 @@ static void test_pages(void **state)
         assert_contains(r.out, "hugepages 1G pages: 0 -> 2");
         /* smaller sizes first */
         assert_true(wr_find(HP2M "nr_hugepages") < wr_find(HP1G "nr_hugepages"));
-        res_free(&r);
+        run_result_free(&r);
 }
 
 static void test_memory_forms(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         /* 10% of 16384000 kB = 1638400 kB = 800 2M pages; 3583M = 3.49G = 3 1G pages */
         fr_write(root, CONF, "[hugepages \"2048kB\"]\nmemory = 10%\n[hugepages \"1G\"]\nmemory = 3583M\n");
@@ -255,7 +221,7 @@ static void test_memory_forms(void **state)
         assert_int_equal(r.status, 0);
         assert_file(root, HP2M "nr_hugepages", "800");
         assert_file(root, HP1G "nr_hugepages", "3");
-        res_free(&r);
+        run_result_free(&r);
 
         /* 1001M is 500.5 pages: rounded down */
         fr_write(root, CONF, "[hugepages \"2M\"]\nmemory = 1001M\n[hugepages \"1G\"]\nmemory = 1023M\n");
@@ -263,14 +229,14 @@ static void test_memory_forms(void **state)
         assert_int_equal(r.status, 0);
         assert_file(root, HP2M "nr_hugepages", "500");
         assert_file(root, HP1G "nr_hugepages", "0");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* a later file's pages or memory replaces an earlier file's */
 static void test_later_file_wins(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, "etc/kvmtune/conf.d/10-a.conf", "[hugepages \"2M\"]\npages = 5\n");
         fr_write(root, "etc/kvmtune/conf.d/20-b.conf", "[hugepages]\nmemory = 20M\n");
@@ -278,13 +244,13 @@ static void test_later_file_wins(void **state)
         assert_int_equal(r.status, 0);
         assert_file(root, HP2M "nr_hugepages", "10");
         assert_int_equal(wr_count(HP2M "nr_hugepages"), 1);
-        res_free(&r);
+        run_result_free(&r);
 }
 
 static void test_nodes(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         numa(root, 3);
         fr_write(root, "sys/devices/system/node/node2/hugepages/hugepages-2048kB/nr_hugepages", "4\n");
@@ -300,13 +266,13 @@ static void test_nodes(void **state)
         assert_int_equal(wr_find("sys/devices/system/node/node2/hugepages/hugepages-2048kB/nr_hugepages"), -1);
         assert_contains(r.out, "node0: 0 -> 3");
         assert_contains(r.out, "node1: 0 -> 2");
-        res_free(&r);
+        run_result_free(&r);
 
         /* again: nothing to do */
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
         assert_int_equal(n_wr, 0);
-        res_free(&r);
+        run_result_free(&r);
 
         /* a node that does not exist */
         fr_write(root, CONF, "[hugepages \"2M\"]\nnodes = 0 7\npages = 6\n");
@@ -314,14 +280,14 @@ static void test_nodes(void **state)
         assert_int_equal(r.status, 1);
         assert_contains(r.err, SHOWN ":3: ");
         assert_contains(r.err, "node7");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* pages on nodes not listed stay, and count for the rail */
 static void test_nodes_rail(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         /* 16384000 kB - 10% reserve leaves 14 1G pages; node2 holds 10 */
         numa(root, 3);
@@ -333,7 +299,7 @@ static void test_nodes_rail(void **state)
         assert_contains(r.err, SHOWN ":3: ");
         assert_contains(r.err, "reserve rail");
         assert_int_equal(n_wr, 0);
-        res_free(&r);
+        run_result_free(&r);
 
         fr_write(root, CONF, "[hugepages \"1G\"]\nnodes = 0 1\npages = 4\n");
         kv(&r, root, CMD_APPLY);
@@ -342,7 +308,7 @@ static void test_nodes_rail(void **state)
         assert_file(root, "sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages", "2");
         assert_file(root, "sys/devices/system/node/node2/hugepages/hugepages-1048576kB/nr_hugepages", "10");
         assert_file(root, HP1G "nr_hugepages", "14");
-        res_free(&r);
+        run_result_free(&r);
 
         /* the count of a typo plus the other nodes' pages does not wrap around past the rail */
         fr_write(root, CONF, "[hugepages \"1G\"]\nnodes = 0 1\npages = 18446744073709551615\n");
@@ -350,19 +316,19 @@ static void test_nodes_rail(void **state)
         assert_int_equal(r.status, 1);
         assert_contains(r.err, "reserve rail: 18446744073709551615 pages (more than 16Z)");
         assert_int_equal(n_wr, 0);
-        res_free(&r);
+        run_result_free(&r);
         fr_write(root, CONF, "[hugepages \"1G\"]\nnodes = 0 1\npages = 18446744073709551606\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 1);
         assert_contains(r.err, "reserve rail");
         assert_int_equal(n_wr, 0);
-        res_free(&r);
+        run_result_free(&r);
 }
 
 static void test_unknown_size(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, CONF, "# no 4M pages on x86\n[hugepages \"4M\"]\npages = 1\n[ksm]\nrun = 1\n");
         kv(&r, root, CMD_APPLY);
@@ -371,7 +337,7 @@ static void test_unknown_size(void **state)
         assert_contains(r.err, "4M is not offered");
         assert_int_equal(wr_count(KSM "run"), 1);   /* the rest is still applied */
         assert_int_equal(n_wr, 1);
-        res_free(&r);
+        run_result_free(&r);
 
         /* a section without keys is checked too */
         fr_write(root, CONF, "[hugepages \"4M\"]\n");
@@ -379,13 +345,13 @@ static void test_unknown_size(void **state)
         assert_int_equal(r.status, 1);
         assert_contains(r.err, SHOWN ":1: ");
         assert_contains(r.err, "4M is not offered");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 static void test_rail_refused(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, CONF, "[hugepages \"2M\"]\n# one zero too many\npages = 100000\n"
                              "[hugepages \"1G\"]\npages = 2\n");
@@ -397,25 +363,25 @@ static void test_rail_refused(void **state)
         assert_file(root, HP2M "nr_hugepages", "0");
         /* the 1G pool still fits: the refused one takes nothing */
         assert_file(root, HP1G "nr_hugepages", "2");
-        res_free(&r);
+        run_result_free(&r);
 
         kv(&r, root, CMD_PLAN);
         assert_int_equal(r.status, 1);
         assert_contains(r.out, "error hugepages 2M pages: 0 -> 100000 (refused by the reserve rail");
-        res_free(&r);
+        run_result_free(&r);
 
         fr_write(root, CONF, "[hugepages \"2M\"]\npages = 100000\nforce = yes\n[hugepages \"1G\"]\npages = 2\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
         assert_file(root, HP2M "nr_hugepages", "100000");
         assert_not_contains(r.err, "rail");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 static void test_rail_default_reserve(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         /* 10% of 16384000 kB: 7200 2M pages fit, 7201 do not */
         fr_write(root, CONF, "[hugepages]\npages = 7201\n");
@@ -423,12 +389,12 @@ static void test_rail_default_reserve(void **state)
         assert_int_equal(r.status, 1);
         assert_contains(r.err, "reserve rail");
         assert_int_equal(n_wr, 0);
-        res_free(&r);
+        run_result_free(&r);
         fr_write(root, CONF, "[hugepages]\npages = 7200\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
         assert_file(root, HP2M "nr_hugepages", "7200");
-        res_free(&r);
+        run_result_free(&r);
 
         /* 4G host: 10% is less than 512M, so 512M stay: 1792 pages fit */
         fr_write(root, "proc/meminfo", "MemTotal:        4194304 kB\nHugepagesize:       2048 kB\n");
@@ -438,18 +404,18 @@ static void test_rail_default_reserve(void **state)
         assert_int_equal(r.status, 1);
         assert_contains(r.err, "less than 512M");
         assert_int_equal(n_wr, 0);
-        res_free(&r);
+        run_result_free(&r);
         fr_write(root, CONF, "[hugepages]\npages = 1792\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
         assert_file(root, HP2M "nr_hugepages", "1792");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 static void test_rail_explicit_reserve(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         /* (16384000 - 8G) kB = 3904 2M pages */
         fr_write(root, CONF, "[hugepages]\nreserve = 8G\npages = 3905\n");
@@ -457,12 +423,12 @@ static void test_rail_explicit_reserve(void **state)
         assert_int_equal(r.status, 1);
         assert_contains(r.err, SHOWN ":3: ");
         assert_contains(r.err, "less than 8G");
-        res_free(&r);
+        run_result_free(&r);
         fr_write(root, CONF, "[hugepages]\nreserve = 8G\npages = 3904\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
         assert_file(root, HP2M "nr_hugepages", "3904");
-        res_free(&r);
+        run_result_free(&r);
 
         /* taken as given, even below 512M; and in % */
         fr_write(root, HP2M "nr_hugepages", "0\n");
@@ -470,23 +436,23 @@ static void test_rail_explicit_reserve(void **state)
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
         assert_file(root, HP2M "nr_hugepages", "8000");
-        res_free(&r);
+        run_result_free(&r);
         fr_write(root, HP2M "nr_hugepages", "0\n");
         fr_write(root, CONF, "[hugepages]\nreserve = 50%\npages = 4001\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 1);
-        res_free(&r);
+        run_result_free(&r);
         fr_write(root, CONF, "[hugepages]\nreserve = 50%\npages = 4000\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* every size counts: pools of sizes not configured, and sizes with only overcommit */
 static void test_rail_all_sizes(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         /* 4 1G pages exist: 16384000 - 1638400 - 4194304 kB = 5152 2M pages */
         fr_write(root, HP1G "nr_hugepages", "4\n");
@@ -494,12 +460,12 @@ static void test_rail_all_sizes(void **state)
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 1);
         assert_contains(r.err, "reserve rail");
-        res_free(&r);
+        run_result_free(&r);
         fr_write(root, CONF, "[hugepages]\npages = 5152\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
         assert_file(root, HP2M "nr_hugepages", "5152");
-        res_free(&r);
+        run_result_free(&r);
 
         /* the 1G pool is counted once even when its section sets only overcommit */
         fr_write(root, HP2M "nr_hugepages", "0\n");
@@ -509,7 +475,7 @@ static void test_rail_all_sizes(void **state)
         assert_file(root, HP2M "nr_hugepages", "5152");
         assert_file(root, HP1G "nr_overcommit_hugepages", "2");
         assert_file(root, HP1G "nr_hugepages", "4");
-        res_free(&r);
+        run_result_free(&r);
 
         /* ... and when the smaller size sets only overcommit: 2G of 2M pages exist, 12 1G pages fit */
         fr_write(root, HP2M "nr_hugepages", "1024\n");
@@ -519,13 +485,13 @@ static void test_rail_all_sizes(void **state)
         assert_int_equal(r.status, 0);
         assert_file(root, HP1G "nr_hugepages", "12");
         assert_file(root, HP2M "nr_hugepages", "1024");
-        res_free(&r);
+        run_result_free(&r);
         fr_write(root, HP1G "nr_hugepages", "0\n");
         fr_write(root, CONF, "[hugepages]\novercommit = 2\n[hugepages \"1G\"]\npages = 13\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 1);
         assert_contains(r.err, "reserve rail");
-        res_free(&r);
+        run_result_free(&r);
 
         /* a larger size configured later is checked against the smaller ones' new pools */
         fr_write(root, HP2M "nr_hugepages", "0\n");
@@ -536,13 +502,13 @@ static void test_rail_all_sizes(void **state)
         assert_contains(r.err, SHOWN ":2: hugepages 1G: refused by the reserve rail");
         assert_file(root, HP2M "nr_hugepages", "5152");
         assert_file(root, HP1G "nr_hugepages", "0");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 static void test_compact_fixes(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         hp_limit = 10;
         hp_limit_compacted = UINT64_MAX;
@@ -557,13 +523,13 @@ static void test_compact_fixes(void **state)
         assert_string_equal(wr[2].path, HP2M "nr_hugepages");
         assert_string_equal(wr[2].value, "64");
         assert_contains(r.err, "granted 10 of 64 pages, compacting");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 static void test_compact_no_fix(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         hp_limit = 10;
         hp_limit_compacted = 20;
@@ -574,19 +540,19 @@ static void test_compact_no_fix(void **state)
         assert_int_equal(wr_count(HP2M "nr_hugepages"), 2);
         assert_contains(r.err, SHOWN ":3: hugepages 2M pages: granted 20 of 64");
         assert_file(root, HP2M "nr_hugepages", "20");
-        res_free(&r);
+        run_result_free(&r);
 
         /* verify sees the shortfall */
         kv(&r, root, CMD_VERIFY);
         assert_int_equal(r.status, 1);
         assert_contains(r.out, "hugepages 2M pages: 20 -> 64");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 static void test_compact_no(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         hp_limit = 10;
         fr_write(root, CONF, "[hugepages]\ncompact = no\npages = 64\n");
@@ -595,13 +561,13 @@ static void test_compact_no(void **state)
         assert_int_equal(n_wr, 1);
         assert_int_equal(wr_count("proc/sys/vm/compact_memory"), 0);
         assert_contains(r.err, SHOWN ":3: hugepages 2M pages: granted 10 of 64");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 static void test_overcommit(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, CONF, "[hugepages]\npages = 4\novercommit = 16\n[hugepages \"1G\"]\novercommit = 1\n");
         kv(&r, root, CMD_APPLY);
@@ -611,18 +577,18 @@ static void test_overcommit(void **state)
         assert_file(root, HP1G "nr_hugepages", "0");
         assert_file(root, "proc/sys/vm/nr_hugepages", "0");
         assert_contains(r.out, "hugepages 2M overcommit: 0 -> 16");
-        res_free(&r);
+        run_result_free(&r);
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
         assert_int_equal(n_wr, 0);
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* vm.nr_hugepages and a pool of the default size: neither is applied */
 static void test_sysctl_conflict(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, CONF, "[sysctl]\nvm.nr_hugepages = 10\nvm.swappiness = 10\n[hugepages]\npages = 5\n");
         kv(&r, root, CMD_APPLY);
@@ -632,7 +598,7 @@ static void test_sysctl_conflict(void **state)
         assert_file(root, "proc/sys/vm/nr_hugepages", "0");
         assert_file(root, HP2M "nr_hugepages", "0");
         assert_file(root, "proc/sys/vm/swappiness", "10");
-        res_free(&r);
+        run_result_free(&r);
 
         /* the default size named explicitly, and overcommit */
         fr_write(root, CONF, "[sysctl]\nvm.nr_overcommit_hugepages = 3\n[hugepages \"2M\"]\novercommit = 5\n");
@@ -640,7 +606,7 @@ static void test_sysctl_conflict(void **state)
         assert_int_equal(r.status, 1);
         assert_contains(r.err, "neither is applied");
         assert_int_equal(n_wr, 0);
-        res_free(&r);
+        run_result_free(&r);
 
         /* another size does not conflict */
         fr_write(root, CONF, "[sysctl]\nvm.nr_hugepages = 10\n[hugepages \"1G\"]\npages = 1\n");
@@ -648,14 +614,14 @@ static void test_sysctl_conflict(void **state)
         assert_int_equal(r.status, 0);
         assert_file(root, "proc/sys/vm/nr_hugepages", "10");
         assert_file(root, HP1G "nr_hugepages", "1");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* a per-node pool of the default size also conflicts with vm.nr_hugepages */
 static void test_sysctl_conflict_nodes(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         numa(root, 2);
         fr_write(root, CONF, "[sysctl]\nvm.nr_hugepages = 10\n[hugepages]\nnodes = 0 1\npages = 5\n");
@@ -666,13 +632,13 @@ static void test_sysctl_conflict_nodes(void **state)
         assert_int_equal(wr_count("sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages"), 0);
         /* every node's share claims vm.nr_hugepages: none is written */
         assert_int_equal(n_wr, 0);
-        res_free(&r);
+        run_result_free(&r);
 }
 
 static void test_plan(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         numa(root, 2);
         fr_write(root, CONF, "[hugepages]\npages = 64\n[hugepages \"1G\"]\nnodes = 0 1\npages = 3\n");
@@ -683,22 +649,22 @@ static void test_plan(void **state)
         assert_contains(r.out, "set   hugepages 1G pages node0: 0 -> 2 (2G)");
         assert_contains(r.out, "set   hugepages 1G pages node1: 0 -> 1 (1G)");
         assert_file(root, HP2M "nr_hugepages", "0");
-        res_free(&r);
+        run_result_free(&r);
 
         kv(&r, root, CMD_VERIFY);
         assert_int_equal(r.status, 1);
-        res_free(&r);
+        run_result_free(&r);
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
-        res_free(&r);
+        run_result_free(&r);
         kv(&r, root, CMD_PLAN);
         assert_int_equal(r.status, 0);
         assert_contains(r.out, "ok    hugepages 2M pages: 64 -> 64 (128M)");
         assert_contains(r.out, "ok    hugepages 1G pages node0: 2 -> 2 (2G)");
-        res_free(&r);
+        run_result_free(&r);
         kv(&r, root, CMD_VERIFY);
         assert_int_equal(r.status, 0);
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* ---- [ksm] ------------------------------------------------------------- */
@@ -706,7 +672,7 @@ static void test_plan(void **state)
 static void test_ksm_order(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
         int run, mn, mps;
 
         fr_write(root, CONF, "[ksm]\nrun = yes\npages_to_scan = 300\nmerge_across_nodes = 0\n"
@@ -725,29 +691,29 @@ static void test_ksm_order(void **state)
         assert_file(root, KSM "sleep_millisecs", "50");
         assert_file(root, KSM "merge_across_nodes", "0");
         assert_file(root, KSM "max_page_sharing", "512");
-        res_free(&r);
+        run_result_free(&r);
 
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
         assert_int_equal(n_wr, 0);
-        res_free(&r);
+        run_result_free(&r);
 
         fr_write(root, CONF, "[ksm]\nrun = 2\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
         assert_file(root, KSM "run", "2");
-        res_free(&r);
+        run_result_free(&r);
         fr_write(root, CONF, "[ksm]\nrun = off\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
         assert_file(root, KSM "run", "0");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 static void test_ksm_ebusy(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, KSM "run", "1\n");
         ksm_merged = true;
@@ -761,14 +727,14 @@ static void test_ksm_ebusy(void **state)
         assert_file(root, KSM "run", "1");          /* never unmerged by kvmtune */
         assert_int_equal(wr_count(KSM "run"), 0);
         assert_file(root, KSM "pages_to_scan", "200");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* any writable file in /sys/kernel/mm/ksm; read-only and missing ones are errors */
 static void test_ksm_other_files(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, KSM "use_zero_pages", "0\n");
         fr_write(root, KSM "stable_node_chains_prune_millisecs", "2000\n");
@@ -790,26 +756,26 @@ static void test_ksm_other_files(void **state)
         assert_contains(r.err, SHOWN ":5: ");
         assert_contains(r.err, "no /sys/kernel/mm/ksm/no_such_knob");
         assert_int_equal(wr_count(KSM "pages_shared"), 0);
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* a knob that takes a word, like the kernel's advisor_mode "[none] scan-time" */
 static void test_ksm_word_knob(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, KSM "advisor_mode", "[none] scan-time\n");
         fr_write(root, CONF, "[ksm]\nadvisor_mode = scan-time\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
         assert_file(root, KSM "advisor_mode", "scan-time");
-        res_free(&r);
+        run_result_free(&r);
         fr_write(root, KSM "advisor_mode", "none [scan-time]\n");
         kv(&r, root, CMD_VERIFY);
         assert_int_equal(r.status, 0);
         assert_contains(r.out, "ok    ksm advisor_mode: scan-time -> scan-time");
-        res_free(&r);
+        run_result_free(&r);
 
         /* a word the file does not list; a word for a file that holds a number */
         fr_write(root, KSM "smart_scan", "1\n");
@@ -820,7 +786,7 @@ static void test_ksm_word_knob(void **state)
         assert_contains(r.err, SHOWN ":3: ksm smart_scan: expected a number, not 'yes'");
         assert_int_equal(n_wr, 1);
         assert_int_equal(wr_count(KSM "run"), 1);
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* ---- [thp] ------------------------------------------------------------- */
@@ -828,34 +794,34 @@ static void test_ksm_word_knob(void **state)
 static void test_thp(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, CONF, "[thp]\nenabled = madvise\ndefrag = defer+madvise\n");
         kv(&r, root, CMD_PLAN);
         assert_int_equal(r.status, 0);
         assert_contains(r.out, "set   thp enabled: always -> madvise");
         assert_contains(r.out, "set   thp defrag: madvise -> defer+madvise");
-        res_free(&r);
+        run_result_free(&r);
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
         assert_file(root, THP "enabled", "always [madvise] never");
         assert_file(root, THP "defrag", "always defer [defer+madvise] madvise never");
         assert_contains(r.out, "thp enabled: always -> madvise");
-        res_free(&r);
+        run_result_free(&r);
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
         assert_int_equal(n_wr, 0);
-        res_free(&r);
+        run_result_free(&r);
         kv(&r, root, CMD_VERIFY);
         assert_int_equal(r.status, 0);
         assert_contains(r.out, "ok    thp enabled: madvise -> madvise");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 static void test_thp_not_offered(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, CONF, "[thp]\nenabled = sometimes\ndefrag = defer\n");
         kv(&r, root, CMD_APPLY);
@@ -864,14 +830,14 @@ static void test_thp_not_offered(void **state)
         assert_int_equal(wr_count(THP "enabled"), 0);
         assert_file(root, THP "enabled", "[always] madvise never");
         assert_file(root, THP "defrag", "always [defer] defer+madvise madvise never");
-        res_free(&r);
+        run_result_free(&r);
 
         /* a substring of an offered word is not offered */
         fr_write(root, CONF, "[thp]\nenabled = mad\ndefrag = defer+\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 1);
         assert_int_equal(n_wr, 0);
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* ---- the whole memory config, twice ------------------------------------ */
@@ -879,7 +845,7 @@ static void test_thp_not_offered(void **state)
 static void test_second_apply(void **state)
 {
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         numa(root, 2);
         fr_write(root, CONF, "[hugepages]\npages = 64\novercommit = 8\n"
@@ -892,15 +858,15 @@ static void test_second_apply(void **state)
         /* hugepages before ksm before thp */
         assert_true(wr_find(HP2M "nr_hugepages") < wr_find(KSM "run"));
         assert_true(wr_find(KSM "run") < wr_find(THP "enabled"));
-        res_free(&r);
+        run_result_free(&r);
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 0);
         assert_int_equal(n_wr, 0);
         assert_string_equal(r.out, "");
-        res_free(&r);
+        run_result_free(&r);
         kv(&r, root, CMD_VERIFY);
         assert_int_equal(r.status, 0);
-        res_free(&r);
+        run_result_free(&r);
 }
 
 /* ---- parse errors ------------------------------------------------------ */
@@ -941,7 +907,7 @@ static void test_parse_errors(void **state)
                 { 35, "force: expected a boolean, not ''" },
         };
         const char *root = *state;
-        struct res r;
+        struct run_result r;
 
         fr_write(root, CONF,
                  "[hugepages \"2M\"]\n"                 /* 1 */
@@ -1003,7 +969,7 @@ static void test_parse_errors(void **state)
         assert_int_equal(n_wr, 2);
         assert_file(root, HP1G "nr_hugepages", "1");
         assert_file(root, KSM "sleep_millisecs", "50");
-        res_free(&r);
+        run_result_free(&r);
 }
 
 int main(void)
