@@ -6,15 +6,11 @@
 # private mount namespace with a tmpfs on /run (the host's revert record is
 # not touched).
 set -u
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-kv=${KVMTUNE:-$repo/kvmtune}
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "not root"
+. "$(dirname "$0")/lib.bash"
+live_require mountns
 [ -x "$kv" ] || { echo "FAIL: no kvmtune binary at $kv"; exit 1; }
 ls /sys/block/loop*/queue/scheduler >/dev/null 2>&1 || skip "no loop devices with a scheduler"
 grep -qw mq-deadline /sys/block/loop0/queue/scheduler || skip "loop0 does not offer mq-deadline"
-unshare -m true 2>/dev/null || skip "cannot create a mount namespace"
-grep -qw 'kvmtune=0' /proc/cmdline && skip "kvmtune=0 on this kernel's command line"
 
 tmp=$(mktemp -d /tmp/kvmtune-live-XXXXXX) || exit 1
 declare -A orig

@@ -4,15 +4,11 @@
 # attempted.  Runs in a private network namespace (the key is per
 # namespace), and the host's value is checked and restored.
 set -u
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-kv=${KVMTUNE:-$repo/kvmtune}
-skip() { echo "SKIP: $*"; exit 77; }
+. "$(dirname "$0")/lib.bash"
+live_require netns
 cc=/proc/sys/net/ipv4/tcp_congestion_control
-[ "$(id -u)" = 0 ] || skip "not root"
 [ -x "$kv" ] || { echo "FAIL: no kvmtune binary at $kv"; exit 1; }
 grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control || skip "bbr is not available on this kernel"
-unshare -n -m true 2>/dev/null || skip "cannot create network/mount namespaces"
-grep -qw 'kvmtune=0' /proc/cmdline && skip "kvmtune=0 on this kernel's command line"
 
 tmp=$(mktemp -d /tmp/kvmtune-live-XXXXXX) || exit 1
 host=$(cat $cc)

@@ -3,16 +3,12 @@
 # global), restored afterwards.  The apply runs in a private mount namespace
 # with a tmpfs on /run.
 set -u
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-kv=${KVMTUNE:-$repo/kvmtune}
-skip() { echo "SKIP: $*"; exit 77; }
+. "$(dirname "$0")/lib.bash"
+live_require mountns
 hs=/sys/module/nf_conntrack/parameters/hashsize
 mx=/proc/sys/net/netfilter/nf_conntrack_max
-[ "$(id -u)" = 0 ] || skip "not root"
 [ -x "$kv" ] || { echo "FAIL: no kvmtune binary at $kv"; exit 1; }
 [ -w $hs ] && [ -w $mx ] || skip "nf_conntrack is not loaded, or its hashsize is read-only"
-unshare -m true 2>/dev/null || skip "cannot create a mount namespace"
-grep -qw 'kvmtune=0' /proc/cmdline && skip "kvmtune=0 on this kernel's command line"
 
 tmp=$(mktemp -d /tmp/kvmtune-live-XXXXXX) || exit 1
 old_hs=$(cat $hs) old_mx=$(cat $mx)

@@ -7,17 +7,13 @@
 # imported configuration must bring back exactly what the script had set.
 # The loop device's scheduler is global: it is saved and restored outside.
 set -u
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-kv=${KVMTUNE:-$repo/kvmtune}
+. "$(dirname "$0")/lib.bash"
+live_require netns
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "not root"
 [ -x "$kv" ] || { echo "FAIL: no kvmtune binary at $kv"; exit 1; }
 for cmd in unshare ip losetup; do
 	command -v $cmd >/dev/null || skip "$cmd is not available"
 done
-unshare -n -m true 2>/dev/null || skip "cannot create network/mount namespaces"
-grep -qw 'kvmtune=0' /proc/cmdline && skip "kvmtune=0 on this kernel's command line"
 
 tmp=$(mktemp -d /tmp/kvmtune-live-XXXXXX) || exit 1
 chmod 0755 "$tmp"
@@ -48,7 +44,6 @@ cat >"$tmp/inner.sh" <<'INNER'
 set -u
 kv=$1 tmp=$2 loop=$3
 fail() { echo "FAIL: $*"; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
 mount --make-rprivate / || fail "mount --make-rprivate /"
 mount -t tmpfs tmpfs /run || fail "cannot mount a tmpfs on /run"
 mount -t sysfs sysfs /sys || fail "cannot remount /sys"

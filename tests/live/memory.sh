@@ -5,16 +5,13 @@
 # turn KSM on, switch THP to madvise, and mount a hugetlbfs inside a private
 # mount namespace.  Every value touched is saved first and put back on exit.
 set -u
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-kv=${KVMTUNE:-$repo/kvmtune}
+. "$(dirname "$0")/lib.bash"
+live_require
 hp=/sys/kernel/mm/hugepages
 ksm=/sys/kernel/mm/ksm
 thp=/sys/kernel/mm/transparent_hugepage
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "not root"
 [ -x "$kv" ] || { echo "FAIL: no kvmtune binary at $kv"; exit 1; }
-grep -qw 'kvmtune=0' /proc/cmdline && skip "kvmtune=0 on this kernel's command line"
 [ -w $hp/hugepages-2048kB/nr_hugepages ] || skip "no 2M hugepages on this kernel"
 [ "$(awk '/^Hugepagesize:/ {print $2}' /proc/meminfo)" = 2048 ] || skip "the default hugepage size is not 2M"
 [ -w $ksm/run ] || skip "no KSM on this kernel"

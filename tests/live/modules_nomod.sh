@@ -4,15 +4,11 @@
 # other setting is still applied.  Runs in a private network and mount
 # namespace (tmpfs on /run); the sysctls touched are per namespace.
 set -u
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-kv=${KVMTUNE:-$repo/kvmtune}
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "not root"
+. "$(dirname "$0")/lib.bash"
+live_require netns
 [ -x "$kv" ] || { echo "FAIL: no kvmtune binary at $kv"; exit 1; }
 [ -e /proc/modules ] && skip "this kernel supports modules (the test is for one that does not)"
 [ -d /sys/module/tcp_htcp ] && skip "tcp_htcp is built in"
-unshare -n -m true 2>/dev/null || skip "cannot create network/mount namespaces"
-grep -qw 'kvmtune=0' /proc/cmdline && skip "kvmtune=0 on this kernel's command line"
 
 tmp=$(mktemp -d /tmp/kvmtune-live-XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT

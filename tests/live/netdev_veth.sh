@@ -3,15 +3,9 @@
 # mount namespace (tmpfs on /run, /sys remounted for the namespace), by glob,
 # then by --device as the udev rule runs it.
 set -u
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-kv=${KVMTUNE:-$repo/kvmtune}
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "not root"
-command -v unshare >/dev/null || skip "unshare is not available"
-command -v ip >/dev/null || skip "ip (iproute2) is not available"
+. "$(dirname "$0")/lib.bash"
+live_require ip netns
 [ -x "$kv" ] || { echo "FAIL: no kvmtune binary at $kv"; exit 1; }
-unshare -n -m true 2>/dev/null || skip "cannot create network/mount namespaces"
-grep -qw 'kvmtune=0' /proc/cmdline && skip "kvmtune=0 on this kernel's command line"
 
 tmp=$(mktemp -d /tmp/kvmtune-live-XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT

@@ -4,13 +4,8 @@
 # not touched), then `kvmtune revert`: every file the plan names reads back
 # exactly as before, and a second revert changes nothing.
 set -u
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-kv=${KVMTUNE:-$repo/kvmtune}
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "not root"
-command -v unshare >/dev/null || skip "unshare is not available"
-unshare -n -m true 2>/dev/null || skip "cannot create network/mount namespaces"
-grep -qw 'kvmtune=0' /proc/cmdline && skip "kvmtune=0 on this kernel's command line"
+. "$(dirname "$0")/lib.bash"
+live_require netns
 
 tmp=$(mktemp -d /tmp/kvmtune-live-XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT

@@ -13,14 +13,11 @@
 # module configuration, /proc/self/mountinfo, /proc/cmdline, /proc/meminfo).
 # Relative paths are resolved against the directory fd strace shows (-y).
 set -u
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-kv=${KVMTUNE:-$repo/kvmtune}
+. "$(dirname "$0")/lib.bash"
+live_require netns
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "not root"
 command -v strace >/dev/null || skip "strace is not installed"
 command -v perl >/dev/null || skip "perl is not installed"
-command -v unshare >/dev/null || skip "unshare is not available"
 [ -x "$kv" ] || { echo "FAIL: no kvmtune binary at $kv"; exit 1; }
 case $(head -c 4 "$kv" | od -An -c | tr -d ' ') in
 	177ELF) ;;
@@ -28,8 +25,6 @@ case $(head -c 4 "$kv" | od -An -c | tr -d ' ') in
 esac
 grep -qa '__asan_init\|__ubsan_handle' "$kv" && skip "a sanitizer build (LeakSanitizer does not work under ptrace)"
 strace -f -o /dev/null true 2>/dev/null || skip "strace cannot trace here (ptrace not permitted)"
-unshare -n -m true 2>/dev/null || skip "cannot create network/mount namespaces"
-grep -qw 'kvmtune=0' /proc/cmdline && skip "kvmtune=0 on this kernel's command line"
 
 tmp=$(mktemp -d /tmp/kvmtune-strace-XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT

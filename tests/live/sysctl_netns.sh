@@ -6,16 +6,10 @@
 # and only inside the namespace; the host's values are compared before and
 # after (and restored, failing the test, should one have changed).
 set -u
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-kv=${KVMTUNE:-$repo/kvmtune}
+. "$(dirname "$0")/lib.bash"
+live_require ip netns
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "not root"
-command -v unshare >/dev/null || skip "unshare is not available"
-command -v ip >/dev/null || skip "ip (iproute2) is not available"
 [ -x "$kv" ] || { echo "FAIL: no kvmtune binary at $kv"; exit 1; }
-unshare -n -m true 2>/dev/null || skip "cannot create network/mount namespaces"
-grep -qw 'kvmtune=0' /proc/cmdline && skip "kvmtune=0 on this kernel's command line"
 
 tmp=$(mktemp -d /tmp/kvmtune-live-XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT

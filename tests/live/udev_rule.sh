@@ -4,15 +4,9 @@
 # the configuration comes from the default search path (/run/kvmtune/conf.d on
 # a private tmpfs), and the interface's txqueuelen ends up set.
 set -u
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-kv=${KVMTUNE:-$repo/kvmtune}
+. "$(dirname "$0")/lib.bash"
+live_require ip netns
 rules=$repo/udev/60-kvmtune.rules
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "not root"
-command -v unshare >/dev/null || skip "unshare is not available"
-command -v ip >/dev/null || skip "ip (iproute2) is not available"
-unshare -n -m true 2>/dev/null || skip "cannot create network/mount namespaces"
-grep -qw 'kvmtune=0' /proc/cmdline && skip "kvmtune=0 on this kernel's command line"
 
 # RUN+="..." of the net rule, the binary replaced by the one under test
 cmd=$(sed -n '/SUBSYSTEM=="net"/s/.*RUN+="\([^"]*\)".*/\1/p' "$rules")
