@@ -81,6 +81,30 @@ valgrind:
 		VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 		tests/run $(TESTS)
 
+# libFuzzer over config parsing and planning on a fake root (clang; see fuzz/fuzz_config.c).
+FUZZ_SECONDS ?= 600
+FUZZ_CC      ?= clang
+fuzz/fuzz_config: fuzz/fuzz_config.c $(SRC_LIB) src/kvmtune.h $(wildcard src/*.h src/sections/*.h)
+	$(FUZZ_CC) $(WARN) -O1 -g -fno-omit-frame-pointer \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(PC_CFLAGS) -Isrc \
+		-o $@ fuzz/fuzz_config.c $(SRC_LIB) $(PC_LIBS) -ldl
+
+fuzz: fuzz/fuzz_config
+	@mkdir -p fuzz/corpus
+	fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=3 -max_len=8192 \
+		-dict=fuzz/kvmtune.dict fuzz/corpus tests/fuzz-corpus
+
+# Boot Debian's kernel under qemu with the dracut module and a test config
+# (root; installs qemu and dracut-core when missing; see tests/e2e/run.sh).
+e2e: kvmtune
+	@tests/e2e/run.sh
+
+# Timings against procps sysctl, systemd-sysctl and TuneD on the real kernel
+# (root; installs hyperfine and the peers when missing; see bench/README.md).
+# Not part of `make check`: timings are never test assertions.
+bench: kvmtune
+	@bench/run.sh
+
 install: kvmtune
 	install -D -m 0755 kvmtune $(DESTDIR)$(SBINDIR)/kvmtune
 	install -d -m 0755 $(DESTDIR)$(LIBDIR_KV)/conf.d

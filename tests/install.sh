@@ -39,4 +39,8 @@ for page in man/kvmtune.8 man/kvmtune.conf.5; do
 	out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
 	if [ -n "$out" ]; then echo "$page: $out"; fail=1; fi
 done
+# the targets README.md documents exist
+for target in run check valgrind e2e bench fuzz install; do
+	make -n "$target" >/dev/null 2>&1 || { echo "no make target '$target'"; fail=1; }
+done
 exit $fail
