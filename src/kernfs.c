@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kvmtune.h"
@@ -186,13 +187,17 @@ static void on_alarm(int sig)
         (void)sig;      /* only to interrupt the write: see kernfs_write_fd() */
 }
 
-/* A kernel write that does not come back within seconds is reported. */
+/* A kernel write that does not come back within seconds is reported; 0 ends that. */
 void kernfs_write_timeout(struct kvmtune *k, unsigned seconds)
 {
         struct sigaction action = { .sa_handler = on_alarm };   /* no SA_RESTART */
 
         sigaction(SIGALRM, &action, NULL);
         k->write_timeout = seconds;
+        if (!seconds && k->alarm_armed) {
+                alarm(0);
+                k->alarm_armed = false;
+        }
 }
 
 /* Write the whole value at offset 0 (the kernel's sysctl files want one write). */
@@ -208,12 +213,22 @@ int kernfs_write_fd(struct kvmtune *k, int fd, const char *value)
          * longer than k->write_timeout seconds fails with EINTR and is
          * reported instead of hanging the boot.
          */
-        if (k->write_timeout)
-                alarm(k->write_timeout);
+        if (k->write_timeout) {
+                /* re-armed only when half the time is used: not two syscalls per write */
+                struct timespec now;
+
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                if (!k->alarm_armed || now.tv_sec - k->alarm_armed_at >= k->write_timeout / 2) {
+                        alarm(k->write_timeout);
+                        k->alarm_armed = true;
+                        k->alarm_armed_at = now.tv_sec;
+                }
+        } else if (k->alarm_armed) {
+                alarm(0);
+                k->alarm_armed = false;
+        }
         n = pwrite(fd, value, len, 0);
         int e = errno;
-        if (k->write_timeout)
-                alarm(0);
         if (n < 0)
                 return e == EINTR && k->write_timeout ? -ETIMEDOUT : -e;
         return (size_t)n == len ? 0 : -EIO;

@@ -125,6 +125,8 @@ struct kvmtune {
         unsigned n_errors;
         unsigned n_writes;
         unsigned write_timeout;         /* seconds a kernel write may take; 0: no limit */
+        bool alarm_armed;               /* SIGALRM pending, armed at alarm_armed_at */
+        long alarm_armed_at;            /* CLOCK_MONOTONIC seconds */
         unsigned n_cross_writes;        /* writes and loads that change other settings */
         unsigned n_changes;
 

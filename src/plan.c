@@ -2,9 +2,11 @@
 /* The setting list: what each section wants, what is there, what to do. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kvmtune.h"
 
@@ -107,18 +109,52 @@ bool setting_equal(const struct setting *s, const char *cur)
         return fields_equal(cur, s->want);
 }
 
+/*
+ * A plain file whose value must be read again: open it once, read, compare
+ * and write on that descriptor.  Returns the open fd (value read into
+ * s->cur), or -errno; -EACCES for a file that is not both readable and
+ * writable, which then takes the two-step way.
+ */
+static int open_and_read(struct kvmtune *k, struct setting *s)
+{
+        char *raw;
+        int fd, r;
+
+        if (s->knob)
+                return -EACCES;
+        fd = kernfs_openat(k, s->path, O_RDWR | O_NONBLOCK);
+        if (fd < 0)
+                return fd == -EPERM ? -EACCES : fd;
+        r = kernfs_read_fd(fd, &raw);
+        if (r < 0) {
+                close(fd);
+                return -EACCES;
+        }
+        free(s->cur);
+        s->cur = raw;
+        return fd;
+}
+
 /* Read, and write only what differs. */
 int setting_apply(struct kvmtune *k, struct setting *s)
 {
         char *old;
-        int r;
+        int fd = -1, r;
 
         if (s->action == ACT_SKIP || s->action == ACT_ERROR || (s->action == ACT_OK && !s->path))
                 return 0;
         if (s->path) {
                 /* the planned value stands unless another write may have changed it */
                 if (!s->cur || (s->recheck && k->n_cross_writes)) {
-                        r = setting_read(k, s);
+                        fd = open_and_read(k, s);
+                        if (fd == -EACCES)      /* not both readable and writable */
+                                r = setting_read(k, s);
+                        else if (fd < 0) {
+                                r = fd;
+                                free(s->cur);
+                                s->cur = NULL;
+                        } else
+                                r = 0;
                         if (s->optional && (r == -ENOENT || r == -ENOTDIR || r == -ELOOP)) {
                                 setting_skip(s, "not present");
                                 return 0;
@@ -126,6 +162,8 @@ int setting_apply(struct kvmtune *k, struct setting *s)
                 }
                 if (s->cur && setting_equal(s, s->cur)) {
                         s->action = ACT_OK;
+                        if (fd >= 0)
+                                close(fd);
                         return 0;
                 }
         }
@@ -133,8 +171,12 @@ int setting_apply(struct kvmtune *k, struct setting *s)
                 revert_note(k, s);
         if (s->knob && s->knob->write)
                 r = s->knob->write(k, s);
+        else if (fd >= 0)
+                r = kernfs_write_fd(k, fd, s->want);
         else
                 r = kernfs_write(k, s->path, s->want);
+        if (fd >= 0)
+                close(fd);
         if (r < 0) {
                 /* a knob's own write may have failed the setting with a better message */
                 if (s->action != ACT_ERROR)

@@ -78,6 +78,7 @@ static void add_entry(struct revert_record *rec, char *path, char *old)
 /* Read the existing record, once. */
 static struct revert_record *record_load(struct kvmtune *k)
 {
+        char iobuf[1 << 16];
         struct revert_record *rec = k->revert;
         char *line = NULL;
         size_t cap = 0;
@@ -95,7 +96,7 @@ static struct revert_record *record_load(struct kvmtune *k)
                 close(fd);
                 return rec;
         }
-        setvbuf(f, NULL, _IOFBF, 1 << 16);     /* a large record in a few reads */
+        setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));       /* a large record in a few reads */
         while (getline(&line, &cap, f) > 0) {
                 char *tab = strchr(line, '\t'), *nl = strchr(line, '\n');
                 if (nl)
@@ -152,6 +153,7 @@ static int record_dir(struct kvmtune *k, bool create)
  */
 static int write_record(struct kvmtune *k, const struct revert_record *rec)
 {
+        char iobuf[1 << 16];
         FILE *f;
         int dir, fd, r = 0;
 
@@ -171,7 +173,7 @@ static int write_record(struct kvmtune *k, const struct revert_record *rec)
                 close(fd);
                 goto out;
         }
-        setvbuf(f, NULL, _IOFBF, 1 << 16);     /* and in a few writes */
+        setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));       /* and in a few writes */
         for (size_t i = 0; i < rec->n; i++) {
                 escape(f, rec->e[i].path);
                 fputc('\t', f);

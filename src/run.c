@@ -78,6 +78,7 @@ static void apply_all(struct kvmtune *k)
 
 void kvmtune_free(struct kvmtune *k)
 {
+        kernfs_write_timeout(k, 0);     /* no alarm left pending */
         for (int i = 0; i < N_SECTIONS; i++)
                 if (section_table[i] && section_table[i]->free)
                         section_table[i]->free(k);
