@@ -228,6 +228,11 @@ int revert_run(struct kvmtune *k)
                                 continue;
                         }
                 }
+                if (r == -ENOENT) {
+                        /* the knob is gone (an interface removed since): nothing to put back */
+                        log_debug(k, "revert %s: gone", shown_path(e->path, shown, sizeof(shown)));
+                        continue;
+                }
                 r = kernfs_write(k, e->path, e->old);
                 if (r < 0) {
                         log_error(k, NULL, "revert %s: cannot write '%s': %s",

@@ -605,6 +605,32 @@ static void test_revert_fault(void **state)
         run_result_free(&r);
 }
 
+/* A knob gone since apply (an interface removed) is no error for revert: nothing to put back. */
+static void test_revert_gone(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *path;
+
+        fr_write(root, CONF, "[sysctl]\nnet.ipv4.conf.*.rp_filter = 1\nvm.swappiness = 10\n");
+        kv(&r, root, CMD_APPLY);
+        assert_int_equal(r.status, 0);
+        run_result_free(&r);
+
+        /* eth0 goes away */
+        assert_true(asprintf(&path, "%s/proc/sys/net/ipv4/conf/eth0/rp_filter", root) > 0);
+        assert_int_equal(unlink(path), 0);
+        free(path);
+
+        kv(&r, root, CMD_REVERT);
+        assert_int_equal(r.status, 0);
+        assert_not_contains(r.err, "eth0");
+        assert_file(root, "proc/sys/vm/swappiness", "60");
+        assert_file(root, "proc/sys/net/ipv4/conf/lo/rp_filter", "0");
+        assert_null(fr_read(root, RECORD));
+        run_result_free(&r);
+}
+
 /* A record that names paths outside /proc/sys and /sys, or climbs, writes nothing there. */
 static void test_hostile_record(void **state)
 {
@@ -722,6 +748,7 @@ int main(void)
                 T(test_record_kept),
                 T(test_record_rename_fails),
                 T(test_revert_fault),
+                T(test_revert_gone),
                 T(test_hostile_record),
                 T(test_containment),
                 T(test_containment_without_openat2),    /* last: kvmtune then stays without openat2 */
