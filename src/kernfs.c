@@ -192,7 +192,8 @@ void kernfs_write_timeout(struct kvmtune *k, unsigned seconds)
 {
         struct sigaction action = { .sa_handler = on_alarm };   /* no SA_RESTART */
 
-        sigaction(SIGALRM, &action, NULL);
+        if (seconds)
+                sigaction(SIGALRM, &action, NULL);
         k->write_timeout = seconds;
         if (!seconds && k->alarm_armed) {
                 alarm(0);
