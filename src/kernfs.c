@@ -10,8 +10,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -112,6 +114,17 @@ static int open_in_root(struct kvmtune *k, const char *rel, int flags, bool no_s
         return fd < 0 ? -1 : fd;
 }
 
+/*
+ * openat2 fails with EAGAIN when a mount or rename anywhere on the system
+ * races with its path walk under RESOLVE_IN_ROOT (the caller may retry), and
+ * EINTR when a signal arrives.  Neither means "not there": retry, and after
+ * KERNFS_OPEN_TRIES walks that all raced, resolve by hand, which does not
+ * race that way.
+ */
+#define KERNFS_OPEN_TRIES 64
+/* how often a read or write that answered EINTR or EAGAIN is tried */
+#define KERNFS_WRITE_TRIES 8
+
 int kernfs_openat(struct kvmtune *k, const char *rel, int flags)
 {
         static bool no_openat2;
@@ -121,7 +134,7 @@ int kernfs_openat(struct kvmtune *k, const char *rel, int flags)
                 .mode = (flags & O_CREAT) ? 0644 : 0,
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
-        int fd;
+        int fd = -1;
 
         if (!rel_is_safe(rel))
                 return -EINVAL;
@@ -132,11 +145,20 @@ int kernfs_openat(struct kvmtune *k, const char *rel, int flags)
         no_symlinks = !strncmp(rel, "proc/sys/", 9) || !strcmp(rel, "proc/sys");
         if (no_symlinks)
                 how.resolve |= RESOLVE_NO_SYMLINKS;
-        fd = no_openat2 ? -1 : (int)syscall(SYS_openat2, k->rootfd, rel, &how, sizeof(how));
-        if (no_openat2 || (fd < 0 && errno == ENOSYS)) {
-                no_openat2 = true;
-                fd = open_in_root(k, rel, flags, no_symlinks);
+        for (int tries = 0; !no_openat2 && tries < KERNFS_OPEN_TRIES; tries++) {
+                fd = (int)syscall(SYS_openat2, k->rootfd, rel, &how, sizeof(how));
+                if (fd >= 0)
+                        return fd;
+                if (errno == ENOSYS)
+                        no_openat2 = true;
+                else if (errno != EAGAIN && errno != EINTR)
+                        return -errno;
+                else if (tries >= 8)
+                        sched_yield();          /* let the mount or rename finish */
         }
+        do
+                fd = open_in_root(k, rel, flags, no_symlinks);
+        while (fd < 0 && errno == EINTR);
         return fd < 0 ? -errno : fd;
 }
 
@@ -145,13 +167,15 @@ int kernfs_read_fd(int fd, char **out)
 {
         char buf[KVMTUNE_MAX_VALUE + 2];
         size_t len = 0;
+        int again = 0;
         ssize_t n;
 
         *out = NULL;
         while (len < sizeof(buf) - 1) {
                 n = pread(fd, buf + len, sizeof(buf) - 1 - len, (off_t)len);
                 if (n < 0) {
-                        if (errno == EINTR)
+                        /* transient: a signal, or a busy kernel object; bounded */
+                        if ((errno == EINTR || errno == EAGAIN) && ++again < KERNFS_WRITE_TRIES)
                                 continue;
                         return -errno;
                 }
@@ -182,68 +206,98 @@ int kernfs_read(struct kvmtune *k, const char *rel, char **out)
         return r;
 }
 
+static volatile sig_atomic_t alarm_fired;
+
 static void on_alarm(int sig)
 {
-        (void)sig;      /* only to interrupt the write: see kernfs_write_fd() */
+        (void)sig;      /* only to interrupt the write: see kernfs_write() */
+        alarm_fired = 1;
 }
 
-/* A kernel write that does not come back within seconds is reported; 0 ends that. */
+/*
+ * A kernel write that does not come back within seconds is reported; 0 ends
+ * that.  The alarm is armed only around each kernel write, so it never cuts
+ * short a log line, a libmount call or anything else.
+ */
 void kernfs_write_timeout(struct kvmtune *k, unsigned seconds)
 {
         struct sigaction action = { .sa_handler = on_alarm };   /* no SA_RESTART */
 
-        if (seconds)
+        if (seconds && !k->alarm_installed) {
                 sigaction(SIGALRM, &action, NULL);
-        k->write_timeout = seconds;
-        if (!seconds && k->alarm_armed) {
-                alarm(0);
-                k->alarm_armed = false;
+                k->alarm_installed = true;
         }
+        k->write_timeout = seconds;
 }
 
-/* Write the whole value at offset 0 (the kernel's sysctl files want one write). */
-int kernfs_write_fd(struct kvmtune *k, int fd, const char *value)
+/* Wait at most seconds for an exclusive flock(2) on fd: 0, -ETIME, or -errno. */
+int kernfs_flock_wait(struct kvmtune *k, int fd, unsigned seconds)
+{
+        unsigned timeout = k->write_timeout;
+        int r;
+
+        kernfs_write_timeout(k, timeout ? timeout : seconds);   /* the handler, installed once */
+        alarm_fired = 0;
+        alarm(seconds);
+        do
+                r = flock(fd, LOCK_EX) < 0 ? -errno : 0;
+        while (r == -EINTR && !alarm_fired);
+        alarm(0);
+        k->write_timeout = timeout;
+        return r == -EINTR ? -ETIME : r;
+}
+
+/* How a failed kernfs call is told: strerror, or the write timeout. */
+const char *kernfs_strerror(struct kvmtune *k, int r)
+{
+        if (r == -ETIME) {
+                snprintf(k->errbuf, sizeof(k->errbuf), "the kernel write did not return within %u s",
+                         k->write_timeout ? k->write_timeout : KVMTUNE_WRITE_TIMEOUT);
+                return k->errbuf;
+        }
+        return strerror(r < 0 ? -r : r);
+}
+
+
+/*
+ * Write the whole value at offset 0 (the kernel's files want one write), on
+ * fd when it is >= 0, else on rel opened for writing.  A signal's EINTR and
+ * an EAGAIN are tried again (bounded); the write timeout's EINTR is -ETIME.
+ */
+int kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value)
 {
         size_t len = strlen(value);
+        int own = -1, r = 0;
         ssize_t n;
 
-        k->n_writes++;
-        /*
-         * Bounded at boot: kernfs_write_timeout() installs a SIGALRM handler
-         * without SA_RESTART, so a write the kernel leaves waiting (interruptibly)
-         * longer than k->write_timeout seconds fails with EINTR and is
-         * reported instead of hanging the boot.
-         */
-        if (k->write_timeout) {
-                /* re-armed only when half the time is used: not two syscalls per write */
-                struct timespec now;
-
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                if (!k->alarm_armed || now.tv_sec - k->alarm_armed_at >= k->write_timeout / 2) {
-                        alarm(k->write_timeout);
-                        k->alarm_armed = true;
-                        k->alarm_armed_at = now.tv_sec;
-                }
-        } else if (k->alarm_armed) {
-                alarm(0);
-                k->alarm_armed = false;
+        if (fd < 0) {
+                own = fd = kernfs_openat(k, rel, O_WRONLY | O_TRUNC | O_NONBLOCK);  /* as a shell redirection */
+                if (fd < 0)
+                        return fd;
         }
-        n = pwrite(fd, value, len, 0);
-        int e = errno;
-        if (n < 0)
-                return e == EINTR && k->write_timeout ? -ETIMEDOUT : -e;
-        return (size_t)n == len ? 0 : -EIO;
-}
-
-int kernfs_write(struct kvmtune *k, const char *rel, const char *value)
-{
-        int fd, r;
-
-        fd = kernfs_openat(k, rel, O_WRONLY | O_TRUNC | O_NONBLOCK);  /* as a shell redirection does */
-        if (fd < 0)
-                return fd;
-        r = kernfs_write_fd(k, fd, value);
-        if (close(fd) < 0 && r == 0 && errno != EINTR)
+        k->n_writes++;
+        for (int tries = 0;; tries++) {
+                if (k->write_timeout) {
+                        alarm_fired = 0;
+                        alarm(k->write_timeout);
+                }
+                n = pwrite(fd, value, len, 0);
+                r = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+                /* a --root tree holds regular files: a shorter value must not keep the old tail */
+                if (r == 0 && k->root && own < 0 && ftruncate(fd, (off_t)len) < 0)
+                        r = 0;
+                if (k->write_timeout)
+                        alarm(0);
+                if (r == -EINTR && alarm_fired) {
+                        r = -ETIME;
+                        break;
+                }
+                if ((r != -EINTR && r != -EAGAIN) || tries + 1 >= KERNFS_WRITE_TRIES)
+                        break;
+                if (r == -EAGAIN)
+                        usleep(1000u << (tries < 4 ? tries : 4));
+        }
+        if (own >= 0 && close(own) < 0 && r == 0 && errno != EINTR)
                 r = -errno;
         return r;
 }
@@ -261,11 +315,15 @@ int kernfs_stat(struct kvmtune *k, const char *rel, struct stat *st)
         return r;
 }
 
-bool kernfs_exists(struct kvmtune *k, const char *rel)
+/* 1: rel exists, 0: it does not (ENOENT, ENOTDIR), else -errno: never a guess */
+int kernfs_probe(struct kvmtune *k, const char *rel)
 {
         struct stat st;
+        int r = kernfs_stat(k, rel, &st);
 
-        return kernfs_stat(k, rel, &st) == 0;
+        if (r == 0)
+                return 1;
+        return r == -ENOENT || r == -ENOTDIR ? 0 : r;
 }
 
 DIR *kernfs_opendir(struct kvmtune *k, const char *rel)

@@ -45,6 +45,9 @@ struct setting {
         char *path;             /* relative to the root ("proc/sys/net/..."), or NULL */
         char *want;
         char *cur;              /* NULL: unknown / unreadable */
+        char *orig;             /* the first value read (at plan): what revert restores */
+        char *stored;           /* what the kernel stores for want, when not want itself */
+        int fd;                 /* the file, kept open from plan to apply; -1: none */
         char *note;             /* why skipped or failed, or extra detail */
         struct origin at;
         enum action action;
@@ -52,6 +55,7 @@ struct setting {
         bool recheck;           /* re-read at apply if others' writes may have changed it */
         bool affects_others;    /* writing it can change other settings' values */
         bool optional;          /* a missing file is skipped, not an error */
+        bool verify_met;        /* ACT_SET only to try a better choice: verify counts it met */
         int order;              /* apply order within its section (stable) */
         size_t seq;             /* creation order, the sort tie-break */
         const struct knob_ops *knob;
@@ -122,11 +126,13 @@ struct kvmtune {
         struct setting **settings;
         size_t n_settings, cap_settings;
 
+        int fd_budget;                  /* descriptors below this may be kept open */
+
         unsigned n_errors;
         unsigned n_writes;
         unsigned write_timeout;         /* seconds a kernel write may take; 0: no limit */
-        bool alarm_armed;               /* SIGALRM pending, armed at alarm_armed_at */
-        long alarm_armed_at;            /* CLOCK_MONOTONIC seconds */
+        bool alarm_installed;           /* the SIGALRM handler of the write timeout */
+        char errbuf[80];                /* kernfs_strerror()'s text for the timeout */
         unsigned n_cross_writes;        /* writes and loads that change other settings */
         unsigned n_changes;
 
@@ -153,8 +159,9 @@ void kvmtune_free(struct kvmtune *k);
 int kvmtune_import(struct kvmtune *k, char **files, size_t n_files);
 
 /* revert.c: the record of old values under /run/kvmtune */
-void revert_note(struct kvmtune *k, const struct setting *s);
-int revert_save(struct kvmtune *k);
+int revert_lock(struct kvmtune *k);
+int revert_note(struct kvmtune *k, const struct setting *s);
+void revert_unnote(struct kvmtune *k, const struct setting *s);
 int revert_run(struct kvmtune *k);
 void revert_free(struct kvmtune *k);
 
@@ -171,6 +178,7 @@ void setting_skip(struct setting *s, const char *fmt, ...) __attribute__((format
 void setting_fail(struct kvmtune *k, struct setting *s, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 int setting_read(struct kvmtune *k, struct setting *s);
+void setting_close(struct setting *s);
 bool setting_equal(const struct setting *s, const char *cur);
 int setting_apply(struct kvmtune *k, struct setting *s);
 int apply_settings(struct kvmtune *k, int section);
@@ -195,12 +203,14 @@ const char *action_name(enum action a);
 int kernfs_open_root(struct kvmtune *k);
 int kernfs_openat(struct kvmtune *k, const char *rel, int flags);
 int kernfs_read(struct kvmtune *k, const char *rel, char **out);
-int kernfs_write(struct kvmtune *k, const char *rel, const char *value);
+/* write value to fd, or to rel opened for writing when fd < 0 */
+int kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value);
 int kernfs_read_fd(int fd, char **out);
-int kernfs_write_fd(struct kvmtune *k, int fd, const char *value);
 void kernfs_write_timeout(struct kvmtune *k, unsigned seconds);
+const char *kernfs_strerror(struct kvmtune *k, int r);
+int kernfs_flock_wait(struct kvmtune *k, int fd, unsigned seconds);
 int kernfs_stat(struct kvmtune *k, const char *rel, struct stat *st);
-bool kernfs_exists(struct kvmtune *k, const char *rel);
+int kernfs_probe(struct kvmtune *k, const char *rel);
 DIR *kernfs_opendir(struct kvmtune *k, const char *rel);
 int kernfs_readlink(struct kvmtune *k, const char *rel, char *buf, size_t size);
 const char *shown_path(const char *rel, char *buf, size_t size);
@@ -240,6 +250,8 @@ int meminfo_kb(struct kvmtune *k, const char *field, uint64_t *kb);
 char *sysctl_key_to_path(const char *key);
 /* The module a sysctl key (path relative to /proc/sys) needs, NULL if none */
 const char *sysctl_module_for(const char *path, const char *value, char *buf, size_t size);
+/* A file whose write is an action (vm/drop_caches), path relative to /proc/sys */
+bool sysctl_is_trigger(const char *path);
 /* The value configured for an explicit key (path relative to /proc/sys), or NULL */
 const char *sysctl_configured(struct kvmtune *k, const char *path);
 

@@ -21,6 +21,7 @@ struct setting *setting_add(struct kvmtune *k, int section, const char *name,
         s->want = want ? xstrdup(want) : NULL;
         s->at = at;
         s->action = ACT_SET;
+        s->fd = -1;
         s->seq = k->n_settings;
         if (k->n_settings == k->cap_settings) {
                 k->cap_settings = k->cap_settings ? k->cap_settings * 2 : 64;
@@ -82,21 +83,70 @@ bool fields_equal(const char *a, const char *b)
         }
 }
 
+/*
+ * Under apply a setting's file is opened once, read-write where it can be:
+ * read at plan, read again at apply when others' writes may have changed
+ * it, written and read back, all through that descriptor.  plan and verify
+ * open read-only.  A descriptor is kept only while fds are plentiful
+ * (kvmtune_run() raises the soft RLIMIT_NOFILE); beyond that the file is
+ * opened again when needed.
+ */
+static int open_setting(struct kvmtune *k, struct setting *s)
+{
+        int fd;
+
+        if (s->fd >= 0)
+                return s->fd;
+        if (k->cmd == CMD_APPLY && !(s->knob && s->knob->write)) {
+                fd = kernfs_openat(k, s->path, O_RDWR | O_NONBLOCK);
+                if (fd != -EACCES && fd != -EPERM && fd != -EROFS)
+                        return fd;      /* else not writable (yet): read-only */
+        }
+        return kernfs_openat(k, s->path, O_RDONLY | O_NONBLOCK);
+}
+
+static void keep_or_close(struct kvmtune *k, struct setting *s, int fd)
+{
+        if (fd == s->fd)
+                return;
+        if (k->cmd == CMD_APPLY && fd < k->fd_budget && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR)
+                s->fd = fd;
+        else
+                close(fd);
+}
+
+void setting_close(struct setting *s)
+{
+        if (s->fd >= 0)
+                close(s->fd);
+        s->fd = -1;
+}
+
+/* Read s->path into s->cur; the first value read is s->orig, what revert restores. */
 int setting_read(struct kvmtune *k, struct setting *s)
 {
         char *raw;
-        int r;
+        int fd, r;
 
         free(s->cur);
         s->cur = NULL;
-        r = kernfs_read(k, s->path, &raw);
-        if (r < 0)
+        fd = open_setting(k, s);
+        if (fd < 0)
+                return fd;
+        r = kernfs_read_fd(fd, &raw);
+        if (r < 0) {
+                if (fd != s->fd)
+                        close(fd);
                 return r;
+        }
+        keep_or_close(k, s, fd);
         if (s->knob && s->knob->current) {
                 s->cur = s->knob->current(raw);
                 free(raw);
         } else
                 s->cur = raw;
+        if (!s->orig)
+                s->orig = xstrdup(s->cur);
         return 0;
 }
 
@@ -106,81 +156,80 @@ bool setting_equal(const struct setting *s, const char *cur)
                 return false;
         if (s->knob && s->knob->equal)
                 return s->knob->equal(cur, s->want);
-        return fields_equal(cur, s->want);
+        return fields_equal(cur, s->want) || (s->stored && fields_equal(cur, s->stored));
 }
 
 /*
- * A plain file whose value must be read again: open it once, read, compare
- * and write on that descriptor.  Returns the open fd (value read into
- * s->cur), or -errno; -EACCES for a file that is not both readable and
- * writable, which then takes the two-step way.
+ * After a write: read the file again.  A value the kernel did not take as
+ * meant (neither the wanted value nor what kvmtune knows it stores for it)
+ * fails the setting, naming both.
  */
-static int open_and_read(struct kvmtune *k, struct setting *s)
+static int read_back(struct kvmtune *k, struct setting *s)
 {
-        char *raw;
-        int fd, r;
+        char *now = NULL;
+        int r;
 
-        if (s->knob)
-                return -EACCES;
-        fd = kernfs_openat(k, s->path, O_RDWR | O_NONBLOCK);
-        if (fd < 0)
-                return fd == -EPERM ? -EACCES : fd;
-        r = kernfs_read_fd(fd, &raw);
-        if (r < 0) {
-                close(fd);
-                return -EACCES;
-        }
         free(s->cur);
-        s->cur = raw;
-        return fd;
+        s->cur = NULL;
+        r = setting_read(k, s);
+        if (r < 0)
+                return r == -EACCES || r == -EPERM ? 0 : r;     /* write-only: nothing to compare */
+        if (setting_equal(s, s->cur))
+                return 0;
+        now = s->cur;
+        setting_fail(k, s, "wrote '%s', but the kernel stores '%s'", s->want, now);
+        return -ERANGE;
 }
 
 /* Read, and write only what differs. */
 int setting_apply(struct kvmtune *k, struct setting *s)
 {
         char *old;
-        int fd = -1, r;
+        int r;
 
-        if (s->action == ACT_SKIP || s->action == ACT_ERROR || (s->action == ACT_OK && !s->path))
+        if (s->action == ACT_SKIP || s->action == ACT_ERROR || (s->action == ACT_OK && !s->path)) {
+                setting_close(s);
                 return 0;
+        }
         if (s->path) {
                 /* the planned value stands unless another write may have changed it */
                 if (!s->cur || (s->recheck && k->n_cross_writes)) {
-                        fd = open_and_read(k, s);
-                        if (fd == -EACCES)      /* not both readable and writable */
-                                r = setting_read(k, s);
-                        else if (fd < 0) {
-                                r = fd;
-                                free(s->cur);
-                                s->cur = NULL;
-                        } else
-                                r = 0;
+                        r = setting_read(k, s);
                         if (s->optional && (r == -ENOENT || r == -ENOTDIR || r == -ELOOP)) {
                                 setting_skip(s, "not present");
                                 return 0;
                         }
+                        /* unreadable or not there yet: the write tells; another error fails */
+                        if (r < 0 && r != -EACCES && r != -EPERM && r != -ENOENT) {
+                                setting_fail(k, s, "cannot read: %s", kernfs_strerror(k, r));
+                                setting_close(s);
+                                return r;
+                        }
                 }
                 if (s->cur && setting_equal(s, s->cur)) {
                         s->action = ACT_OK;
-                        if (fd >= 0)
-                                close(fd);
+                        setting_close(s);
                         return 0;
                 }
         }
-        if (s->path && s->cur)
-                revert_note(k, s);
+        /* write-ahead: the old value is in the record before the write */
+        if (s->path && s->orig && revert_note(k, s) < 0) {
+                setting_fail(k, s, "not written: the revert record cannot be written");
+                setting_close(s);
+                return -EIO;
+        }
         if (s->knob && s->knob->write)
                 r = s->knob->write(k, s);
-        else if (fd >= 0)
-                r = kernfs_write_fd(k, fd, s->want);
         else
-                r = kernfs_write(k, s->path, s->want);
-        if (fd >= 0)
-                close(fd);
+                r = kernfs_write(k, s->path, s->fd, s->want);
         if (r < 0) {
                 /* a knob's own write may have failed the setting with a better message */
                 if (s->action != ACT_ERROR)
-                        setting_fail(k, s, "cannot write '%s': %s", s->want, strerror(-r));
+                        setting_fail(k, s, "cannot write '%s': %s", s->want, kernfs_strerror(k, r));
+                /* not recorded as changed unless the kernel took part of it (a short hugepage grant) */
+                if (s->orig && setting_read(k, s) == 0 && fields_equal(s->cur, s->orig))
+                        revert_unnote(k, s);
+                setting_close(s);
                 return r;
         }
         old = s->cur;
@@ -190,9 +239,12 @@ int setting_apply(struct kvmtune *k, struct setting *s)
                 k->n_cross_writes++;
         k->n_changes++;
         report_change(k, s, old);
-        s->cur = xstrdup(s->want);
         free(old);
-        return 0;
+        r = s->path && !(s->knob && s->knob->write) ? read_back(k, s) : 0;
+        if (!s->cur)
+                s->cur = xstrdup(s->want);
+        setting_close(s);
+        return r;
 }
 
 int apply_settings(struct kvmtune *k, int section)
@@ -229,7 +281,10 @@ void settings_free(struct kvmtune *k)
                 free(s->path);
                 free(s->want);
                 free(s->cur);
+                free(s->orig);
+                free(s->stored);
                 free(s->note);
+                setting_close(s);
                 free(s->data);
                 free(s);
         }

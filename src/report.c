@@ -141,6 +141,8 @@ void report_plan(struct kvmtune *k, FILE *out)
                 fprintf(out, "%-5s %s %s: %s -> %s", action_name(s->action),
                         section_table[s->section]->name, s->name,
                         s->cur ? s->cur : "?", s->want ? s->want : "?");
+                if (s->stored)
+                        fprintf(out, " (kernel stores %s)", s->stored);
                 if (s->note)
                         fprintf(out, " (%s)", s->note);
                 if (k->verbose && s->at.file)
@@ -237,6 +239,10 @@ void report_json(struct kvmtune *k, FILE *out)
                 json_string(out, s->cur);
                 fputs(",\"wanted\":", out);
                 json_string(out, s->want);
+                if (s->stored) {
+                        fputs(",\"stored\":", out);
+                        json_string(out, s->stored);
+                }
                 fputs(",\"action\":", out);
                 json_string(out, action_name(s->action));
                 fprintf(out, ",\"changed\":%s", s->changed ? "true" : "false");

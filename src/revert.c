@@ -1,48 +1,75 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The revert record: /run/kvmtune/revert holds, for each file kvmtune
- * changed since boot, the value it had before the first change.  Later
- * applies add only files not yet recorded; `revert` writes the old values
- * back in reverse order and removes the record, or keeps in it only the
- * values it could not write back (a knob that no longer exists is dropped).
- * Mounts and module loads are not reverted (see kvmtune(8)).
+ * changed since boot, the value it had before the first change.  `revert`
+ * writes the old values back in reverse order and removes the record, or
+ * keeps in it only the values it could not write back (a knob that no
+ * longer exists is dropped).  Mounts and module loads are not reverted (see
+ * kvmtune(8)).
  *
- * One line per file: PATH TAB VALUE, with '\\', tab and newline escaped.
+ * Format: one line per file, PATH TAB OLD-VALUE NEWLINE, with '\\', tab and
+ * newline escaped as \\\\, \\t and \\n; PATH is relative to the root and lies
+ * below proc/sys/ or sys/.  Only complete lines count: a last line without
+ * its newline (a run killed inside its write) is ignored, and cut off before
+ * the next append.  When a path occurs twice (never written so by this
+ * version), the first line wins.
+ *
+ * Concurrency: apply and revert hold an exclusive flock(2) on
+ * /run/kvmtune/lock from before they read the live values until they exit,
+ * so runs never interleave on a knob or on the record.  Under the lock an
+ * apply appends one line per setting it is about to change, before the
+ * kernel write (write-ahead; fdatasync'd unless /run is a tmpfs, where
+ * that is a no-op), and cuts it off again when the write fails and left the
+ * file as it was.  Nothing but revert rewrites the record, through a temp
+ * file of its own name and rename(2).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "kvmtune.h"
 
 #define RECORD_DIR "run/kvmtune"
 #define RECORD "run/kvmtune/revert"
+#define LOCK_NAME "lock"
+#define LOCK_TIMEOUT 120        /* seconds; udev kills a RUN program after 180 */
+#define SCANS_BEFORE_INDEX 8    /* a udev run looks up a few paths: no index */
 
 struct revert_record {
-        struct revert_entry {
-                char *path;
-                char *old;
-        } *e;
-        size_t n, cap, n_loaded;
-        struct strmap index;
+        int dir;                /* run/kvmtune, O_PATH */
+        int lock;               /* run/kvmtune/lock, flock()ed; -1 */
+        char *buf;              /* the record's complete lines, as loaded */
+        size_t len;
         bool loaded;
+        struct strmap index;    /* escaped path -> line, over buf (cut into strings) */
+        bool indexed;
+        unsigned n_scans;
+        struct strmap added;    /* path -> path: appended by this run */
+        int fd;                 /* opened for appending; -1 */
+        bool sync;              /* fdatasync after each line (not on tmpfs) */
+        off_t last_off;         /* the size before the last append */
+        const char *last_path;
+        bool failed;            /* an append failed: said once */
 };
 
-static void escape(FILE *f, const char *s)
+static char *escaped(const char *s)
 {
-        for (;;) {
-                size_t n = strcspn(s, "\\\t\n");
+        char *out = xcalloc(2 * strlen(s) + 1, 1), *o = out;
 
-                fwrite_unlocked(s, 1, n, f);            /* plain runs whole */
-                s += n;
-                if (!*s)
-                        return;
-                fputs_unlocked(*s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : "\\n", f);
-                s++;
+        for (; *s; s++) {
+                if (*s == '\\' || *s == '\t' || *s == '\n') {
+                        *o++ = '\\';
+                        *o++ = *s == '\t' ? 't' : *s == '\n' ? 'n' : '\\';
+                } else
+                        *o++ = *s;
         }
+        return out;
 }
 
 static char *unescape(const char *s)
@@ -58,74 +85,6 @@ static char *unescape(const char *s)
         }
         *o = '\0';
         return out;
-}
-
-static void add_entry(struct revert_record *rec, char *path, char *old)
-{
-        bool found;
-        void **slot;
-
-        if (rec->n == rec->cap) {
-                rec->cap = rec->cap ? rec->cap * 2 : 64;
-                rec->e = xrealloc_array(rec->e, rec->cap, sizeof(*rec->e));
-        }
-        rec->e[rec->n] = (struct revert_entry){ path, old };
-        slot = strmap_slot(&rec->index, path, &found);
-        *slot = path;
-        rec->n++;
-}
-
-/* Read the existing record, once. */
-static struct revert_record *record_load(struct kvmtune *k)
-{
-        char iobuf[1 << 16];
-        struct revert_record *rec = k->revert;
-        char *line = NULL;
-        size_t cap = 0;
-        FILE *f;
-        int fd;
-
-        if (rec)
-                return rec;
-        rec = k->revert = xcalloc(1, sizeof(*rec));
-        fd = kernfs_openat(k, RECORD, O_RDONLY);
-        if (fd < 0)
-                return rec;
-        f = fdopen(fd, "r");
-        if (!f) {
-                close(fd);
-                return rec;
-        }
-        setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));       /* a large record in a few reads */
-        while (getline(&line, &cap, f) > 0) {
-                char *tab = strchr(line, '\t'), *nl = strchr(line, '\n');
-                if (nl)
-                        *nl = '\0';
-                if (!tab)
-                        continue;
-                *tab = '\0';
-                /* only paths kvmtune itself writes: below proc/sys or sys */
-                if (strncmp(line, "proc/sys/", 9) && strncmp(line, "sys/", 4))
-                        continue;
-                add_entry(rec, unescape(line), unescape(tab + 1));
-        }
-        free(line);
-        fclose(f);
-        rec->n_loaded = rec->n;
-        return rec;
-}
-
-/* Called before a write: remember the old value unless already recorded. */
-void revert_note(struct kvmtune *k, const struct setting *s)
-{
-        struct revert_record *rec;
-
-        if (k->cmd != CMD_APPLY)
-                return;
-        rec = record_load(k);
-        if (strmap_get(&rec->index, s->path))
-                return;
-        add_entry(rec, xstrdup(s->path), xstrdup(s->cur));
 }
 
 /* run/kvmtune under the root (created if asked), as an O_PATH fd, or -errno */
@@ -147,22 +106,259 @@ static int record_dir(struct kvmtune *k, bool create)
         return kernfs_openat(k, RECORD_DIR, O_PATH | O_DIRECTORY);
 }
 
-/*
- * Atomically: a temp file, fsync, rename.  Every name is taken relative to
- * the directory opened under the root, so no link leads the writes out.
- */
-static int write_record(struct kvmtune *k, const struct revert_record *rec)
+static struct revert_record *record_new(struct kvmtune *k)
 {
-        char iobuf[1 << 16];
-        FILE *f;
-        int dir, fd, r = 0;
-
-        dir = record_dir(k, true);
-        if (dir < 0) {
-                r = dir;
-                goto out;
+        if (!k->revert) {
+                k->revert = xcalloc(1, sizeof(*k->revert));
+                k->revert->dir = -1;
+                k->revert->lock = -1;
+                k->revert->fd = -1;
         }
-        fd = openat(dir, "revert.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        return k->revert;
+}
+
+static unsigned lock_timeout(void)
+{
+        const char *e = getenv("KVMTUNE_LOCK_TIMEOUT");
+        uint64_t v;
+
+        return e && parse_u64(e, &v) == 0 && v > 0 && v < 86400 ? (unsigned)v : LOCK_TIMEOUT;
+}
+
+/*
+ * Take /run/kvmtune/lock for apply or revert; held until exit.  Waiting for
+ * another run is bounded (KVMTUNE_LOCK_TIMEOUT seconds, default 120).
+ */
+int revert_lock(struct kvmtune *k)
+{
+        struct revert_record *rec = record_new(k);
+        unsigned timeout = lock_timeout();
+        int r;
+
+        if (rec->lock >= 0)
+                return 0;
+        rec->dir = record_dir(k, true);
+        if (rec->dir < 0) {
+                r = rec->dir;
+                log_error(k, NULL, "cannot write the revert record /%s (cannot create /%s: %s): nothing is changed",
+                          RECORD, RECORD_DIR, strerror(-r));
+                return r;
+        }
+        rec->lock = openat(rec->dir, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (rec->lock < 0) {
+                r = -errno;
+                log_error(k, NULL, "cannot open /%s/%s: %s; nothing is changed", RECORD_DIR, LOCK_NAME,
+                          strerror(-r));
+                return r;
+        }
+        if (flock(rec->lock, LOCK_EX | LOCK_NB) == 0)
+                return 0;
+        if (errno != EWOULDBLOCK) {
+                r = -errno;
+        } else {
+                log_debug(k, "waiting for another kvmtune run (/%s/%s)", RECORD_DIR, LOCK_NAME);
+                r = kernfs_flock_wait(k, rec->lock, timeout);
+                if (r == 0)
+                        return 0;
+        }
+        if (r == -ETIME)
+                log_error(k, NULL, "another kvmtune run held /%s/%s for more than %u s; nothing is changed",
+                          RECORD_DIR, LOCK_NAME, timeout);
+        else
+                log_error(k, NULL, "cannot lock /%s/%s: %s; nothing is changed", RECORD_DIR, LOCK_NAME,
+                          strerror(-r));
+        close(rec->lock);
+        rec->lock = -1;
+        return r;
+}
+
+/* Read the record's complete lines, once. */
+static struct revert_record *record_load(struct kvmtune *k)
+{
+        struct revert_record *rec = record_new(k);
+        struct stat st;
+        size_t cap;
+        ssize_t n;
+        int fd;
+
+        if (rec->loaded)
+                return rec;
+        rec->loaded = true;
+        if (rec->dir < 0)
+                rec->dir = record_dir(k, false);
+        if (rec->dir < 0)
+                return rec;
+        fd = openat(rec->dir, "revert", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return rec;
+        cap = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+        rec->buf = xcalloc(cap + 1, 1);
+        for (;;) {
+                if (rec->len == cap) {
+                        rec->buf = xrealloc_array(rec->buf, 2 * cap + 1, 1);
+                        cap *= 2;
+                }
+                n = read(fd, rec->buf + rec->len, cap - rec->len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                rec->len += (size_t)n;
+        }
+        close(fd);
+        /* only complete lines: a torn last one is no entry */
+        while (rec->len && rec->buf[rec->len - 1] != '\n')
+                rec->len--;
+        rec->buf[rec->len] = '\0';
+        return rec;
+}
+
+/* Split the loaded lines into the index: escaped path -> escaped old value. */
+static void record_index(struct revert_record *rec)
+{
+        char *line = rec->buf, *end = rec->buf + rec->len;
+
+        rec->indexed = true;
+        while (line < end) {
+                char *nl = memchr(line, '\n', (size_t)(end - line)), *tab;
+                bool found;
+                void **slot;
+
+                *nl = '\0';
+                tab = strchr(line, '\t');
+                if (tab) {
+                        *tab = '\0';
+                        slot = strmap_slot(&rec->index, line, &found);
+                        if (!found)
+                                *slot = tab + 1;        /* the first line wins */
+                }
+                line = nl + 1;
+        }
+}
+
+static bool recorded(struct revert_record *rec, const char *path)
+{
+        char *e, *p;
+        size_t n;
+        bool found = false;
+
+        if (strmap_get(&rec->added, path))
+                return true;
+        if (!rec->len)
+                return false;
+        e = escaped(path);
+        if (!rec->indexed && ++rec->n_scans > SCANS_BEFORE_INDEX)
+                record_index(rec);
+        if (rec->indexed) {
+                found = strmap_get(&rec->index, e) != NULL;
+        } else {
+                /* a line that starts with "PATH\t" */
+                n = strlen(e);
+                for (p = rec->buf; !found && (p = memmem(p, rec->len - (size_t)(p - rec->buf), e, n)); p += n)
+                        found = (p == rec->buf || p[-1] == '\n') && p[n] == '\t';
+        }
+        free(e);
+        return found;
+}
+
+/* The record opened for appending, a torn last line cut off first. */
+static int record_open_append(struct kvmtune *k, struct revert_record *rec)
+{
+        struct statfs sfs;
+        struct stat st;
+
+        if (rec->fd >= 0)
+                return 0;
+        if (rec->dir < 0)
+                return -EBADF;
+        rec->fd = openat(rec->dir, "revert", O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (rec->fd < 0)
+                return -errno;
+        if (fstat(rec->fd, &st) == 0 && (size_t)st.st_size != rec->len && ftruncate(rec->fd, (off_t)rec->len) < 0)
+                return -errno;
+        rec->sync = fstatfs(rec->fd, &sfs) < 0 || (sfs.f_type != TMPFS_MAGIC && sfs.f_type != RAMFS_MAGIC);
+        return 0;
+}
+
+/*
+ * Before a write: the old value goes into the record unless the path is in
+ * it already (the first recorded value wins).  Only apply records, under
+ * the lock; a failure stops the write it would protect.
+ */
+int revert_note(struct kvmtune *k, const struct setting *s)
+{
+        struct revert_record *rec;
+        char *p, *v, *line;
+        size_t len;
+        bool found;
+        int r;
+
+        if (k->cmd != CMD_APPLY)
+                return 0;
+        if (!k->revert || k->revert->lock < 0)
+                return -ENOLCK;         /* apply takes the lock before it plans */
+        rec = record_load(k);
+        if (recorded(rec, s->path))
+                return 0;
+        r = record_open_append(k, rec);
+        if (r == 0) {
+                p = escaped(s->path);
+                v = escaped(s->orig ? s->orig : s->cur);
+                line = xasprintf("%s\t%s\n", p, v);
+                free(p);
+                free(v);
+                len = strlen(line);
+                rec->last_off = lseek(rec->fd, 0, SEEK_END);
+                ssize_t n = write(rec->fd, line, len);
+                free(line);
+                if (n < 0 || (size_t)n != len)
+                        r = n < 0 ? -errno : -ENOSPC;
+                else if (rec->sync && fdatasync(rec->fd) < 0)
+                        r = -errno;
+                if (r < 0 && rec->last_off >= 0 && ftruncate(rec->fd, rec->last_off) < 0)
+                        log_debug(k, "cannot cut the record back: %s", strerror(errno));
+        }
+        if (r < 0) {
+                if (!rec->failed)
+                        log_error(k, NULL, "cannot write the revert record /%s: %s", RECORD, strerror(-r));
+                rec->failed = true;
+                return r;
+        }
+        p = xstrdup(s->path);
+        *strmap_slot(&rec->added, p, &found) = p;
+        rec->last_path = p;
+        return 0;
+}
+
+/* The write that s's last note protected failed and left the file as it was. */
+void revert_unnote(struct kvmtune *k, const struct setting *s)
+{
+        struct revert_record *rec = k->revert;
+        bool found;
+
+        if (!rec || !rec->last_path || strcmp(rec->last_path, s->path) || rec->fd < 0)
+                return;
+        if (ftruncate(rec->fd, rec->last_off) < 0) {
+                log_debug(k, "cannot take %s out of the record: %s", s->path, strerror(errno));
+                return;
+        }
+        *strmap_slot(&rec->added, rec->last_path, &found) = NULL;     /* the key stays owned */
+        rec->last_path = NULL;
+}
+
+struct entry {
+        char *path, *old;
+};
+
+/* Atomically: a temp file of this process, fsync, rename. */
+static int write_record(struct kvmtune *k, int dir, const struct entry *e, size_t n)
+{
+        char tmp[64];
+        FILE *f;
+        int fd, r = 0;
+
+        snprintf(tmp, sizeof(tmp), "revert.%ld.tmp", (long)getpid());
+        fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0) {
                 r = -errno;
                 goto out;
@@ -173,54 +369,64 @@ static int write_record(struct kvmtune *k, const struct revert_record *rec)
                 close(fd);
                 goto out;
         }
-        setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));       /* and in a few writes */
-        for (size_t i = 0; i < rec->n; i++) {
-                escape(f, rec->e[i].path);
-                fputc('\t', f);
-                escape(f, rec->e[i].old);
-                fputc('\n', f);
+        for (size_t i = 0; i < n; i++) {
+                char *p = escaped(e[i].path), *v = escaped(e[i].old);
+                fprintf(f, "%s\t%s\n", p, v);
+                free(p);
+                free(v);
         }
         if (fflush(f) != 0 || fsync(fileno(f)) < 0)
                 r = -errno;
         if (fclose(f) != 0 && r == 0)
                 r = -errno;
-        if (r == 0 && renameat(dir, "revert.tmp", dir, "revert") < 0)
+        if (r == 0 && renameat(dir, tmp, dir, "revert") < 0)
                 r = -errno;
         if (r < 0)
-                unlinkat(dir, "revert.tmp", 0);         /* the old record, if any, stays whole */
+                unlinkat(dir, tmp, 0);          /* the old record, if any, stays whole */
 out:
-        if (dir >= 0)
-                close(dir);
         if (r < 0)
                 log_error(k, NULL, "cannot write the revert record /%s: %s", RECORD, strerror(-r));
         return r;
 }
 
-/* After apply: write the record only when something new was recorded. */
-int revert_save(struct kvmtune *k)
-{
-        struct revert_record *rec = k->revert;
-
-        if (!rec || rec->n == rec->n_loaded)
-                return 0;
-        return write_record(k, rec);
-}
-
+/* Under the lock: restore in reverse order, then remove the record or keep what failed. */
 int revert_run(struct kvmtune *k)
 {
-        struct revert_record *rec = record_load(k);
-        struct revert_record failed = { 0 };
+        struct revert_record *rec;
+        struct entry *e = NULL, *failed = NULL;
+        struct strmap seen = { 0 };
+        size_t n = 0, n_failed = 0;
         char shown[4200];
         int ret = 0;
 
-        for (size_t i = rec->n; i-- > 0;) {
-                const struct revert_entry *e = &rec->e[i];
+        if (revert_lock(k) < 0)
+                return -ENOLCK;
+        rec = record_load(k);
+        for (char *line = rec->buf, *end = rec->buf + rec->len; line && line < end;) {
+                char *nl = memchr(line, '\n', (size_t)(end - line)), *tab;
+                bool found;
+
+                *nl = '\0';
+                tab = strchr(line, '\t');
+                if (tab) {
+                        *tab = '\0';
+                        /* only paths kvmtune itself writes: below proc/sys or sys */
+                        if ((!strncmp(line, "proc/sys/", 9) || !strncmp(line, "sys/", 4)) &&
+                            (strmap_slot(&seen, line, &found), !found)) {
+                                e = xrealloc_array(e, n + 1, sizeof(*e));
+                                e[n++] = (struct entry){ unescape(line), unescape(tab + 1) };
+                        }
+                }
+                line = nl + 1;
+        }
+        strmap_free(&seen);
+        for (size_t i = n; i-- > 0;) {
                 char *cur = NULL;
-                int r = kernfs_read(k, e->path, &cur);
+                int r = kernfs_read(k, e[i].path, &cur);
 
                 if (r == 0) {
                         char *word = bracketed_word(cur);   /* thp, scheduler */
-                        bool same = fields_equal(cur, e->old) || !strcmp(word, e->old);
+                        bool same = fields_equal(cur, e[i].old) || !strcmp(word, e[i].old);
 
                         free(word);
                         if (same) {
@@ -228,50 +434,46 @@ int revert_run(struct kvmtune *k)
                                 continue;
                         }
                 }
-                if (r == -ENOENT) {
+                if (r == -ENOENT || r == -ENOTDIR) {
                         /* the knob is gone (an interface removed since): nothing to put back */
-                        log_debug(k, "revert %s: gone", shown_path(e->path, shown, sizeof(shown)));
+                        log_debug(k, "revert %s: gone", shown_path(e[i].path, shown, sizeof(shown)));
                         continue;
                 }
-                r = kernfs_write(k, e->path, e->old);
+                r = kernfs_write(k, e[i].path, -1, e[i].old);
                 if (r < 0) {
                         log_error(k, NULL, "revert %s: cannot write '%s': %s",
-                                  shown_path(e->path, shown, sizeof(shown)), e->old, strerror(-r));
+                                  shown_path(e[i].path, shown, sizeof(shown)), e[i].old, kernfs_strerror(k, r));
                         ret = r;
                         /* kept for a later revert once the cause is gone; a knob that is gone is not */
-                        if (r != -ENOENT)
-                                add_entry(&failed, xstrdup(e->path), xstrdup(e->old));
+                        if (r != -ENOENT) {
+                                failed = xrealloc_array(failed, n_failed + 1, sizeof(*failed));
+                                failed[n_failed++] = e[i];
+                        }
                 } else {
                         k->n_changes++;
-                        log_info(k, "revert %s: %s -> %s", shown_path(e->path, shown, sizeof(shown)),
-                                 cur ? cur : "?", e->old);
+                        log_info(k, "revert %s: %s -> %s", shown_path(e[i].path, shown, sizeof(shown)),
+                                 cur ? cur : "?", e[i].old);
                 }
                 free(cur);
         }
-        if (failed.n) {
+        if (n_failed) {
                 /* the failed entries, in their original order */
-                for (size_t i = 0, j = failed.n - 1; i < j; i++, j--) {
-                        struct revert_entry t = failed.e[i];
-                        failed.e[i] = failed.e[j];
-                        failed.e[j] = t;
+                for (size_t i = 0, j = n_failed - 1; i < j; i++, j--) {
+                        struct entry t = failed[i];
+                        failed[i] = failed[j];
+                        failed[j] = t;
                 }
-                write_record(k, &failed);
-        } else {
-                int dir = record_dir(k, false);
-
-                if (dir >= 0 && unlinkat(dir, "revert", 0) < 0 && errno != ENOENT) {
-                        ret = -errno;
-                        log_error(k, NULL, "cannot remove /%s: %s", RECORD, strerror(-ret));
-                }
-                if (dir >= 0)
-                        close(dir);
+                write_record(k, rec->dir, failed, n_failed);
+        } else if (rec->dir >= 0 && unlinkat(rec->dir, "revert", 0) < 0 && errno != ENOENT) {
+                ret = -errno;
+                log_error(k, NULL, "cannot remove /%s: %s", RECORD, strerror(-ret));
         }
-        for (size_t i = 0; i < failed.n; i++) {
-                free(failed.e[i].path);
-                free(failed.e[i].old);
+        for (size_t i = 0; i < n; i++) {
+                free(e[i].path);
+                free(e[i].old);
         }
-        free(failed.e);
-        strmap_free(&failed.index);
+        free(e);
+        free(failed);
         return ret;
 }
 
@@ -279,14 +481,19 @@ void revert_free(struct kvmtune *k)
 {
         struct revert_record *rec = k->revert;
 
-        if (!rec)
-                return;
-        for (size_t i = 0; i < rec->n; i++) {
-                free(rec->e[i].path);
-                free(rec->e[i].old);
+        if (rec) {
+                for (size_t i = 0; i < rec->added.cap; i++)
+                        free((char *)rec->added.slots[i].key);
+                strmap_free(&rec->added);
+                strmap_free(&rec->index);
+                free(rec->buf);
+                if (rec->fd >= 0)
+                        close(rec->fd);
+                if (rec->dir >= 0)
+                        close(rec->dir);
+                if (rec->lock >= 0)
+                        close(rec->lock);       /* and with it the lock */
+                free(rec);
+                k->revert = NULL;
         }
-        free(rec->e);
-        strmap_free(&rec->index);
-        free(rec);
-        k->revert = NULL;
 }

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "kvmtune.h"
 
@@ -64,6 +65,27 @@ static void check_conflicts(struct kvmtune *k)
         strmap_free(&sections);
 }
 
+/*
+ * Apply keeps each setting's file open from plan to write: the soft
+ * RLIMIT_NOFILE goes up to the hard one, and fds are kept below it with
+ * room to spare (beyond, a file is opened again at apply).
+ */
+static void raise_fd_limit(struct kvmtune *k)
+{
+        struct rlimit rl;
+
+        k->fd_budget = 256;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return;
+        if (rl.rlim_cur < rl.rlim_max) {
+                struct rlimit raised = { rl.rlim_max, rl.rlim_max };
+                if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+                        rl = raised;
+        }
+        if (rl.rlim_cur > 64)
+                k->fd_budget = rl.rlim_cur - 64 > 1 << 20 ? 1 << 20 : (int)(rl.rlim_cur - 64);
+}
+
 static void apply_all(struct kvmtune *k)
 {
         for (int i = 0; i < N_SECTIONS; i++) {
@@ -94,7 +116,7 @@ void kvmtune_free(struct kvmtune *k)
 /* Returns the exit status. */
 int kvmtune_run(struct kvmtune *k)
 {
-        bool differs = false;
+        bool differs = false, locked = false;
 
         if (k->cmd == CMD_REVERT) {
                 revert_run(k);
@@ -102,6 +124,11 @@ int kvmtune_run(struct kvmtune *k)
                 return k->n_errors ? 1 : 0;
         }
         config_load(k);
+        if (k->cmd == CMD_APPLY) {
+                /* before plan: what is read and compared stays so until written */
+                locked = revert_lock(k) == 0;
+                raise_fd_limit(k);
+        }
         if (k->cmd == CMD_CAT_CONFIG) {
                 config_cat(k);
         } else {
@@ -109,13 +136,15 @@ int kvmtune_run(struct kvmtune *k)
                         if (section_enabled(k, i))
                                 section_table[i]->plan(k);
                 check_conflicts(k);
+                /* only what apply may write keeps its file open */
                 for (size_t i = 0; i < k->n_settings; i++)
-                        if (k->settings[i]->action == ACT_SET)
+                        if (k->settings[i]->action != ACT_SET && !k->settings[i]->recheck)
+                                setting_close(k->settings[i]);
+                for (size_t i = 0; i < k->n_settings; i++)
+                        if (k->settings[i]->action == ACT_SET && !k->settings[i]->verify_met)
                                 differs = true;
-                if (k->cmd == CMD_APPLY) {
+                if (k->cmd == CMD_APPLY && locked)
                         apply_all(k);
-                        revert_save(k);
-                }
                 if (k->json)
                         report_json(k, stdout);
                 else if (k->cmd != CMD_APPLY)

@@ -77,8 +77,22 @@ static void test_fallback_and_verify(void **state)
         want_in("stdout", r.out, "set   block sda scheduler: mq-deadline -> bfq mq-deadline none");
         run_result_free(&r);
 
-        /* a name not listed yet is still tried first (on-demand modules) */
+        /* without module support a name not listed cannot appear: not tried */
         fr_write(root, CONFD "50-b.conf", "[block \"vda\"]\nscheduler = kyber-x mq-deadline\n");
+        kv_run(&r, root, "apply", NULL);
+        want_status(&r, 0);
+        want_in("stdout", r.out, "block vda scheduler: none -> mq-deadline");
+        want_value(root, "sys/block/vda/queue/scheduler", "mq-deadline");
+        run_result_free(&r);
+        fr_write(root, "sys/block/vda/queue/scheduler", "[none] mq-deadline\n");
+
+        /* with modules, a name not listed yet is still tried first (loaded on demand) */
+        fr_write(root, "proc/modules", "");
+        kv_run(&r, root, "plan", NULL);
+        want_status(&r, 0);
+        want_in("stdout", r.out, "set   block vda scheduler: none -> kyber-x mq-deadline "
+                "(kyber-x is not offered yet: apply tries it (the kernel loads it on demand))");
+        run_result_free(&r);
         kv_run(&r, root, "apply", NULL);
         want_status(&r, 0);
         want_in("stdout", r.out, "block vda scheduler: none -> kyber-x");
@@ -88,13 +102,41 @@ static void test_fallback_and_verify(void **state)
         want_status(&r, 0);
         run_result_free(&r);
 
-        /* the current one is the first on offer: nothing is written */
+        /* the current one is the first on offer (and no modules): nothing is written */
+        char *modules;
+        assert_true(asprintf(&modules, "%s/proc/modules", root) > 0);
+        assert_int_equal(unlink(modules), 0);
+        free(modules);
         fr_write(root, "sys/block/vda/queue/scheduler", "[none] mq-deadline\n");
         fr_write(root, CONFD "50-b.conf", "[block \"vda\"]\nscheduler = kyber-x none mq-deadline\n");
         kv_run(&r, root, "apply", NULL);
         want_status(&r, 0);
         assert_string_equal(r.out, "");
         want_value(root, "sys/block/vda/queue/scheduler", "[none] mq-deadline");
+        run_result_free(&r);
+}
+
+/*
+ * The current scheduler is the first wanted one on offer, but an earlier
+ * wanted one is not listed yet: verify counts it met, apply still tries the
+ * earlier one (the kernel would load its module).
+ */
+static void test_untried_better_name(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, "proc/modules", "");
+        fr_write(root, "sys/block/vda/queue/scheduler", "[mq-deadline] none\n");
+        fr_write(root, CONFD "50-b.conf", "[block \"vda\"]\nscheduler = bfq mq-deadline\n");
+        kv_run(&r, root, "verify", NULL);
+        want_status(&r, 0);
+        want_in("stdout", r.out, "set   block vda scheduler: mq-deadline -> bfq mq-deadline (bfq is not offered yet");
+        run_result_free(&r);
+        kv_run(&r, root, "apply", NULL);
+        want_status(&r, 0);
+        want_in("stdout", r.out, "block vda scheduler: mq-deadline -> bfq");
+        want_value(root, "sys/block/vda/queue/scheduler", "bfq");
         run_result_free(&r);
 }
 
@@ -256,6 +298,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_legacy_names, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(test_fallback_and_verify, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(test_untried_better_name, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(test_brackets, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(test_rotational, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(test_absent_and_no_scheduler, setup, fr_teardown),

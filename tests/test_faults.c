@@ -56,8 +56,8 @@ static int rename_err;                  /* renameat fails with this */
 static bool no_openat2;                 /* openat2 fails with ENOSYS */
 static const char *fake_root;
 
-int __real_kernfs_write(struct kvmtune *k, const char *rel, const char *value);
-int __wrap_kernfs_write(struct kvmtune *k, const char *rel, const char *value);
+int __real_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value);
+int __wrap_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value);
 int __real_fsync(int fd);
 int __wrap_fsync(int fd);
 int __real_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
@@ -89,9 +89,29 @@ static void fault(const char *rel, const char *value, int err)
         faults[n_faults++] = (struct fault){ rel, value, err };
 }
 
-int __wrap_kernfs_write(struct kvmtune *k, const char *rel, const char *value)
+/* write-ahead: under apply, a kernel write's path is in the record before the write */
+static bool ahead_missing;
+
+static void check_write_ahead(struct kvmtune *k, const char *rel)
+{
+        char *rec, *line;
+
+        if (k->cmd != CMD_APPLY)
+                return;
+        rec = fr_read(k->root, RECORD);
+        assert_true(asprintf(&line, "\n%s\t", rel) > 0);
+        /* a line that starts with "PATH\t" */
+        if (!rec || (strncmp(rec, line + 1, strlen(line + 1)) && !strstr(rec, line)))
+                ahead_missing = true;
+        free(line);
+        free(rec);
+}
+
+int __wrap_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value)
 {
         event("write %s %s", rel, value);
+        if (strcmp(rel, "proc/sys/vm/compact_memory"))
+                check_write_ahead(k, rel);
         if (vanish && !vanished) {
                 char *p;
                 assert_true(asprintf(&p, "%s/%s", k->root, vanish) > 0);
@@ -102,6 +122,9 @@ int __wrap_kernfs_write(struct kvmtune *k, const char *rel, const char *value)
         for (size_t i = 0; i < n_faults; i++)
                 if (!strcmp(faults[i].rel, rel) && (!faults[i].value || !strcmp(faults[i].value, value)))
                         return -faults[i].err;  /* the kernel refused: the knob is as it was */
+        /* a knob removed since it was opened answers ENOENT through the open fd, as /proc/sys does */
+        if (fd >= 0 && kernfs_probe(k, rel) == 0)
+                return -ENOENT;
 
         /* a file that lists choices takes one of them and moves its brackets */
         char *raw = NULL;
@@ -119,12 +142,12 @@ int __wrap_kernfs_write(struct kvmtune *k, const char *rel, const char *value)
                 }
                 fclose(m);
                 free(raw);
-                r = found ? __real_kernfs_write(k, rel, out) : -EINVAL;
+                r = found ? __real_kernfs_write(k, rel, fd, out) : -EINVAL;
                 free(out);
                 return r;
         }
         free(raw);
-        return __real_kernfs_write(k, rel, value);
+        return __real_kernfs_write(k, rel, fd, value);
 }
 
 static char *fd_path(int fd)
@@ -192,6 +215,7 @@ static size_t count_events(const char *prefix)
 static void kv(struct run_result *r, const char *root, enum command cmd)
 {
         events_reset();
+        ahead_missing = false;
         vanished = false;
         fake_root = root;
         kv_run_inproc(r, root, cmd, 0);
@@ -464,17 +488,9 @@ static void test_revert(void **state)
                 free(line);
         }
         free(rec);
-        size_t fs = SIZE_MAX, rn = SIZE_MAX;
-        for (size_t e = 0; e < n_events; e++) {
-                if (!strcmp(events[e], "fsync " RECORD ".tmp"))
-                        fs = e;
-                if (!strcmp(events[e], "rename revert.tmp revert"))
-                        rn = e;
-        }
-        if (fs == SIZE_MAX || rn == SIZE_MAX || fs > rn)
-                fail_msg("the record is not written as temp file, fsync, rename (fsync %zu, rename %zu)", fs, rn);
-        assert_int_equal(count_events("rename "), 1);
-        assert_null(fr_read(root, RECORD ".tmp"));
+        /* appended before each kernel write, never rewritten by apply */
+        assert_false(ahead_missing);
+        assert_int_equal(count_events("rename "), 0);
         run_result_free(&r);
 
         /* revert: old values back, in reverse order, record removed */
@@ -545,7 +561,10 @@ static void test_record_kept(void **state)
         free(path);
 }
 
-/* The record cannot be renamed into place: an error, the old record intact, no temp file left. */
+/*
+ * A record that cannot be written stops the writes it would protect; one
+ * that revert cannot rename into place stays as it was, no temp file left.
+ */
 static void test_record_rename_fails(void **state)
 {
         const char *root = *state;
@@ -557,17 +576,42 @@ static void test_record_rename_fails(void **state)
         assert_int_equal(r.status, 0);
         run_result_free(&r);
 
+        /* the record cannot take a line (here: it is a directory now) */
+        rec = fr_read(root, RECORD);
+        fr_write(root, "run/kvmtune/revert.keep", rec);
+        free(rec);
+        char *p, *q;
+        assert_true(asprintf(&p, "%s/" RECORD, root) > 0);
+        assert_true(asprintf(&q, "%s/run/kvmtune/revert.keep", root) > 0);
+        assert_int_equal(unlink(p), 0);
+        assert_int_equal(mkdir(p, 0755), 0);
         fr_write(root, CONF, "[sysctl]\nvm.swappiness = 10\nnet.core.somaxconn = 8192\n");
-        rename_err = EIO;
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 1);
+        assert_contains(r.err, "cannot write the revert record");
+        assert_contains(r.err, "net.core.somaxconn: not written");
+        assert_file(root, "proc/sys/net/core/somaxconn", "4096");
+        assert_int_equal(count_events("write proc/sys/net/core/somaxconn"), 0);
+        run_result_free(&r);
+        assert_int_equal(rmdir(p), 0);
+        assert_int_equal(rename(q, p), 0);
+
+        /* revert with a failing knob rewrites the record; the rename fails: the record stays whole */
+        fr_write(root, "proc/sys/vm/swappiness", "10\n");
+        fault("proc/sys/vm/swappiness", NULL, EBUSY);
+        rename_err = EIO;
+        kv(&r, root, CMD_REVERT);
+        assert_int_equal(r.status, 1);
         assert_contains(r.err, "revert record");
-        assert_file(root, "proc/sys/net/core/somaxconn", "8192");
         rec = fr_read(root, RECORD);
         assert_string_equal(rec, "proc/sys/vm/swappiness\t60\n");
         free(rec);
-        assert_null(fr_read(root, RECORD ".tmp"));
+        char tmp[64];
+        snprintf(tmp, sizeof(tmp), "run/kvmtune/revert.%ld.tmp", (long)getpid());
+        assert_null(fr_read(root, tmp));
         run_result_free(&r);
+        free(p);
+        free(q);
 }
 
 /* A revert write that fails is reported; the others are put back; the failed one stays recorded. */
@@ -664,7 +708,7 @@ static void test_hostile_record(void **state)
  * (kvmtune then stops trying it), with the hand-made resolution it falls
  * back to when openat2 is missing.
  */
-static void containment(const char *root, const char *out)
+static void containment(const char *root, const char *out, bool run_outside)
 {
         char *abs_victim, *rel_victim, *outrun;
         struct run_result r;
@@ -696,7 +740,8 @@ static void containment(const char *root, const char *out)
                  "pages_to_scan = 1\n"                  /* 10: likewise */
                  "run = 1\n");                          /* 11: <root>/bait */
         /* the revert record's directory links outside too */
-        fr_symlink(root, outrun, "run");
+        if (run_outside)
+                fr_symlink(root, outrun, "run");
 
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 1);
@@ -706,11 +751,19 @@ static void containment(const char *root, const char *out)
         assert_int_equal(lines_at(r.err, 6, NULL), 0);
         assert_int_equal(lines_at(r.err, 7, NULL), 0);
         assert_int_equal(lines_at(r.err, 11, NULL), 0);
-        assert_contains(r.err, "revert record");
         assert_file(out, "victim", "orig");
-        assert_file(root, "proc/sys/vm/swappiness", "10");
         assert_file(root, "sys/kernel/mm/ksm/max_page_sharing", "256");
-        assert_file(root, "bait", "1");
+        if (run_outside) {
+                /* the record cannot be written: nothing is changed at all */
+                assert_contains(r.err, "cannot write the revert record");
+                assert_int_equal(count_events("write "), 0);
+                assert_file(root, "proc/sys/vm/swappiness", "60");
+                assert_file(root, "bait", "bait");
+        } else {
+                assert_not_contains(r.err, "revert record");
+                assert_file(root, "proc/sys/vm/swappiness", "10");
+                assert_file(root, "bait", "1");
+        }
         assert_null(fr_read(out, "run/kvmtune/revert"));
         assert_null(fr_read(out, "run/kvmtune/revert.tmp"));
         run_result_free(&r);
@@ -723,7 +776,15 @@ static void test_containment(void **state)
 {
         char *out = fr_new();
 
-        containment(*state, out);
+        containment(*state, out, false);
+        fr_free(out);
+}
+
+static void test_containment_run_outside(void **state)
+{
+        char *out = fr_new();
+
+        containment(*state, out, true);
         fr_free(out);
 }
 
@@ -732,8 +793,17 @@ static void test_containment_without_openat2(void **state)
         char *out = fr_new();
 
         no_openat2 = true;
-        containment(*state, out);
+        containment(*state, out, false);
         assert_true(count_events("write ") > 0);
+        fr_free(out);
+}
+
+static void test_containment_run_outside_without_openat2(void **state)
+{
+        char *out = fr_new();
+
+        no_openat2 = true;
+        containment(*state, out, true);
         fr_free(out);
 }
 
@@ -751,7 +821,9 @@ int main(void)
                 T(test_revert_gone),
                 T(test_hostile_record),
                 T(test_containment),
+                T(test_containment_run_outside),
                 T(test_containment_without_openat2),    /* last: kvmtune then stays without openat2 */
+                T(test_containment_run_outside_without_openat2),
 #undef T
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

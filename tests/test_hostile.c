@@ -760,7 +760,7 @@ static const struct hcase cases[] = {
           .rel = SWAP, .val = "60" },
 
         { "/run links outside", "[sysctl]\nvm.swappiness = 10\n", .prep = prep_run_outside, .status = 1,
-          .msg = "cannot write the revert record", .rel = SWAP, .val = "10" },
+          .msg = "cannot write the revert record", .rel = SWAP, .val = "60" },     /* nothing changed */
 
         /* ownership and modes (root, no --root: plan on a scratch --config-dir) */
         { "owner: root 0600 accepted", .prep = prep_own_ok, .cmd = "plan", .status = 0, .need_root = true },

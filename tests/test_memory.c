@@ -35,8 +35,8 @@ static uint64_t hp_limit;               /* pages a pool write can get */
 static uint64_t hp_limit_compacted;     /* ... after compact_memory was written */
 static bool ksm_merged;                 /* merge_across_nodes/max_page_sharing: EBUSY */
 
-int __real_kernfs_write(struct kvmtune *k, const char *rel, const char *value);
-int __wrap_kernfs_write(struct kvmtune *k, const char *rel, const char *value);
+int __real_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value);
+int __wrap_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value);
 
 static bool ends_with(const char *s, const char *tail)
 {
@@ -73,10 +73,10 @@ static int real_write(struct kvmtune *k, const char *rel, const char *value)
 
         if (fd >= 0)
                 close(fd);
-        return __real_kernfs_write(k, rel, value);
+        return __real_kernfs_write(k, rel, -1, value);
 }
 
-int __wrap_kernfs_write(struct kvmtune *k, const char *rel, const char *value)
+int __wrap_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value)
 {
         assert_true(n_wr < sizeof(wr) / sizeof(*wr));
         wr[n_wr].path = strdup(rel);

@@ -125,6 +125,11 @@ int imp_sysctl(struct imp *im, const char *key, const char *value, bool minus, c
         path = sysctl_key_to_path(key);
         if (!path)
                 return imp_why(im, "'%s' is not a valid sysctl key", key);
+        if (sysctl_is_trigger(path)) {
+                free(path);
+                return imp_why(im, "%s is an action (each write fires it), not a setting: kvmtune does not "
+                                   "carry it", key);
+        }
         v = clean_value(im, value);
         if (!v) {
                 free(path);
@@ -142,7 +147,7 @@ int imp_sysctl(struct imp *im, const char *key, const char *value, bool minus, c
         }
         if (!strchr(path, '*') && !minus && !sysctl_module_for(path, NULL, buf, sizeof(buf))) {
                 snprintf(rel, sizeof(rel), "proc/sys/%s", path);
-                missing = !kernfs_exists(im->k, rel);
+                missing = kernfs_probe(im->k, rel) == 0;
         }
         shown_key = path_to_key(path);
         k2 = xasprintf("%s%s", minus || missing ? "-" : "", shown_key);
@@ -171,7 +176,7 @@ int imp_hugepages(struct imp *im, uint64_t kb, const char *key, const char *valu
         if (kb && im->default_kb) {
                 char rel[96];
                 snprintf(rel, sizeof(rel), "sys/kernel/mm/hugepages/hugepages-%llukB", (unsigned long long)kb);
-                if (!kernfs_exists(im->k, rel)) {
+                if (kernfs_probe(im->k, rel) == 0) {
                         char *name = imp_size_name(kb);
                         imp_why(im, "this kernel offers no %s hugepages (no /%s)", name, rel);
                         free(name);
@@ -282,7 +287,7 @@ static bool have_file(struct imp *im, const char *dir, const char *name)
         char rel[160];
 
         snprintf(rel, sizeof(rel), "%s/%s", dir, name);
-        if (kernfs_exists(im->k, rel))
+        if (kernfs_probe(im->k, rel) != 0)
                 return true;
         imp_why(im, "this kernel has no /%s", rel);
         return false;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../kvmtune.h"
 #include "devsel.h"
@@ -123,16 +124,25 @@ static char *first_offered(const char *want, const char *raw)
         return found;
 }
 
-/* met when the current scheduler is the first wanted one on offer */
-static enum action scheduler_action(const char *want, const char *raw, char **cur)
+/*
+ * Can a name the device does not list yet still be taken?  The kernel loads
+ * I/O scheduler modules on demand, where it has modules at all.
+ */
+static bool loads_on_demand(struct kvmtune *k)
 {
-        char *target = first_offered(want, raw);
-        enum action a;
+        return kernfs_probe(k, "proc/modules") > 0;
+}
 
-        *cur = bracketed_word(raw);
-        a = target && !strcmp(target, *cur) ? ACT_OK : ACT_SET;
-        free(target);
-        return a;
+/* the first name of want that apply may try before cur, or NULL */
+static char *better_untried(const char *want, const char *raw, const char *cur, bool on_demand)
+{
+        char *copy = xstrdup(want), *save = NULL, *found = NULL;
+
+        for (char *w = strtok_r(copy, " ", &save); w && !found && strcmp(w, cur); w = strtok_r(NULL, " ", &save))
+                if (choice_offered(raw, w) || on_demand)
+                        found = xstrdup(w);
+        free(copy);
+        return found;
 }
 
 static void plan_scheduler(struct kvmtune *k, const char *dev, const struct dev_match *m)
@@ -141,7 +151,7 @@ static void plan_scheduler(struct kvmtune *k, const char *dev, const struct dev_
         struct setting *s;
         int r = kernfs_read(k, rel, &raw);
 
-        if (r == -ENOENT && !m->literal) {
+        if ((r == -ENOENT || r == -ENOTDIR) && !m->literal) {
                 log_debug(k, "block %s: no I/O scheduler, nothing to choose", dev);
                 goto out;
         }
@@ -149,51 +159,73 @@ static void plan_scheduler(struct kvmtune *k, const char *dev, const struct dev_
         s = setting_add(k, SEC_BLOCK, name, rel, m->kv->value, m->kv->at);
         s->data = xstrdup("scheduler");
         free(name);
-        if (r == -ENOENT)
+        if (r == -ENOENT || r == -ENOTDIR)
                 setting_fail(k, s, "%s has no I/O scheduler (no /%s)", dev, rel);
         else if (r < 0)
                 setting_fail(k, s, "cannot read /%s: %s", rel, strerror(-r));
-        else
-                s->action = scheduler_action(s->want, raw, &s->cur);
+        else {
+                char *target = first_offered(s->want, raw), *better;
+
+                s->cur = bracketed_word(raw);
+                s->orig = xstrdup(s->cur);
+                better = better_untried(s->want, raw, s->cur, loads_on_demand(k));
+                /* verify: met when the current one is the first wanted one on offer */
+                s->verify_met = target && !strcmp(target, s->cur);
+                if (!better)
+                        s->action = ACT_OK;
+                else if (!choice_offered(raw, better))
+                        s->note = xasprintf("%s is not offered yet: apply tries it (the kernel loads it on demand)",
+                                            better);
+                if (!s->verify_met && s->action == ACT_OK)
+                        s->action = ACT_SET;    /* the current one is not wanted at all */
+                free(target);
+                free(better);
+        }
 out:
         free(raw);
         free(rel);
 }
 
+/*
+ * What the kernel stores for a wanted value: read_ahead_kb is kept in whole
+ * pages (rounded down), nr_requests is at least BLKDEV_MIN_RQ (4).
+ */
+static void stored_value(const char *key, const char *want, char *buf, size_t size)
+{
+        unsigned long long v = strtoull(want, NULL, 10);
+        long page_kb = sysconf(_SC_PAGESIZE) / 1024;
+
+        if (!strcmp(key, "read_ahead_kb") && page_kb > 0)
+                v -= v % (unsigned long long)page_kb;
+        else if (!strcmp(key, "nr_requests") && v < 4)
+                v = 4;
+        snprintf(buf, size, "%llu", v);
+}
+
 static void plan_plain(struct kvmtune *k, const char *dev, const char *key, const struct dev_match *m)
 {
-        char *rel = xasprintf("sys/block/%s/queue/%s", dev, key), *name;
-        struct setting *s;
-        int r;
+        char *rel = xasprintf("sys/block/%s/queue/%s", dev, key), stored[24];
 
-        if (!kernfs_exists(k, rel) && !m->literal) {
-                log_debug(k, "block %s: no %s", dev, key);
-                free(rel);
-                return;
-        }
-        name = xasprintf("%s %s", dev, key);
-        s = setting_add(k, SEC_BLOCK, name, rel, m->kv->value, m->kv->at);
-        free(name);
-        r = setting_read(k, s);
-        if (r == -ENOENT)
-                setting_fail(k, s, "%s has no /%s", dev, rel);
-        else if (r < 0)
-                setting_fail(k, s, "cannot read /%s: %s", rel, strerror(-r));
-        else
-                s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;
+        stored_value(key, m->kv->value, stored, sizeof(stored));
+        devsel_plan_file(k, SEC_BLOCK, dev, key, rel, m, stored);
         free(rel);
 }
 
+/* queue/rotational: 1 or 0; a missing file counts as non-rotational; -errno */
 static int rotational(struct kvmtune *k, const char *dev)
 {
         char *rel = xasprintf("sys/block/%s/queue/rotational", dev), *v = NULL;
-        int rot = 0;
+        int r = kernfs_read(k, rel, &v);
 
-        if (kernfs_read(k, rel, &v) == 0)
-                rot = !strcmp(v, "1");
+        if (r == 0)
+                r = !strcmp(v, "1");
+        else if (r == -ENOENT || r == -ENOTDIR)
+                r = 0;
+        else
+                log_error(k, NULL, "block %s: cannot read /%s: %s", dev, rel, strerror(-r));
         free(v);
         free(rel);
-        return rot;
+        return r;
 }
 
 static int block_plan(struct kvmtune *k)
@@ -207,8 +239,11 @@ static int block_plan(struct kvmtune *k)
         devs = devsel_devices(k, "sys/block", &n);
         for (size_t i = 0; i < n; i++) {
                 struct dev_match m[N_KEYS];
+                int rot = rotational(k, devs[i]);
 
-                devsel_merge(ds, devs[i], rotational(k, devs[i]), keys, N_KEYS, m);
+                if (rot < 0)
+                        continue;
+                devsel_merge(ds, devs[i], rot, keys, N_KEYS, m);
                 if (m[K_SCHEDULER].kv)
                         plan_scheduler(k, devs[i], &m[K_SCHEDULER]);
                 for (int x = K_READ_AHEAD; x < N_KEYS; x++)
@@ -220,12 +255,32 @@ static int block_plan(struct kvmtune *k)
         return 0;
 }
 
-/* Try the names in order; the first the device takes wins. */
+/* An elevator switch can answer EBUSY while the queue is busy: tried again, bounded. */
+#define SCHEDULER_TRIES 10
+
+static int write_scheduler(struct kvmtune *k, struct setting *s, const char *name)
+{
+        int r;
+
+        for (int tries = 1;; tries++) {
+                r = kernfs_write(k, s->path, -1, name);
+                if (r != -EBUSY || tries == SCHEDULER_TRIES)
+                        return r;
+                usleep(10000u * (unsigned)tries);
+        }
+}
+
+/*
+ * Try the names in order, up to the current one; the first the device
+ * takes wins.  Only the kernel's answer for a name it does not know
+ * (EINVAL, ENOENT) moves on to the next; another error fails the setting.
+ */
 static void apply_scheduler(struct kvmtune *k, struct setting *s)
 {
         char *raw = NULL, *cur = NULL, *copy, *save = NULL, *tried = NULL;
         const char *dev_end = strchr(s->name, ' ');
         int dev_len = dev_end ? (int)(dev_end - s->name) : (int)strlen(s->name);
+        bool on_demand, noted = false;
         int r;
 
         if (s->action == ACT_SKIP || s->action == ACT_ERROR)
@@ -235,24 +290,30 @@ static void apply_scheduler(struct kvmtune *k, struct setting *s)
                 setting_fail(k, s, "cannot read /%s: %s", s->path, strerror(-r));
                 return;
         }
-        if (scheduler_action(s->want, raw, &cur) == ACT_OK) {
-                s->action = ACT_OK;
-                free(s->cur);
-                s->cur = cur;
-                free(raw);
-                return;
-        }
-        free(s->cur);
-        s->cur = xstrdup(cur);
-        revert_note(k, s);      /* revert writes the old name back */
+        cur = bracketed_word(raw);
+        on_demand = loads_on_demand(k);
         copy = xstrdup(s->want);
         for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
                 char *now = NULL, *after = NULL;
 
-                if (!strcmp(w, cur))
-                        r = 0;  /* current, and nothing earlier was taken */
-                else
-                        r = kernfs_write(k, s->path, w);
+                if (!strcmp(w, cur)) {
+                        /* current, and nothing earlier was taken */
+                        if (noted)
+                                revert_unnote(k, s);
+                        s->action = ACT_OK;
+                        free(s->cur);
+                        s->cur = xstrdup(w);
+                        goto out;
+                }
+                if (!choice_offered(raw, w) && !on_demand)
+                        r = -EINVAL;    /* not offered, and nothing can load it */
+                else if (!noted && revert_note(k, s) < 0) {
+                        setting_fail(k, s, "not written: the revert record cannot be written");
+                        goto out;
+                } else {
+                        noted = true;
+                        r = write_scheduler(k, s, w);
+                }
                 if (r == 0 && kernfs_read(k, s->path, &now) == 0) {
                         after = bracketed_word(now);
                         if (strcmp(after, w))
@@ -261,23 +322,27 @@ static void apply_scheduler(struct kvmtune *k, struct setting *s)
                 free(now);
                 free(after);
                 if (r == 0) {
-                        if (strcmp(w, cur)) {
-                                s->changed = true;
-                                k->n_changes++;
-                                log_info(k, "block %s: %s -> %s", s->name, cur, w);
-                        } else
-                                s->action = ACT_OK;
+                        s->changed = true;
+                        k->n_changes++;
+                        log_info(k, "block %s: %s -> %s", s->name, cur, w);
                         free(s->cur);
                         s->cur = xstrdup(w);
                         goto out;
                 }
-                char *t = tried ? xasprintf("%s, %s (%s)", tried, w, strerror(-r))
-                                : xasprintf("%s (%s)", w, strerror(-r));
+                char *t = tried ? xasprintf("%s, %s (%s)", tried, w, kernfs_strerror(k, r))
+                                : xasprintf("%s (%s)", w, kernfs_strerror(k, r));
                 free(tried);
                 tried = t;
+                if (r != -EINVAL && r != -ENOENT) {
+                        setting_fail(k, s, "cannot write '%s': %s", w, kernfs_strerror(k, r));
+                        goto unnote;
+                }
         }
         setting_fail(k, s, "%.*s accepts none of the schedulers: %s; it offers: %s", dev_len, s->name,
                      tried ? tried : s->want, raw);
+unnote:
+        if (noted)
+                revert_unnote(k, s);    /* nothing was taken: the file is as it was */
 out:
         free(tried);
         free(copy);

@@ -271,7 +271,7 @@ static int conntrack_plan(struct kvmtune *k)
                 return 0;
         module_needs_plan(k);
         n = module_need_find(k, "nf_conntrack");
-        loaded = module_present(k, "nf_conntrack") || kernfs_exists(k, MAX_PATH);
+        loaded = module_present(k, "nf_conntrack") || kernfs_probe(k, MAX_PATH) != 0;  /* an error: read, and told */
 
         if (st->have_max) {
                 snprintf(buf, sizeof(buf), "%llu", (unsigned long long)st->max);

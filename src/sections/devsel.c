@@ -144,16 +144,22 @@ char **devsel_devices(struct kvmtune *k, const char *dir, size_t *n)
         *n = 0;
         if (k->device) {
                 char *rel = xasprintf("%s/%s", dir, k->device);
-                if (kernfs_exists(k, rel)) {
+                int r = kernfs_probe(k, rel);
+
+                if (r > 0) {
                         list = xcalloc(1, sizeof(char *));
                         list[(*n)++] = xstrdup(k->device);
-                }
+                } else if (r < 0)
+                        log_error(k, NULL, "cannot look up /%s: %s", rel, strerror(-r));
                 free(rel);
                 return list;
         }
         d = kernfs_opendir(k, dir);
-        if (!d)
+        if (!d) {
+                if (errno != ENOENT && errno != ENOTDIR)
+                        log_error(k, NULL, "cannot list /%s: %s", dir, strerror(errno));
                 return NULL;
+        }
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.')
                         continue;
@@ -164,6 +170,39 @@ char **devsel_devices(struct kvmtune *k, const char *dir, size_t *n)
         if (*n)
                 qsort(list, *n, sizeof(*list), cmp_str);
         return list;
+}
+
+/*
+ * One plain file of a device (sys/block/DEV/queue/read_ahead_kb): absent on
+ * a device that a glob matched, nothing to do, quietly; absent on a device
+ * named, or unreadable, an error.  stored: what the kernel keeps for the
+ * wanted value when that differs (NULL: the value itself).
+ */
+struct setting *devsel_plan_file(struct kvmtune *k, int section, const char *dev, const char *key,
+                                 const char *rel, const struct dev_match *m, const char *stored)
+{
+        int r = kernfs_probe(k, rel);
+        struct setting *s;
+        char *name;
+
+        if (r == 0 && !m->literal) {
+                log_debug(k, "%s %s: no /%s", section_table[section]->name, dev, rel);
+                return NULL;
+        }
+        name = xasprintf("%s %s", dev, key);
+        s = setting_add(k, section, name, rel, m->kv->value, m->kv->at);
+        free(name);
+        if (stored && strcmp(stored, s->want))
+                s->stored = xstrdup(stored);
+        if (r >= 0)
+                r = setting_read(k, s);
+        if (r == -ENOENT || r == -ENOTDIR)
+                setting_fail(k, s, "%s has no /%s", dev, rel);
+        else if (r < 0)
+                setting_fail(k, s, "cannot read /%s: %s", rel, strerror(-r));
+        else
+                s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;
+        return s;
 }
 
 void devsel_free_list(char **list, size_t n)

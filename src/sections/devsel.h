@@ -53,6 +53,9 @@ void devsel_merge(const struct dev_sections *ds, const char *dev, int rotational
 /* device names to consider: every entry of dir, or only `device` */
 char **devsel_devices(struct kvmtune *k, const char *dir, size_t *n);
 void devsel_free_list(char **list, size_t n);
+/* plan one plain file of a device; NULL when a glob matched a device without it */
+struct setting *devsel_plan_file(struct kvmtune *k, int section, const char *dev, const char *key,
+                                 const char *rel, const struct dev_match *m, const char *stored);
 /* literal names of all sections that are not among the devices (for -v) */
 void devsel_report_absent(struct kvmtune *k, const struct dev_sections *ds, const char *what,
                           char **devs, size_t n_devs);

@@ -136,8 +136,13 @@ static int hugepages_check_sub(struct kvmtune *k, const char *sub, struct origin
         }
         /* checked here too, so that a section without keys is not silently accepted */
         char *dir = xasprintf("sys/kernel/mm/hugepages/hugepages-%llukB", (unsigned long long)kb);
-        bool offered = kernfs_exists(k, dir);
+        int offered = kernfs_probe(k, dir);
 
+        if (offered < 0) {
+                log_error(k, &at, "hugepages: cannot look up /%s: %s", dir, strerror(-offered));
+                free(dir);
+                return -EINVAL;
+        }
         free(dir);
         if (!offered) {
                 log_error(k, &at, "hugepages: page size %s is not offered by this CPU/kernel", sub);
@@ -339,17 +344,17 @@ static int pool_write_granted(struct kvmtune *k, struct setting *s)
 
         if (parse_u64(s->want, &want) < 0)
                 return -EINVAL;
-        r = kernfs_write(k, s->path, s->want);
+        r = kernfs_write(k, s->path, -1, s->want);
         if (r < 0)
                 return r;
         granted = read_count(k, s->path, &err);
         if (!err && granted < want && w && w->compact) {
                 log_notice(k, &s->at, "hugepages %s: granted %llu of %llu pages, compacting memory and retrying",
                            s->name, (unsigned long long)granted, (unsigned long long)want);
-                r = kernfs_write(k, "proc/sys/vm/compact_memory", "1");
+                r = kernfs_write(k, "proc/sys/vm/compact_memory", -1, "1");
                 if (r < 0)
                         log_notice(k, &s->at, "cannot compact memory: %s", strerror(-r));
-                r = kernfs_write(k, s->path, s->want);
+                r = kernfs_write(k, s->path, -1, s->want);
                 if (r < 0)
                         return r;
                 granted = read_count(k, s->path, &err);

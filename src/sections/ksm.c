@@ -83,7 +83,7 @@ static int ksm_parse(struct kvmtune *k, const char *sub, const char *key, const 
 
 static int ksm_write(struct kvmtune *k, struct setting *s)
 {
-        int r = kernfs_write(k, s->path, s->want);
+        int r = kernfs_write(k, s->path, -1, s->want);
 
         if (r == -EBUSY && needs_unmerged(s->name))
                 setting_fail(k, s, "the kernel accepts this only while no pages are merged, and pages are "
@@ -127,6 +127,7 @@ static int ksm_plan(struct kvmtune *k)
                         continue;
                 }
                 s->cur = bracketed_word(raw);
+                s->orig = xstrdup(s->cur);      /* what revert restores */
                 /* a knob that holds a number takes a number; one that lists words, one of them */
                 if (is_number(s->cur) && !is_number(s->want))
                         setting_fail(k, s, "expected a number, not '%s'", s->want);

@@ -71,11 +71,14 @@ static bool same_module(const char *a, const char *b)
 bool module_present(struct kvmtune *k, const char *name)
 {
         char *c = canonical(name), *rel = xasprintf("sys/module/%s", c);
-        bool there = kernfs_exists(k, rel);
+        int there = kernfs_probe(k, rel);
+
+        if (there < 0)
+                log_debug(k, "cannot look up /%s: %s", rel, strerror(-there));
 
         free(rel);
         free(c);
-        return there;
+        return there > 0;
 }
 
 static void need_clear(struct module_need *n)
@@ -188,12 +191,12 @@ static const struct kmod_lib *lib_for_tree(struct kvmtune *k, char **error)
 
         if (lib)
                 return lib;
-        if (!k->root && !kernfs_exists(k, "proc/modules")) {
+        if (!k->root && kernfs_probe(k, "proc/modules") == 0) {
                 *error = xstrdup("this kernel has no module support (no /proc/modules)");
                 return NULL;
         }
         tree = xasprintf("lib/modules/%s", rel);
-        if (!kernfs_exists(k, tree)) {
+        if (kernfs_probe(k, tree) == 0) {
                 *error = xasprintf("no modules for kernel %s (/%s is missing)", rel, tree);
                 free(tree);
                 return NULL;
@@ -360,7 +363,7 @@ void module_needs_plan(struct kvmtune *k)
                         }
                         veto |= n->no_load;
                         hard |= !n->soft;
-                        if ((n->provides && kernfs_exists(k, n->provides)) ||
+                        if ((n->provides && kernfs_probe(k, n->provides) > 0) ||
                             (n->cc && cc_available(k, n->cc)))
                                 satisfied = true;
                         if (!n->explicit_load && n->why && !(why && strstr(why, n->why)))

@@ -62,29 +62,13 @@ static int netdev_plan(struct kvmtune *k)
         devs = devsel_devices(k, "sys/class/net", &n);
         for (size_t i = 0; i < n; i++) {
                 struct dev_match m;
-                char *rel, *name;
-                struct setting *s;
-                int r;
+                char *rel;
 
                 devsel_merge(ds, devs[i], -1, keys, 1, &m);
                 if (!m.kv)
                         continue;
                 rel = xasprintf("sys/class/net/%s/tx_queue_len", devs[i]);
-                if (!kernfs_exists(k, rel) && !m.literal) {
-                        log_debug(k, "netdev %s: no tx_queue_len", devs[i]);
-                        free(rel);
-                        continue;
-                }
-                name = xasprintf("%s txqueuelen", devs[i]);
-                s = setting_add(k, SEC_NETDEV, name, rel, m.kv->value, m.kv->at);
-                free(name);
-                r = setting_read(k, s);
-                if (r == -ENOENT)
-                        setting_fail(k, s, "%s has no /%s", devs[i], rel);
-                else if (r < 0)
-                        setting_fail(k, s, "cannot read /%s: %s", rel, strerror(-r));
-                else
-                        s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;
+                devsel_plan_file(k, SEC_NETDEV, devs[i], "txqueuelen", rel, &m, NULL);
                 free(rel);
         }
         devsel_report_absent(k, ds, "netdev", devs, n);

@@ -144,6 +144,24 @@ static void register_need(struct kvmtune *k, const struct sysctl_entry *e, const
         free(req);
 }
 
+/*
+ * Files below /proc/sys whose write is an action, not a setting (path
+ * relative to /proc/sys): configured, they would fire on every apply and
+ * could never verify.
+ */
+bool sysctl_is_trigger(const char *path)
+{
+        static const char *const triggers[] = {
+                "vm/drop_caches", "vm/compact_memory", "vm/stat_refresh",
+                "net/ipv4/route/flush", "net/ipv6/route/flush",
+        };
+
+        for (size_t i = 0; i < sizeof(triggers) / sizeof(*triggers); i++)
+                if (!strcmp(path, triggers[i]))
+                        return true;
+        return false;
+}
+
 const char *sysctl_configured(struct kvmtune *k, const char *path)
 {
         struct sysctl_state *st = k->state[SEC_SYSCTL];
@@ -178,6 +196,13 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
                 free(path);
                 return -EINVAL;
         }
+        if (sysctl_is_trigger(path)) {
+                log_error(k, &at, "sysctl %s: writing it is an action (it fires on every write), not a setting; "
+                          "not applied%s", key, !strcmp(path, "vm/compact_memory") ?
+                          " ([hugepages] compacts by itself when a pool falls short)" : "");
+                free(path);
+                return -EINVAL;
+        }
         slot = strmap_slot(&st->index, path, &found);
         if (found) {
                 /* later wins; the earlier position is kept */
@@ -203,6 +228,22 @@ static bool is_all_or_default(const char *path)
 {
         return (!strncmp(path, "net/ipv4/conf/", 14) || !strncmp(path, "net/ipv6/conf/", 14)) &&
                (!strncmp(path + 14, "all/", 4) || !strncmp(path + 14, "default/", 8));
+}
+
+/*
+ * Keys whose write the kernel copies into other keys, in the order they are
+ * written: 0 net.ipv4.ip_forward (it is conf.all.forwarding) and
+ * conf.all.*, whose forwarding rewrites default's and every interface's;
+ * 1 conf.default.*, copied into every interface that never had the
+ * attribute written; 2 everything else.
+ */
+static int write_level(const char *path)
+{
+        if (!strcmp(path, "net/ipv4/ip_forward"))
+                return 0;
+        if (!is_all_or_default(path))
+                return 2;
+        return !strncmp(path + 14, "all/", 4) ? 0 : 1;
 }
 
 /* directory entries carry a one-letter type prefix: sort by name */
@@ -371,11 +412,80 @@ static const char *conf_attr(const char *procpath, char *buf, size_t size)
         return buf;
 }
 
+/* conf_attr() for ip_forward too, which is conf.all.forwarding */
+static const char *written_attr(const char *procpath, char *buf, size_t size)
+{
+        if (!strcmp(procpath, "proc/sys/net/ipv4/ip_forward"))
+                return "ipv4/forwarding";
+        return conf_attr(procpath, buf, size);
+}
+
 /*
- * written: the conf attributes ("ipv4/rp_filter") whose all or default key
- * this run writes.  The kernel copies those writes into interfaces, so their
- * per-interface keys are read again at apply, after them; under apply, a key
- * a glob found is then read only there.
+ * What the kernel stores for an integer value: its sysctl handlers parse
+ * numbers in base 0, so "0x1e" is 30.  NULL when want is stored as written
+ * or is not a list of integers.  A field with a leading 0 is octal to the
+ * kernel ("010" is 8): *octal is set, since that is rarely what was meant.
+ */
+static char *stored_integers(const char *want, bool *octal)
+{
+        char *out = xstrdup(""), *copy = xstrdup(want), *save = NULL;
+        bool differs = false;
+
+        *octal = false;
+        for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+                const char *digits = w + (*w == '-');
+                char *end, *next;
+                long long v;
+
+                if (*digits < '0' || *digits > '9')
+                        goto plain;
+                errno = 0;
+                v = strtoll(w, &end, 0);
+                if (*end || errno)
+                        goto plain;
+                if (digits[0] == '0' && digits[1] && digits[1] != 'x' && digits[1] != 'X')
+                        *octal = true;
+                next = xasprintf("%s%s%lld", out, *out ? " " : "", v);
+                differs |= strcmp(next + strlen(out) + !!*out, w) != 0;
+                free(out);
+                out = next;
+        }
+        free(copy);
+        if (differs)
+                return out;
+        free(out);
+        return NULL;
+plain:
+        free(copy);
+        free(out);
+        *octal = false;
+        return NULL;
+}
+
+/* A number in every field: the key holds integers. */
+static bool all_integers(const char *s)
+{
+        bool any = false;
+
+        for (;;) {
+                s += strspn(s, " \t");
+                if (!*s)
+                        return any;
+                s += *s == '-';
+                if (*s < '0' || *s > '9')
+                        return false;
+                s += strspn(s, "0123456789");
+                if (*s && *s != ' ' && *s != '\t')
+                        return false;
+                any = true;
+        }
+}
+
+/*
+ * written: the conf attributes ("ipv4/rp_filter") whose all, default or
+ * ip_forward key this run may write, planned before.  The kernel copies
+ * those writes into default and interfaces, so their keys are read again
+ * at apply, after them.
  */
 static struct setting *plan_one(struct kvmtune *k, const char *procpath, const struct sysctl_entry *e,
                                 const struct strmap *written, bool from_glob)
@@ -387,14 +497,27 @@ static struct setting *plan_one(struct kvmtune *k, const char *procpath, const s
         int r;
 
         free(key);
-        s->order = is_all_or_default(procpath + strlen("proc/sys/")) ? 0 : 1;
-        s->affects_others = s->order == 0;
-        attr = conf_attr(procpath, buf, sizeof(buf));
-        s->recheck = !s->affects_others && attr && written && strmap_get(written, attr);
+        s->order = write_level(procpath + strlen("proc/sys/"));
+        s->affects_others = s->order < 2;
+        attr = written_attr(procpath, buf, sizeof(buf));
+        /* read again at apply when a key written before it copies into it */
+        s->recheck = s->order > 0 && attr && written && strmap_get(written, attr);
         s->optional = from_glob;        /* a glob's match may lack the key */
-        if (s->recheck && from_glob && k->cmd == CMD_APPLY)
-                return s;       /* ACT_SET: read and compared at apply */
+        if (sysctl_is_trigger(procpath + strlen("proc/sys/"))) {
+                setting_skip(s, "an action, not a setting: never written by a glob");
+                return s;
+        }
         r = setting_read(k, s);
+        if (r == 0 && all_integers(s->cur)) {
+                bool octal;
+
+                s->stored = stored_integers(s->want, &octal);
+                if (octal) {
+                        setting_fail(k, s, "'%s' is octal to the kernel, which would store %s; "
+                                     "write it without the leading 0 (or as 0x...)", s->want, s->stored);
+                        return s;
+                }
+        }
         if (r == 0 && setting_equal(s, s->cur))
                 s->action = ACT_OK;
         else if (r == 0 && plan_pending(k, s, false))
@@ -464,22 +587,20 @@ static int sysctl_plan(struct kvmtune *k)
                         paths[j] = NULL;
                 }
         }
-        /* conf.{all,default} first: what they will write decides what is read again */
-        for (size_t i = 0; i < n_t; i++) {
-                struct setting *s;
-                const char *attr;
-                bool found;
+        /* by write level: what ip_forward, all and default will write decides what is read again */
+        for (int level = 0; level <= 2; level++)
+                for (size_t i = 0; i < n_t; i++) {
+                        struct setting *s;
+                        const char *attr;
+                        bool found;
 
-                if (!is_all_or_default(t[i].path + strlen("proc/sys/")))
-                        continue;
-                s = plan_one(k, t[i].path, t[i].e, NULL, t[i].from_glob);
-                if (s->action == ACT_SET && (attr = conf_attr(t[i].path, buf, sizeof(buf))) &&
-                    !strmap_get(&written, attr))
-                        *strmap_slot(&written, xstrdup(attr), &found) = (void *)1;
-        }
-        for (size_t i = 0; i < n_t; i++)
-                if (!is_all_or_default(t[i].path + strlen("proc/sys/")))
-                        plan_one(k, t[i].path, t[i].e, &written, t[i].from_glob);
+                        if (write_level(t[i].path + strlen("proc/sys/")) != level)
+                                continue;
+                        s = plan_one(k, t[i].path, t[i].e, &written, t[i].from_glob);
+                        if (level < 2 && (s->action == ACT_SET || s->recheck) &&
+                            (attr = written_attr(t[i].path, buf, sizeof(buf))) && !strmap_get(&written, attr))
+                                *strmap_slot(&written, xstrdup(attr), &found) = (void *)1;
+                }
 
         for (size_t i = 0; i < written.cap; i++)
                 free((char *)written.slots[i].key);
