@@ -338,7 +338,12 @@ void revert_unnote(struct kvmtune *k, const struct setting *s)
 
         if (!rec || !rec->last_path || strcmp(rec->last_path, s->path) || rec->fd < 0)
                 return;
-        if (ftruncate(rec->fd, rec->last_off) < 0) {
+        if (rec->last_off == 0) {
+                /* its only line: no record at all, as before this run (we hold the lock) */
+                unlinkat(rec->dir, "revert", 0);
+                close(rec->fd);
+                rec->fd = -1;
+        } else if (ftruncate(rec->fd, rec->last_off) < 0) {
                 log_debug(k, "cannot take %s out of the record: %s", s->path, strerror(errno));
                 return;
         }

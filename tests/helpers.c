@@ -286,7 +286,14 @@ bool contains(const char *haystack, const char *needle)
 
 void kv_run_inproc(struct run_result *r, const char *root, int cmd, unsigned write_timeout)
 {
-        struct kvmtune k = { .root = root, .rootfd = -1, .kmsg_fd = -1, .cmd = (enum command)cmd };
+        kv_run_inproc_device(r, root, cmd, write_timeout, NULL);
+}
+
+void kv_run_inproc_device(struct run_result *r, const char *root, int cmd, unsigned write_timeout,
+                          const char *device)
+{
+        struct kvmtune k = { .root = root, .rootfd = -1, .kmsg_fd = -1, .cmd = (enum command)cmd,
+                             .device = device };
         char op[] = "/tmp/kvmtune-out-XXXXXX", ep[] = "/tmp/kvmtune-err-XXXXXX";
         int ofd = mkstemp(op), efd = mkstemp(ep), so, se;
 

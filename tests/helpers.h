@@ -35,6 +35,9 @@ void run_result_free(struct run_result *r);
  * kernfs_write_timeout() takes it (0: none).
  */
 void kv_run_inproc(struct run_result *r, const char *root, int cmd, unsigned write_timeout);
+/* the same with --device NAME (NULL: none) */
+void kv_run_inproc_device(struct run_result *r, const char *root, int cmd, unsigned write_timeout,
+                          const char *device);
 bool contains(const char *haystack, const char *needle);
 
 /* Assertions that print what they saw */

@@ -48,12 +48,15 @@ static struct fault {
         const char *rel;
         const char *value;              /* NULL: any value */
         int err;
+        int times;                      /* 0: always; else this many writes, then the write works */
 } faults[16];
 static size_t n_faults;
 static const char *vanish;              /* removed at the first write of a run */
 static bool vanished;
 static int rename_err;                  /* renameat fails with this */
 static bool no_openat2;                 /* openat2 fails with ENOSYS */
+static int openat2_eagain;              /* this many openat2 calls fail with EAGAIN (a racing mount) */
+static const char *openat2_eacces;      /* an O_PATH openat2 of a path ending so fails with EACCES */
 static const char *fake_root;
 
 int __real_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value);
@@ -86,7 +89,13 @@ static void events_reset(void)
 static void fault(const char *rel, const char *value, int err)
 {
         assert_true(n_faults < sizeof(faults) / sizeof(*faults));
-        faults[n_faults++] = (struct fault){ rel, value, err };
+        faults[n_faults++] = (struct fault){ rel, value, err, 0 };
+}
+
+static void fault_times(const char *rel, const char *value, int err, int times)
+{
+        fault(rel, value, err);
+        faults[n_faults - 1].times = times;
 }
 
 /* write-ahead: under apply, a kernel write's path is in the record before the write */
@@ -120,8 +129,12 @@ int __wrap_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *
                 vanished = true;
         }
         for (size_t i = 0; i < n_faults; i++)
-                if (!strcmp(faults[i].rel, rel) && (!faults[i].value || !strcmp(faults[i].value, value)))
+                if (!strcmp(faults[i].rel, rel) && (!faults[i].value || !strcmp(faults[i].value, value)) &&
+                    faults[i].times >= 0) {
+                        if (faults[i].times && --faults[i].times == 0)
+                                faults[i].times = -1;   /* used up */
                         return -faults[i].err;  /* the kernel refused: the knob is as it was */
+                }
         /* a knob removed since it was opened answers ENOENT through the open fd, as /proc/sys does */
         if (fd >= 0 && kernfs_probe(k, rel) == 0)
                 return -ENOENT;
@@ -195,6 +208,21 @@ long __wrap_syscall(long n, ...)
         if (n == SYS_openat2 && no_openat2) {
                 errno = ENOSYS;
                 return -1;
+        }
+        if (n == SYS_openat2 && openat2_eagain > 0) {
+                openat2_eagain--;
+                errno = EAGAIN;
+                return -1;
+        }
+        if (n == SYS_openat2 && openat2_eacces) {
+                const char *path = (const char *)a[1];
+                const struct { uint64_t flags, mode, resolve; } *how = (const void *)a[2];
+                size_t pl = strlen(path), el = strlen(openat2_eacces);
+
+                if ((how->flags & O_PATH) && pl >= el && !strcmp(path + pl - el, openat2_eacces)) {
+                        errno = EACCES;
+                        return -1;
+                }
         }
         return __real_syscall(n, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
@@ -386,6 +414,94 @@ static void test_each_errno(void **state)
                 assert_file(root, "proc/sys/net/core/somaxconn", "4096");
                 run_result_free(&r);
         }
+}
+
+/* A transient EBUSY from the elevator switch is tried again: the first name is still set. */
+static void test_scheduler_busy_once(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, CONF, "[block \"vda\"]\nscheduler = mq-deadline none\n");
+        fault_times(VDA "scheduler", "mq-deadline", EBUSY, 1);
+        kv(&r, root, CMD_APPLY);
+        assert_int_equal(r.status, 0);
+        assert_string_equal(r.err, "");
+        assert_file(root, VDA "scheduler", "none [mq-deadline] kyber bfq");
+        assert_int_equal(count_events("write " VDA "scheduler mq-deadline"), 2);
+        assert_int_equal(count_events("write " VDA "scheduler none"), 0);
+        run_result_free(&r);
+
+        /* busy for good: an error naming it, and no fallback to the next name */
+        char *rec;
+        assert_true(asprintf(&rec, "%s/" RECORD, root) > 0);
+        assert_int_equal(unlink(rec), 0);
+        free(rec);
+        fr_write(root, VDA_DEV "scheduler", "[none] mq-deadline kyber bfq\n");
+        fr_write(root, CONF, "[block \"vda\"]\nscheduler = mq-deadline kyber\n");
+        n_faults = 0;
+        fault(VDA "scheduler", "mq-deadline", EBUSY);
+        kv(&r, root, CMD_APPLY);
+        assert_int_equal(r.status, 1);
+        assert_int_equal(lines_at(r.err, 2, strerror(EBUSY)), 1);
+        assert_int_equal(count_events("write " VDA "scheduler kyber"), 0);
+        assert_file(root, VDA "scheduler", "[none] mq-deadline kyber bfq");
+        assert_null(fr_read(root, RECORD));     /* nothing changed: nothing recorded */
+        run_result_free(&r);
+}
+
+/* openat2 answers EAGAIN while mounts or renames race with its walk: tried again, still applied. */
+static void test_openat2_eagain(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, CONF, "[sysctl]\nvm.swappiness = 10\n[netdev \"eth*\"]\ntxqueuelen = 5000\n");
+        openat2_eagain = 5;
+        kv(&r, root, CMD_APPLY);
+        assert_int_equal(r.status, 0);
+        assert_string_equal(r.err, "");
+        assert_int_equal(openat2_eagain, 0);
+        assert_file(root, "proc/sys/vm/swappiness", "10");
+        assert_file(root, ETH0, "5000");
+        run_result_free(&r);
+
+        /* racing for longer than the retries: resolved by hand, still applied */
+        fr_write(root, CONF, "[sysctl]\nvm.swappiness = 20\n");
+        openat2_eagain = 1000;
+        kv(&r, root, CMD_APPLY);
+        openat2_eagain = 0;
+        assert_int_equal(r.status, 0);
+        assert_file(root, "proc/sys/vm/swappiness", "20");
+        run_result_free(&r);
+}
+
+/* An existence check that fails for another reason than "not there" is an error naming the path. */
+static void test_probe_eacces(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, CONF, "[netdev \"eth*\"]\ntxqueuelen = 5000\n");
+        openat2_eacces = "/tx_queue_len";
+        kv(&r, root, CMD_APPLY);
+        openat2_eacces = NULL;
+        assert_int_equal(r.status, 1);
+        assert_contains(r.err, "/sys/class/net/eth0/tx_queue_len");
+        assert_contains(r.err, strerror(EACCES));
+        assert_file(root, ETH0, "1000");
+        run_result_free(&r);
+
+        /* --device: the device's own lookup */
+        fr_write(root, CONF, "[netdev \"eth0\"]\ntxqueuelen = 5000\n");
+        openat2_eacces = "class/net/eth0";
+        events_reset();
+        kv_run_inproc_device(&r, root, CMD_APPLY, 0, "eth0");
+        openat2_eacces = NULL;
+        assert_int_equal(r.status, 1);
+        assert_contains(r.err, "/sys/class/net/eth0: ");
+        assert_contains(r.err, strerror(EACCES));
+        run_result_free(&r);
 }
 
 /* A whole device vanishes between plan and apply (unplugged): its settings fail, the rest apply. */
@@ -814,6 +930,9 @@ int main(void)
                 T(test_each_fault_reported),
                 T(test_each_errno),
                 T(test_device_vanishes),
+                T(test_scheduler_busy_once),
+                T(test_openat2_eagain),
+                T(test_probe_eacces),
                 T(test_revert),
                 T(test_record_kept),
                 T(test_record_rename_fails),

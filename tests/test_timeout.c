@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kvmtune.h"
@@ -19,10 +20,13 @@ ssize_t __real_pwrite(int fd, const void *buf, size_t n, off_t off);
 ssize_t __wrap_pwrite(int fd, const void *buf, size_t n, off_t off);
 
 static const char *stuck_value;         /* a write of this value never returns by itself */
+static int stuck_signal = -1;           /* a byte goes here when the stuck write starts */
 
 ssize_t __wrap_pwrite(int fd, const void *buf, size_t n, off_t off)
 {
         if (stuck_value && n == strlen(stuck_value) && !memcmp(buf, stuck_value, n)) {
+                if (stuck_signal >= 0 && write(stuck_signal, "s", 1) != 1)
+                        abort();
                 /* wait like a stuck kernel write; give up after 5 s so a broken timeout fails */
                 struct timespec ts = { 5, 0 };
                 if (nanosleep(&ts, NULL) == 0)
@@ -74,6 +78,58 @@ static void test_stuck_write_is_reported(void **state)
         run_result_free(&r);
 }
 
+/*
+ * A run killed between two writes (the unit's start timeout, udev's event
+ * timeout, shutdown): the first write's old value was recorded before the
+ * write, so revert puts it back; the stalled second one is recorded too and
+ * revert finds it as it was.
+ */
+static void test_killed_between_writes(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        int pipefd[2], status;
+        char byte, *rec;
+        pid_t pid;
+
+        fr_write(root, "etc/kvmtune/conf.d/50-t.conf",
+                 "[sysctl]\nnet.ipv4.tcp_fin_timeout = 30\nvm.swappiness = 13\n");
+        assert_int_equal(pipe(pipefd), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                stuck_value = "13";
+                stuck_signal = pipefd[1];
+                kv_run_inproc(&r, root, CMD_APPLY, 0);
+                _exit(3);       /* not reached: killed in the stuck write */
+        }
+        close(pipefd[1]);
+        assert_int_equal(read(pipefd[0], &byte, 1), 1);        /* it is stuck in the second write */
+        close(pipefd[0]);
+        assert_int_equal(kill(pid, SIGTERM), 0);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+
+        char *v = fr_read_trim(root, "proc/sys/net/ipv4/tcp_fin_timeout");
+        assert_string_equal(v, "30");           /* the first write happened */
+        free(v);
+        rec = fr_read(root, "run/kvmtune/revert");
+        assert_non_null(rec);
+        assert_string_equal(rec, "proc/sys/net/ipv4/tcp_fin_timeout\t60\nproc/sys/vm/swappiness\t60\n");
+        free(rec);
+
+        kv_run_inproc(&r, root, CMD_REVERT, 0);
+        assert_int_equal(r.status, 0);
+        v = fr_read_trim(root, "proc/sys/net/ipv4/tcp_fin_timeout");
+        assert_string_equal(v, "60");
+        free(v);
+        v = fr_read_trim(root, "proc/sys/vm/swappiness");
+        assert_string_equal(v, "60");
+        free(v);
+        assert_null(fr_read(root, "run/kvmtune/revert"));
+        run_result_free(&r);
+}
+
 static void test_no_timeout_without_limit(void **state)
 {
         const char *root = *state;
@@ -92,6 +148,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_stuck_write_is_reported, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_timeout_without_limit, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_killed_between_writes, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

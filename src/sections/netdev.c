@@ -67,8 +67,13 @@ static int netdev_plan(struct kvmtune *k)
                 devsel_merge(ds, devs[i], -1, keys, 1, &m);
                 if (!m.kv)
                         continue;
+                /* the kernel keeps an unsigned int and shows it with %d: above 2^31-1 it reads negative */
+                unsigned long long v = strtoull(m.kv->value, NULL, 10);
+                char stored[24];
+
+                snprintf(stored, sizeof(stored), "%lld", v > INT32_MAX ? (long long)v - (1LL << 32) : (long long)v);
                 rel = xasprintf("sys/class/net/%s/tx_queue_len", devs[i]);
-                devsel_plan_file(k, SEC_NETDEV, devs[i], "txqueuelen", rel, &m, NULL);
+                devsel_plan_file(k, SEC_NETDEV, devs[i], "txqueuelen", rel, &m, stored);
                 free(rel);
         }
         devsel_report_absent(k, ds, "netdev", devs, n);
