@@ -53,7 +53,7 @@ kvmtune: src/main.o libkvmtune.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PC_LIBS) -ldl
 
 tests/test_memory: TEST_LDFLAGS = -Wl,--wrap=kernfs_write
-tests/test_timeout: TEST_LDFLAGS = -Wl,--wrap=pwrite
+tests/test_timeout: TEST_LDFLAGS = -Wl,--wrap=pwrite,--wrap=pread
 tests/test_faults: TEST_LDFLAGS = -Wl,--wrap=kernfs_write,--wrap=fsync,--wrap=renameat,--wrap=syscall
 
 tests/%: tests/%.c tests/helpers.c tests/helpers.h libkvmtune.a

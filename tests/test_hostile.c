@@ -488,6 +488,12 @@ static void prep_run_outside(struct ctx *c)
         fr_symlink(c->root, keep(c, target), "run");
 }
 
+/* a trigger file that a glob matches */
+static void prep_drop_caches(struct ctx *c)
+{
+        fr_write(c->root, "proc/sys/vm/drop_caches", "0\n");
+}
+
 /* an interface link pointing outside the root */
 static void prep_netdev_link_outside(struct ctx *c)
 {
@@ -615,6 +621,13 @@ static void prep_stage_bad(struct ctx *c)
 #define TXT(s) .text = s, .len = sizeof(s) - 1
 
 static const struct hcase cases[] = {
+        /* triggers are actions, not settings: refused, never fired (a glob skips them) */
+        { "sysctl trigger vm.drop_caches", "[sysctl]\nvm.drop_caches = 3\nvm.swappiness = 10\n",
+          .status = 1, .line = 2, .msg = "is an action", .rel = "proc/sys/vm/swappiness", .val = "10" },
+        { "sysctl trigger vm.compact_memory", "[sysctl]\nvm.compact_memory = 1\n",
+          .status = 1, .line = 2, .msg = "[hugepages] compacts by itself" },
+        { "sysctl glob over a trigger", "[sysctl]\nvm.drop_cach* = 3\n", .prep = prep_drop_caches,
+          .status = 0, .rel = "proc/sys/vm/drop_caches", .val = "0" },
         /* traversal: sysctl keys */
         { "sysctl ../ in a slash key", "[sysctl]\nnet/ipv4/../../../../bait = 1\n",
           .status = 1, .line = 2, .msg = "invalid sysctl key", .rel = "bait", .val = "bait" },

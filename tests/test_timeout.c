@@ -22,8 +22,31 @@ ssize_t __wrap_pwrite(int fd, const void *buf, size_t n, off_t off);
 static const char *stuck_value;         /* a write of this value never returns by itself */
 static int stuck_signal = -1;           /* a byte goes here when the stuck write starts */
 
+ssize_t __real_pread(int fd, void *buf, size_t n, off_t off);
+ssize_t __wrap_pread(int fd, void *buf, size_t n, off_t off);
+
+static unsigned armed_in_write, armed_elsewhere;       /* seen by the wrappers */
+
+/* The write alarm is armed around a kernel write, never while kvmtune reads (or logs). */
+ssize_t __wrap_pread(int fd, void *buf, size_t n, off_t off)
+{
+        unsigned left = alarm(0);
+
+        if (left) {
+                armed_elsewhere++;
+                alarm(left);
+        }
+        return __real_pread(fd, buf, n, off);
+}
+
 ssize_t __wrap_pwrite(int fd, const void *buf, size_t n, off_t off)
 {
+        unsigned left = alarm(0);
+
+        if (left) {
+                armed_in_write++;
+                alarm(left);
+        }
         if (stuck_value && n == strlen(stuck_value) && !memcmp(buf, stuck_value, n)) {
                 if (stuck_signal >= 0 && write(stuck_signal, "s", 1) != 1)
                         abort();
@@ -60,12 +83,16 @@ static void test_stuck_write_is_reported(void **state)
         fr_write(root, "etc/kvmtune/conf.d/50-t.conf",
                  "[sysctl]\nvm.swappiness = 13\nnet.ipv4.tcp_fin_timeout = 30\n");
         stuck_value = "13";
+        armed_in_write = armed_elsewhere = 0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         kv_run_inproc(&r, root, CMD_APPLY, 1);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         stuck_value = NULL;
 
         assert_int_equal(r.status, 1);
+        /* armed for each write (two, and the read-backs between them saw no alarm) */
+        assert_true(armed_in_write >= 2);
+        assert_int_equal(armed_elsewhere, 0);
         if (!contains(r.err, "50-t.conf:2: sysctl vm.swappiness: cannot write '13': the kernel write did not return within 1 s"))
                 fail_msg("no timeout error:\n%s", r.err);
         /* the next setting was still applied */
