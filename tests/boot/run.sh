@@ -62,7 +62,7 @@ base=$cache/base-bookworm-$(echo "$include" | md5sum | cut -c1-8).tar
 if [ ! -s "$base" ]; then
 	say "building the base root with mmdebstrap"
 	t0=$SECONDS
-	mmdebstrap --quiet --variant=minbase --include="$include" bookworm "$base.tmp" > "$cache/mmdebstrap.log" 2>&1 \
+	mmdebstrap --quiet --format=tar --variant=minbase --include="$include" bookworm "$base.tmp" > "$cache/mmdebstrap.log" 2>&1 \
 		|| { tail -n 20 "$cache/mmdebstrap.log"; rm -f "$base.tmp"; die "mmdebstrap failed"; }
 	mv "$base.tmp" "$base"
 	say "base root built in $((SECONDS - t0))s"
