@@ -5,19 +5,49 @@
  * <N> syslog priorities; in the initramfs without a journal they go to
  * /dev/kmsg.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kvmtune.h"
 
+/*
+ * JOURNAL_STREAM ("DEV:INODE", decimal) names the journal stream systemd
+ * connected to the service.  It is inherited by children whose output was
+ * redirected, so, as systemd's own log.c does, it counts only when fd 2 is
+ * that stream; fd 1 must be too, since change lines go to stdout (a
+ * `kvmtune plan > file` in a unit gets no <N> prefixes in the file).
+ */
 void log_setup(struct kvmtune *k)
 {
+        const char *e = getenv("JOURNAL_STREAM");
+        unsigned long long dev = 0, ino = 0;
+        bool journal = false;
+        char *end;
+
         k->kmsg_fd = -1;
-        if (getenv("JOURNAL_STREAM")) {
+        if (e && *e >= '0' && *e <= '9') {
+                errno = 0;
+                dev = strtoull(e, &end, 10);
+                if (!errno && *end == ':' && end[1] >= '0' && end[1] <= '9') {
+                        ino = strtoull(end + 1, &end, 10);
+                        journal = !errno && !*end;
+                }
+        }
+        for (int fd = STDOUT_FILENO; journal && fd <= STDERR_FILENO; fd++) {
+                struct stat st;
+
+                journal = fstat(fd, &st) == 0 &&
+                          (unsigned long long)st.st_dev == dev &&
+                          (unsigned long long)st.st_ino == ino;
+        }
+        if (journal) {
                 k->log = LOG_JOURNAL;
                 /* a line at a time, so the journal stamps each when it happens */
                 setvbuf(stdout, NULL, _IOLBF, 0);

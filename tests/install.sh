@@ -16,7 +16,7 @@ want=$(
 		echo /usr/sbin/kvmtune
 		for f in conf.d/*.conf; do echo "/usr/lib/kvmtune/conf.d/${f#conf.d/}"; done
 		echo "$unitdir/kvmtune.service"
-		echo "$udevdir/rules.d/60-kvmtune.rules"
+		echo "$udevdir/rules.d/81-kvmtune.rules"
 		for f in dracut/90kvmtune/*.sh; do echo "$dracutdir/90kvmtune/${f##*/}"; done
 		echo /usr/share/man/man8/kvmtune.8
 		echo /usr/share/man/man5/kvmtune.conf.5
@@ -35,12 +35,27 @@ if command -v systemd-analyze >/dev/null; then
 else
 	echo "systemd-analyze missing"; fail=1
 fi
+# The unit and the rule name the installed binary: @SBINDIR@ filled in, and
+# SBINDIR follows PREFIX.
+grep -rq '@[A-Z]*@' "$dest$unitdir" "$dest$udevdir" && { echo "unfilled @VAR@ in the unit or rule"; fail=1; }
+grep -q '^ExecStart=/usr/sbin/kvmtune apply' "$dest$unitdir/kvmtune.service" || { echo "unit does not run /usr/sbin/kvmtune"; fail=1; }
+[ "$(grep -c 'RUN+="/usr/bin/systemd-cat -t kvmtune /usr/sbin/kvmtune apply' "$dest$udevdir/rules.d/81-kvmtune.rules")" = 2 ] \
+	|| { echo "rule does not run /usr/sbin/kvmtune twice"; fail=1; }
+local=$(mktemp -d /tmp/kvmtune-install-XXXXXX)
+make -s install DESTDIR="$local" PREFIX=/usr/local SYSTEMDUNITDIR=/usr/local/lib/systemd/system \
+	UDEVDIR=/usr/local/lib/udev DRACUTDIR=/usr/local/lib/dracut/modules.d >/dev/null || { echo "make install PREFIX=/usr/local failed"; fail=1; }
+[ -x "$local/usr/local/sbin/kvmtune" ] || { echo "PREFIX=/usr/local: no /usr/local/sbin/kvmtune"; fail=1; }
+grep -q '^ExecStart=/usr/local/sbin/kvmtune apply' "$local/usr/local/lib/systemd/system/kvmtune.service" \
+	|| { echo "PREFIX=/usr/local: the unit does not run /usr/local/sbin/kvmtune"; fail=1; }
+[ "$(grep -c '/usr/local/sbin/kvmtune apply' "$local/usr/local/lib/udev/rules.d/81-kvmtune.rules")" = 2 ] \
+	|| { echo "PREFIX=/usr/local: the rule does not run /usr/local/sbin/kvmtune"; fail=1; }
+rm -rf "$local"
 for page in man/kvmtune.8 man/kvmtune.conf.5; do
 	out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
 	if [ -n "$out" ]; then echo "$page: $out"; fail=1; fi
 done
 # the targets README.md documents exist
-for target in run check valgrind e2e bench fuzz install; do
+for target in run check valgrind e2e bench fuzz install deb boot-e2e; do
 	make -n "$target" >/dev/null 2>&1 || { echo "no make target '$target'"; fail=1; }
 done
 exit $fail
