@@ -1,17 +1,19 @@
 #!/bin/bash
-# The udev rule's own command line, taken from udev/60-kvmtune.rules with %k
-# filled in, run for a new veth inside a private network and mount namespace:
+# The udev rule's own command line, taken from udev/81-kvmtune.rules.in with
+# $name filled in (and without its systemd-cat, which the real boot test
+# covers: a private /run hides the journal's socket), run for a new veth inside a private network and mount namespace:
 # the configuration comes from the default search path (/run/kvmtune/conf.d on
 # a private tmpfs), and the interface's txqueuelen ends up set.
 set -u
 . "$(dirname "$0")/lib.bash"
 live_require ip netns
-rules=$repo/udev/60-kvmtune.rules
+rules=$repo/udev/81-kvmtune.rules.in
 
 # RUN+="..." of the net rule, the binary replaced by the one under test
 cmd=$(sed -n '/SUBSYSTEM=="net"/s/.*RUN+="\([^"]*\)".*/\1/p' "$rules")
 [ -n "$cmd" ] || { echo "FAIL: no net RUN+= in $rules"; exit 1; }
-cmd=${cmd/\/usr\/sbin\/kvmtune/$kv}
+cmd=${cmd#/usr/bin/systemd-cat -t kvmtune }
+cmd=${cmd/@SBINDIR@\/kvmtune/$kv}
 
 unshare -n -m bash -s "$cmd" <<'INNER'
 set -u
@@ -27,7 +29,7 @@ mkdir -p /run/kvmtune/conf.d
 printf '[netdev "vnet*"]\ntxqueuelen = 4242\n' >/run/kvmtune/conf.d/60-vnet.conf
 chmod 0644 /run/kvmtune/conf.d/60-vnet.conf
 ip link add vnet7 type veth peer name peer7 || { echo "SKIP: cannot create a veth pair"; exit 77; }
-run=${cmd//%k/vnet7}
+run=${cmd//\$name/vnet7}
 echo "running: $run"
 $run || { echo "FAIL: the rule's command exited $?"; fail=1; }
 v=$(cat /sys/class/net/vnet7/tx_queue_len)
