@@ -298,7 +298,7 @@ static enum resolved resolve(struct kvmtune *k, const char *name, char **detail,
                         lib->module_unref(m);
                         continue;
                 }
-                if (!in_list(lib, filtered, mname)) {
+                if (!same_module(mname, name) && !in_list(lib, filtered, mname)) {
                         free(*error);
                         *error = xasprintf("module %s is blacklisted (modprobe.d)", mname);
                         res = RES_FAILED;
@@ -469,7 +469,7 @@ static void load(struct kvmtune *k, struct mod_entry *e)
         }
         kmod_lib_foreach(lib, l, list) {
                 struct kmod_module *m = lib->module_get_module(l);
-                int q = lib->module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST, e->options,
+                int q = lib->module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, e->options,
                                                         NULL, NULL, NULL);
                 if (q > 0 && !error)
                         error = xasprintf("module %s is blacklisted (modprobe.d)", lib->module_get_name(m));
