@@ -91,25 +91,27 @@ bool fields_equal(const char *a, const char *b)
  * (kvmtune_run() raises the soft RLIMIT_NOFILE); beyond that the file is
  * opened again when needed.
  */
-static int open_setting(struct kvmtune *k, struct setting *s)
+static int open_setting(struct kvmtune *k, struct setting *s, bool *rdwr)
 {
         int fd;
 
+        *rdwr = false;
         if (s->fd >= 0)
                 return s->fd;
         if (k->cmd == CMD_APPLY && !(s->knob && s->knob->write)) {
                 fd = kernfs_openat(k, s->path, O_RDWR | O_NONBLOCK);
+                *rdwr = fd >= 0;
                 if (fd != -EACCES && fd != -EPERM && fd != -EROFS)
                         return fd;      /* else not writable (yet): read-only */
         }
         return kernfs_openat(k, s->path, O_RDONLY | O_NONBLOCK);
 }
 
-static void keep_or_close(struct kvmtune *k, struct setting *s, int fd)
+static void keep_or_close(struct kvmtune *k, struct setting *s, int fd, bool rdwr)
 {
         if (fd == s->fd)
                 return;
-        if (k->cmd == CMD_APPLY && fd < k->fd_budget && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR)
+        if (rdwr && fd < k->fd_budget)
                 s->fd = fd;
         else
                 close(fd);
@@ -125,12 +127,13 @@ void setting_close(struct setting *s)
 /* Read s->path into s->cur; the first value read is s->orig, what revert restores. */
 int setting_read(struct kvmtune *k, struct setting *s)
 {
+        bool rdwr;
         char *raw;
         int fd, r;
 
         free(s->cur);
         s->cur = NULL;
-        fd = open_setting(k, s);
+        fd = open_setting(k, s, &rdwr);
         if (fd < 0)
                 return fd;
         r = kernfs_read_fd(fd, &raw);
@@ -139,7 +142,7 @@ int setting_read(struct kvmtune *k, struct setting *s)
                         close(fd);
                 return r;
         }
-        keep_or_close(k, s, fd);
+        keep_or_close(k, s, fd, rdwr);
         if (s->knob && s->knob->current) {
                 s->cur = s->knob->current(raw);
                 free(raw);

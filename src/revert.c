@@ -53,6 +53,7 @@ struct revert_record {
         struct strmap added;    /* path -> path: appended by this run */
         int fd;                 /* opened for appending; -1 */
         bool sync;              /* fdatasync after each line (not on tmpfs) */
+        off_t size;             /* of the record as opened for appending, and appended since */
         off_t last_off;         /* the size before the last append */
         const char *last_path;
         bool failed;            /* an append failed: said once */
@@ -276,6 +277,7 @@ static int record_open_append(struct kvmtune *k, struct revert_record *rec)
                 return -errno;
         if (fstat(rec->fd, &st) == 0 && (size_t)st.st_size != rec->len && ftruncate(rec->fd, (off_t)rec->len) < 0)
                 return -errno;
+        rec->size = (off_t)rec->len;    /* we hold the lock: nobody else appends */
         rec->sync = fstatfs(rec->fd, &sfs) < 0 || (sfs.f_type != TMPFS_MAGIC && sfs.f_type != RAMFS_MAGIC);
         return 0;
 }
@@ -308,14 +310,16 @@ int revert_note(struct kvmtune *k, const struct setting *s)
                 free(p);
                 free(v);
                 len = strlen(line);
-                rec->last_off = lseek(rec->fd, 0, SEEK_END);
+                rec->last_off = rec->size;
                 ssize_t n = write(rec->fd, line, len);
                 free(line);
                 if (n < 0 || (size_t)n != len)
                         r = n < 0 ? -errno : -ENOSPC;
                 else if (rec->sync && fdatasync(rec->fd) < 0)
                         r = -errno;
-                if (r < 0 && rec->last_off >= 0 && ftruncate(rec->fd, rec->last_off) < 0)
+                if (r == 0)
+                        rec->size += (off_t)len;
+                else if (ftruncate(rec->fd, rec->last_off) < 0)
                         log_debug(k, "cannot cut the record back: %s", strerror(errno));
         }
         if (r < 0) {
@@ -347,6 +351,7 @@ void revert_unnote(struct kvmtune *k, const struct setting *s)
                 log_debug(k, "cannot take %s out of the record: %s", s->path, strerror(errno));
                 return;
         }
+        rec->size = rec->last_off;
         *strmap_slot(&rec->added, rec->last_path, &found) = NULL;     /* the key stays owned */
         rec->last_path = NULL;
 }
