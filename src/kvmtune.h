@@ -12,7 +12,7 @@
 #define KVMTUNE_VERSION "0.1"
 #define KVMTUNE_MAX_VALUE 4096          /* longest accepted value, bytes */
 #define KVMTUNE_MAX_LINE 8192           /* longer lines are refused whole */
-#define KVMTUNE_WRITE_TIMEOUT 30        /* seconds, see kernfs_write_fd() */
+#define KVMTUNE_WRITE_TIMEOUT 30        /* seconds, see kernfs_write() */
 
 enum command { CMD_APPLY, CMD_PLAN, CMD_VERIFY, CMD_CAT_CONFIG, CMD_REVERT, CMD_IMPORT };
 enum stage { STAGE_ALL, STAGE_INITRD, STAGE_BOOT };
