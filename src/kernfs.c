@@ -219,31 +219,35 @@ static void on_alarm(int sig)
  * that.  The alarm is armed only around each kernel write, so it never cuts
  * short a log line, a libmount call or anything else.
  */
-void kernfs_write_timeout(struct kvmtune *k, unsigned seconds)
+static void install_alarm(struct kvmtune *k)
 {
         struct sigaction action = { .sa_handler = on_alarm };   /* no SA_RESTART */
 
-        if (seconds && !k->alarm_installed) {
+        if (!k->alarm_installed) {
                 sigaction(SIGALRM, &action, NULL);
                 k->alarm_installed = true;
         }
+}
+
+void kernfs_write_timeout(struct kvmtune *k, unsigned seconds)
+{
+        if (seconds)
+                install_alarm(k);
         k->write_timeout = seconds;
 }
 
 /* Wait at most seconds for an exclusive flock(2) on fd: 0, -ETIME, or -errno. */
 int kernfs_flock_wait(struct kvmtune *k, int fd, unsigned seconds)
 {
-        unsigned timeout = k->write_timeout;
         int r;
 
-        kernfs_write_timeout(k, timeout ? timeout : seconds);   /* the handler, installed once */
+        install_alarm(k);
         alarm_fired = 0;
         alarm(seconds);
         do
                 r = flock(fd, LOCK_EX) < 0 ? -errno : 0;
         while (r == -EINTR && !alarm_fired);
         alarm(0);
-        k->write_timeout = timeout;
         return r == -EINTR ? -ETIME : r;
 }
 
@@ -285,7 +289,7 @@ int kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value)
                 r = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
                 /* a --root tree holds regular files: a shorter value must not keep the old tail */
                 if (r == 0 && k->root && own < 0 && ftruncate(fd, (off_t)len) < 0)
-                        r = 0;
+                        log_debug(k, "cannot truncate /%s: %s", rel, strerror(errno));
                 if (k->write_timeout)
                         alarm(0);
                 if (r == -EINTR && alarm_fired) {

@@ -169,18 +169,13 @@ bool setting_equal(const struct setting *s, const char *cur)
  */
 static int read_back(struct kvmtune *k, struct setting *s)
 {
-        char *now = NULL;
-        int r;
+        int r = setting_read(k, s);
 
-        free(s->cur);
-        s->cur = NULL;
-        r = setting_read(k, s);
         if (r < 0)
                 return r == -EACCES || r == -EPERM ? 0 : r;     /* write-only: nothing to compare */
         if (setting_equal(s, s->cur))
                 return 0;
-        now = s->cur;
-        setting_fail(k, s, "wrote '%s', but the kernel stores '%s'", s->want, now);
+        setting_fail(k, s, "wrote '%s', but the kernel stores '%s'", s->want, s->cur);
         return -ERANGE;
 }
 
