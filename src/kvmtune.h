@@ -292,3 +292,4 @@ void module_needs_plan(struct kvmtune *k);
 void module_needs_apply(struct kvmtune *k);
 bool module_name_valid(const char *name);
 bool module_present(struct kvmtune *k, const char *name);
+int module_state(struct kvmtune *k, const char *name, char **error);

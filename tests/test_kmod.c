@@ -145,6 +145,21 @@ static void test_blacklist(void **state)
         want_status(&r, 0);
         want_not_in("stderr", r.err, "blacklisted");
         run_result_free(&r);
+
+        /* an alias resolving to a blacklisted module is refused, as by modprobe */
+        fr_write(root, "etc/modprobe.d/local.conf", "blacklist minix\n");
+        fr_write(root, CONFD "50-m.conf", "[modules]\nload = fs-minix\n");
+        kv_run(&r, root, "plan", NULL);
+        want_status(&r, 1);
+        want_in("stdout", r.out, "module minix is blacklisted (modprobe.d)");
+        run_result_free(&r);
+
+        /* the same alias without the blacklist resolves */
+        fr_write(root, "etc/modprobe.d/local.conf", "\n");
+        kv_run(&r, root, "plan", NULL);
+        want_status(&r, 0);
+        want_in("stdout", r.out, "alias of minix");
+        run_result_free(&r);
 }
 
 static void test_autoload_resolves(void **state)

@@ -10,6 +10,9 @@
 
 #include "kvmtune.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 static void test_derivation(void **state)
 {
         char buf[64];
@@ -274,6 +277,58 @@ static void test_dlopen_note(void **state)
         free(out);
 }
 
+/*
+ * initstate: a module counts as loaded only when "live" (or built in: no
+ * initstate); "coming" is waited for (another process is loading it), "going"
+ * is not loaded, an unreadable initstate is an error naming the file.
+ */
+static void test_initstate(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        pid_t child;
+
+        fr_mkdir(root, "sys/module/tcp_bbr");           /* built in */
+        fr_mkdir(root, "sys/module/tcp_htcp");
+        fr_write(root, "sys/module/tcp_htcp/initstate", "going\n");
+        fr_mkdir(root, "sys/module/tcp_vegas");
+        fr_write(root, "sys/module/tcp_vegas/initstate", "live\n");
+        fr_write(root, CONFD "50-m.conf", "[modules]\nload = tcp_bbr tcp_htcp tcp_vegas\n");
+        kv_run(&r, root, "plan", NULL);
+        want_status(&r, 0);
+        want_in("stdout", r.out, "ok    modules tcp_bbr: loaded -> loaded");
+        want_in("stdout", r.out, "set   modules tcp_htcp: not loaded -> loaded");
+        want_in("stdout", r.out, "ok    modules tcp_vegas: loaded -> loaded");
+        run_result_free(&r);
+
+        /* coming, turning live while kvmtune waits: loaded, nothing to do */
+        fr_write(root, "sys/module/tcp_htcp/initstate", "coming\n");
+        child = fork();
+        assert_true(child >= 0);
+        if (child == 0) {
+                usleep(300 * 1000);
+                fr_write(root, "sys/module/tcp_htcp/initstate", "live\n");
+                _exit(0);
+        }
+        kv_run(&r, root, "plan", NULL);
+        waitpid(child, NULL, 0);
+        want_status(&r, 0);
+        want_in("stdout", r.out, "ok    modules tcp_htcp: loaded -> loaded");
+        run_result_free(&r);
+
+        /* an initstate that cannot be read is an error, never "loaded" */
+        fr_write(root, CONFD "50-m.conf", "[modules]\nload = tcp_htcp\n");
+        char *path = xasprintf("%s/sys/module/tcp_htcp/initstate", root);
+        assert_int_equal(unlink(path), 0);
+        free(path);
+        fr_mkdir(root, "sys/module/tcp_htcp/initstate");
+        kv_run(&r, root, "plan", NULL);
+        want_status(&r, 1);
+        want_in("stdout", r.out, "error modules tcp_htcp");
+        want_in("stdout", r.out, "cannot read /sys/module/tcp_htcp/initstate");
+        run_result_free(&r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -284,6 +339,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_autoload_keys, fr_setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(test_load_no_vetoes, fr_setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(test_libkmod_lazy, fr_setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(test_initstate, fr_setup, fr_teardown),
                 cmocka_unit_test(test_dlopen_note),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 
 #include "../kvmtune.h"
 #include "../kmod-dl.h"
@@ -68,17 +69,70 @@ static bool same_module(const char *a, const char *b)
         return !*a && !*b;
 }
 
-bool module_present(struct kvmtune *k, const char *name)
+/*
+ * Whether a module is in the kernel and usable, as modprobe decides: built in
+ * (a /sys/module/NAME directory without initstate), or loaded with initstate
+ * "live".  A module another process is still loading ("coming", as when udev
+ * loads it next to us) is waited for, up to MODULE_COMING_WAIT_MS; after that,
+ * and for "going", it is counted absent (a load then waits in the kernel or
+ * loads it again).  1 present, 0 not, -errno with *error set when the state
+ * cannot be read.
+ */
+#define MODULE_COMING_WAIT_MS 5000
+
+int module_state(struct kvmtune *k, const char *name, char **error)
 {
-        char *c = canonical(name), *rel = xasprintf("sys/module/%s", c);
-        int there = kernfs_probe(k, rel);
+        char *c = canonical(name), *rel = xasprintf("sys/module/%s", c), *init_rel = NULL, *v = NULL;
+        int r = kernfs_probe(k, rel);
 
-        if (there < 0)
-                log_debug(k, "cannot look up /%s: %s", rel, strerror(-there));
-
+        *error = NULL;
+        if (r <= 0) {
+                if (r < 0)
+                        *error = xasprintf("cannot look up /%s: %s", rel, strerror(-r));
+                goto out;
+        }
+        init_rel = xasprintf("%s/initstate", rel);
+        for (unsigned waited = 0;; waited += 10) {
+                free(v);
+                r = kernfs_read(k, init_rel, &v);
+                if (r == -ENOENT) {             /* built in */
+                        r = 1;
+                        break;
+                }
+                if (r < 0) {
+                        *error = xasprintf("cannot read /%s: %s", init_rel, strerror(-r));
+                        break;
+                }
+                if (!strcmp(v, "live")) {
+                        r = 1;
+                        break;
+                }
+                if (strcmp(v, "coming") || waited >= MODULE_COMING_WAIT_MS) {
+                        if (strcmp(v, "coming") && strcmp(v, "going"))
+                                log_debug(k, "/%s is '%s': counted as not loaded", init_rel, v);
+                        r = 0;
+                        break;
+                }
+                nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+        }
+out:
+        free(v);
+        free(init_rel);
         free(rel);
         free(c);
-        return there > 0;
+        return r;
+}
+
+bool module_present(struct kvmtune *k, const char *name)
+{
+        char *error;
+        int r = module_state(k, name, &error);
+
+        if (r < 0) {
+                log_debug(k, "%s", error);
+                free(error);
+        }
+        return r > 0;
 }
 
 static void need_clear(struct module_need *n)
@@ -294,7 +348,7 @@ static enum resolved resolve(struct kvmtune *k, const char *name, char **detail,
                         continue;
                 }
                 if (module_present(k, mname) ||
-                    (!k->root && (init == KMOD_MODULE_LIVE || init == KMOD_MODULE_COMING))) {
+                    (!k->root && init == KMOD_MODULE_LIVE)) {
                         lib->module_unref(m);
                         continue;
                 }
@@ -378,7 +432,21 @@ void module_needs_plan(struct kvmtune *k)
                 e->options = options;
                 e->soft = !hard && !explicit_load;
 
-                if (module_present(k, e->name)) {
+                char *state_error;
+                int present = module_state(k, e->name, &state_error);
+
+                if (present < 0) {
+                        struct setting *s = setting_add(k, SEC_MODULES, e->name, NULL, "loaded", at->at);
+
+                        e->s = s;
+                        s->cur = xstrdup("unknown");
+                        set_state(k, e, NEED_FAILED, state_error);
+                        setting_fail(k, s, "%s", state_error);
+                        free(state_error);
+                        free(why);
+                        continue;
+                }
+                if (present) {
                         set_state(k, e, NEED_PRESENT, NULL);
                         if (explicit_load) {
                                 e->s = setting_add(k, SEC_MODULES, e->name, NULL, "loaded", at->at);
