@@ -6,9 +6,12 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,14 +24,22 @@ static const char *const opt_names[N_OPTS] = {
 };
 
 struct hmount {
-        char *target;
+        char *target;           /* as configured */
+        char *real;             /* symlinks resolved: as mountinfo shows it (at plan) */
         char *opt[N_OPTS];
         struct origin at;
+};
+
+struct kernel_units {
+        uint64_t page_kb;
+        uint64_t pool_now, pool_planned;        /* pages in the pool: now, after this run */
 };
 
 struct hugetlbfs_state {
         struct hmount *m;
         size_t n;
+        struct kernel_units *pools;             /* read once per page size, at plan */
+        size_t n_pools;
 };
 
 static int hugetlbfs_check_sub(struct kvmtune *k, const char *sub, struct origin at)
@@ -162,8 +173,34 @@ static char *mount_options(struct kvmtune *k, const struct hmount *m, struct ori
         return out;
 }
 
-/* Does the mounted option string carry what we want?  Absent means the kernel default. */
-static bool options_match(const struct mount_lib *ml, const char *have, const char *want)
+/*
+ * What the kernel shows for size= and min_size=: whole huge pages, in bytes.
+ * A percentage is of the pool (nr_hugepages of that size) at mount time; a
+ * byte count is rounded down to whole pages.  0 pages from a nonzero value
+ * is refused (nothing could be allocated): *pages_out reports the count.
+ */
+static uint64_t kernel_size(const char *v, uint64_t page_bytes, uint64_t pool_pages, uint64_t *pages_out)
+{
+        uint64_t n, pages;
+
+        if (strchr(v, '%')) {
+                parse_size_or_percent(v, 100, &n);      /* checked at parse: n is 0..100 */
+                pages = n * pool_pages / 100;
+        } else {
+                parse_size(v, &n);
+                pages = n / page_bytes;
+        }
+        *pages_out = pages;
+        return pages * page_bytes;
+}
+
+/*
+ * Does the mounted option string (the kernel's, from mountinfo) carry what we
+ * want?  Absent means the kernel default.  Sizes are compared as the kernel
+ * stores them: against the pool now, or as this run's [hugepages] leaves it.
+ */
+static bool options_match(const struct mount_lib *ml, const char *have, const char *want,
+                          const struct kernel_units *u)
 {
         char *copy = xstrdup(want), *save = NULL;
         bool match = true;
@@ -171,7 +208,7 @@ static bool options_match(const struct mount_lib *ml, const char *have, const ch
         for (char *w = strtok_r(copy, ",", &save); w && match; w = strtok_r(NULL, ",", &save)) {
                 char *eq = strchr(w, '='), *hv = NULL, buf[64];
                 size_t hsz = 0;
-                uint64_t a, b;
+                uint64_t a, b, pages;
 
                 *eq = '\0';
                 if (ml->optstr_get_option(have, w, &hv, &hsz) != 0) {
@@ -187,7 +224,11 @@ static bool options_match(const struct mount_lib *ml, const char *have, const ch
                 snprintf(buf, sizeof(buf), "%.*s", (int)hsz, hv);
                 if (!strcmp(w, "mode"))
                         match = strtoul(buf, NULL, 8) == strtoul(eq + 1, NULL, 8);
-                else if (!strchr(eq + 1, '%') && parse_size(buf, &a) == 0 && parse_size(eq + 1, &b) == 0)
+                else if (!strcmp(w, "size") || !strcmp(w, "min_size"))
+                        match = parse_size(buf, &a) == 0 &&
+                                (a == kernel_size(eq + 1, u->page_kb * 1024, u->pool_now, &pages) ||
+                                 a == kernel_size(eq + 1, u->page_kb * 1024, u->pool_planned, &pages));
+                else if (parse_size(buf, &a) == 0 && parse_size(eq + 1, &b) == 0)
                         match = a == b;
                 else
                         match = !strcmp(buf, eq + 1);
@@ -196,12 +237,152 @@ static bool options_match(const struct mount_lib *ml, const char *have, const ch
         return match;
 }
 
+/* The page size a mount uses, and its pool's pages now and as this run's [hugepages] leaves it. */
+static int units_for(struct kvmtune *k, struct hugetlbfs_state *st, const struct hmount *m,
+                     struct kernel_units *u)
+{
+        uint64_t kb = 0, n;
+        char *rel, *v;
+        int r;
+
+        if (m->opt[OPT_PAGESIZE]) {
+                parse_size(m->opt[OPT_PAGESIZE], &n);
+                kb = n / 1024;
+        } else if ((r = meminfo_kb(k, "Hugepagesize", &kb)) < 0) {
+                return r;
+        }
+        for (size_t i = 0; i < st->n_pools; i++)
+                if (st->pools[i].page_kb == kb) {
+                        *u = st->pools[i];
+                        return 0;
+                }
+        *u = (struct kernel_units){ .page_kb = kb };
+        rel = xasprintf("sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages", kb);
+        r = kernfs_read(k, rel, &v);
+        if (r == 0)
+                r = parse_u64(v, &u->pool_now);
+        free(v);
+        u->pool_planned = u->pool_now;
+        for (size_t i = 0; r == 0 && i < k->n_settings; i++) {
+                const struct setting *s = k->settings[i];
+                if (s->section == SEC_HUGEPAGES && s->path && !strcmp(s->path, rel) &&
+                    s->action == ACT_SET && parse_u64(s->want, &n) == 0)
+                        u->pool_planned = n;
+        }
+        free(rel);
+        if (r == 0) {
+                st->pools = xrealloc_array(st->pools, st->n_pools + 1, sizeof(*st->pools));
+                st->pools[st->n_pools++] = *u;
+        }
+        return r;
+}
+
+/* size= or min_size= that comes to no page at all: an error saying why. */
+static char *zero_pages_error(const struct hmount *m, const struct kernel_units *u)
+{
+        for (int o = OPT_SIZE; o <= OPT_MIN_SIZE; o++) {
+                const char *v = m->opt[o];
+                uint64_t n, pages;
+
+                if (!v || (parse_size_or_percent(v, 100, &n) == 0 && n == 0))
+                        continue;               /* an explicit 0 is meant */
+                kernel_size(v, u->page_kb * 1024, u->pool_planned, &pages);
+                if (pages)
+                        continue;
+                if (strchr(v, '%'))
+                        return xasprintf("%s=%s of a pool of %" PRIu64 " pages of %" PRIu64 " kB is no page: "
+                                         "the kernel would store %s=0 (reserve the pages in [hugepages] or give bytes)",
+                                         opt_names[o], v, u->pool_planned, u->page_kb, opt_names[o]);
+                return xasprintf("%s=%s is less than one page of %" PRIu64 " kB: the kernel would store %s=0",
+                                 opt_names[o], v, u->page_kb, opt_names[o]);
+        }
+        return NULL;
+}
+
+/* size= and min_size= in the kernel's bytes, for "(kernel stores ...)"; NULL when as given */
+static char *stored_options(const char *want, const struct kernel_units *u)
+{
+        char *out = xstrdup(""), *copy = xstrdup(want), *save = NULL;
+        bool differs = false;
+
+        for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                char *next, *eq = strchr(w, '=');
+                uint64_t pages, bytes, n;
+
+                if ((!strncmp(w, "size=", 5) || !strncmp(w, "min_size=", 9))) {
+                        bytes = kernel_size(eq + 1, u->page_kb * 1024, u->pool_planned, &pages);
+                        differs |= strchr(eq + 1, '%') || parse_size(eq + 1, &n) != 0 || n != bytes;
+                        next = xasprintf("%s%s%.*s=%" PRIu64, out, *out ? "," : "", (int)(eq - w), w, bytes);
+                } else {
+                        next = xasprintf("%s%s%s", out, *out ? "," : "", w);
+                }
+                free(out);
+                out = next;
+        }
+        free(copy);
+        if (!differs) {
+                free(out);
+                return NULL;
+        }
+        return out;
+}
+
+/*
+ * The mount point as mountinfo shows it: symlinks in the path resolved under
+ * the root.  A tail that does not exist yet is kept as written (mkdir makes
+ * it); when the path cannot be resolved it is kept whole (mount says why).
+ */
+static char *canonical_target(struct kvmtune *k, const char *target)
+{
+        char *dir = xstrdup(target + 1), *rest = xstrdup(""), *out = NULL;
+        char root_real[PATH_MAX], real[PATH_MAX], link[64];
+        ssize_t rn, n;
+
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", k->rootfd);
+        rn = readlink(link, root_real, sizeof(root_real) - 1);
+        while (rn > 0 && *dir) {
+                int fd = kernfs_openat(k, dir, O_PATH | O_DIRECTORY);
+                char *slash;
+
+                if (fd >= 0) {
+                        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+                        n = readlink(link, real, sizeof(real) - 1);
+                        close(fd);
+                        if (n <= 0)
+                                break;
+                        real[n] = root_real[rn] = '\0';
+                        if (!strcmp(root_real, "/"))
+                                out = xasprintf("%s%s", real, rest);
+                        else if (!strncmp(real, root_real, (size_t)rn) && real[rn] == '/')
+                                out = xasprintf("%s%s", real + rn, rest);
+                        break;
+                }
+                if (fd != -ENOENT)
+                        break;
+                slash = strrchr(dir, '/');
+                char *next = xasprintf("/%s%s", slash ? slash + 1 : dir, rest);
+                free(rest);
+                rest = next;
+                if (slash)
+                        *slash = '\0';
+                else
+                        *dir = '\0';
+        }
+        if (!out)
+                out = rn > 0 && !*dir ? xasprintf("%s", rest) : xstrdup(target);
+        free(dir);
+        free(rest);
+        return out;
+}
+
 static int hugetlbfs_mount(struct kvmtune *k, struct setting *s)
 {
         const struct mount_lib *ml;
         struct libmnt_context *cxt;
         const char *err;
         int r;
+
+        const char *target = s->data ? s->data : s->name;      /* symlinks resolved, at plan */
 
         if (k->root) {
                 log_info(k, "hugetlbfs %s: would mount with %s (not done under --root)", s->name, s->want);
@@ -212,9 +393,9 @@ static int hugetlbfs_mount(struct kvmtune *k, struct setting *s)
                 setting_fail(k, s, "cannot load libmount: %s", err);
                 return -ENOSYS;
         }
-        if (mkdir(s->name, 0755) < 0 && errno != EEXIST) {
+        if (mkdir(target, 0755) < 0 && errno != EEXIST) {
                 /* create missing parents too */
-                char *p = xstrdup(s->name);
+                char *p = xstrdup(target);
                 for (char *c = p + 1; *c; c++)
                         if (*c == '/') {
                                 *c = '\0';
@@ -222,7 +403,7 @@ static int hugetlbfs_mount(struct kvmtune *k, struct setting *s)
                                 *c = '/';
                         }
                 free(p);
-                if (mkdir(s->name, 0755) < 0 && errno != EEXIST) {
+                if (mkdir(target, 0755) < 0 && errno != EEXIST) {
                         r = -errno;
                         setting_fail(k, s, "cannot create the mount point: %s", strerror(-r));
                         return r;
@@ -235,7 +416,7 @@ static int hugetlbfs_mount(struct kvmtune *k, struct setting *s)
         ml->context_disable_mtab(cxt, 1);       /* no userspace options: /run/mount/utab is not needed */
         ml->context_set_fstype(cxt, "hugetlbfs");
         ml->context_set_source(cxt, "hugetlbfs");
-        ml->context_set_target(cxt, s->name);
+        ml->context_set_target(cxt, target);
         ml->context_set_options(cxt, s->want);
         r = ml->context_mount(cxt);
         if (r != 0) {
@@ -292,7 +473,7 @@ static int hugetlbfs_plan(struct kvmtune *k)
         }
         tb = read_mountinfo(k, ml);
         for (size_t i = 0; i < st->n; i++) {
-                const struct hmount *m = &st->m[i];
+                struct hmount *m = &st->m[i];
                 struct origin at = m->at;
                 char *opts = mount_options(k, m, &at);
                 struct setting *s;
@@ -307,20 +488,35 @@ static int hugetlbfs_plan(struct kvmtune *k)
                         setting_skip(s, "left to the boot stage");
                         continue;
                 }
-                fs = tb ? ml->table_find_target(tb, m->target, MNT_ITER_BACKWARD) : NULL;
-                if (!fs) {
-                        s->cur = xstrdup("not mounted");
-                        continue;
-                }
-                const char *type = ml->fs_get_fstype(fs), *have = ml->fs_get_fs_options(fs);
-                s->cur = xstrdup(have ? have : "");
-                if (!type || strcmp(type, "hugetlbfs"))
+                free(m->real);
+                m->real = canonical_target(k, m->target);
+                s->data = xstrdup(m->real);
+                if (strcmp(m->real, m->target))
+                        s->note = xasprintf("mount point %s", m->real);
+                fs = tb ? ml->table_find_target(tb, m->real, MNT_ITER_BACKWARD) : NULL;
+                const char *type = fs ? ml->fs_get_fstype(fs) : NULL, *have = fs ? ml->fs_get_fs_options(fs) : NULL;
+                s->cur = xstrdup(!fs ? "not mounted" : have ? have : "");
+
+                struct kernel_units u;
+                int r = units_for(k, st, m, &u);
+                char *zero = r < 0 ? NULL : zero_pages_error(m, &u);
+                if (r < 0) {
+                        setting_fail(k, s, "cannot read the huge page pool for this mount: %s", strerror(-r));
+                } else if (zero) {
+                        setting_fail(k, s, "%s", zero);
+                        free(zero);
+                } else if (!fs) {
+                        s->stored = stored_options(s->want, &u);
+                } else if (!type || strcmp(type, "hugetlbfs")) {
                         setting_fail(k, s, "%s is mounted there, not hugetlbfs", type ? type : "another file system");
-                else if (options_match(ml, have ? have : "", s->want))
-                        s->action = ACT_OK;
-                else
-                        setting_fail(k, s, "already mounted with other options (%s); kvmtune does not remount",
-                                     have ? have : "");
+                } else {
+                        s->stored = stored_options(s->want, &u);
+                        if (options_match(ml, have ? have : "", s->want, &u))
+                                s->action = ACT_OK;
+                        else
+                                setting_fail(k, s, "already mounted with other options (%s); kvmtune does not remount",
+                                             have ? have : "");
+                }
         }
         if (tb)
                 ml->unref_table(tb);
@@ -336,10 +532,12 @@ static void hugetlbfs_free(struct kvmtune *k)
                 return;
         for (size_t i = 0; i < st->n; i++) {
                 free(st->m[i].target);
+                free(st->m[i].real);
                 for (int o = 0; o < N_OPTS; o++)
                         free(st->m[i].opt[o]);
         }
         free(st->m);
+        free(st->pools);
         free(st);
         k->state[SEC_HUGETLBFS] = NULL;
 }
