@@ -17,8 +17,9 @@ unshare -u true 2>/dev/null || skip "cannot create a UTS namespace"
 tmp=$(mktemp -d /tmp/kvmtune-live-XXXXXX) || exit 1
 dev=loop0
 q=/sys/block/$dev/queue
-globals=("$q/read_ahead_kb" "$q/nr_requests" /sys/kernel/mm/ksm/pages_to_scan
-	/sys/kernel/mm/transparent_hugepage/defrag /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages)
+globals=("$q/read_ahead_kb" "$q/nr_requests" /sys/kernel/mm/ksm/pages_to_scan /sys/kernel/mm/ksm/run
+	/sys/kernel/mm/transparent_hugepage/defrag /sys/kernel/mm/transparent_hugepage/enabled
+	/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages /proc/sys/vm/swappiness)
 [ -w "$q/read_ahead_kb" ] || skip "no writable $q/read_ahead_kb"
 declare -A orig
 for f in "${globals[@]}" $q/scheduler; do
@@ -102,7 +103,10 @@ case_ "txqueuelen 0" "${N}txqueuelen = 0\n" /sys/class/net/kvp0/tx_queue_len 0
 case_ "txqueuelen max (shown with %d)" "${N}txqueuelen = 4294967295\n" /sys/class/net/kvp0/tx_queue_len -1
 
 case_ "ksm pages_to_scan" "[ksm]\npages_to_scan = 1234\n" /sys/kernel/mm/ksm/pages_to_scan 1234
+case_ "ksm run boolean" "[ksm]\nrun = yes\n" /sys/kernel/mm/ksm/run 1
 case_ "thp defrag" "[thp]\ndefrag = defer\n" /sys/kernel/mm/transparent_hugepage/defrag "[defer]"
+case_ "thp enabled" "[thp]\nenabled = madvise\n" /sys/kernel/mm/transparent_hugepage/enabled "[madvise]"
+case_ "sysctl vm hex (global)" "${S}vm.swappiness = 0x0b\n" /proc/sys/vm/swappiness 11
 case_ "hugepages 2M" "[hugepages \"2M\"]\npages = 3\nreserve = 0\n" /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages 3
 [ $fail = 0 ] && echo "ok: $n cases"
 exit $fail
