@@ -195,6 +195,8 @@ check_trace() {
 				my $look = $meta{$call} || ($call =~ /^openat2?$/ && $args =~ /O_PATH/);
 				next if $look && grep { index("$_/", "$p/") == 0 } @anchors;
 				next if $look && $p =~ m{^/proc/[0-9]+$};
+				# the name of a descriptor kvmtune holds (a mount point, symlinks resolved)
+				next if $call eq "readlink" && $p =~ m{^/proc/self/fd/[0-9]+$};
 				$bad{"$call $p"}++;
 			}
 		}
