@@ -10,6 +10,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <linux/openat2.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +165,94 @@ int kernfs_openat(struct kvmtune *k, const char *rel, int flags)
         return fd < 0 ? -errno : fd;
 }
 
+/*
+ * The directory part of rel, opened O_PATH with kernfs_openat()'s guarantees
+ * once and kept (while descriptors are plentiful: see fd_budget).  Only
+ * directories that exist are kept; one that appears later (a module's
+ * sysctls, a new interface) is found then.
+ */
+struct kept_dir {
+        int fd;
+        char name[];            /* the map's key */
+};
+
+static int dir_fd(struct kvmtune *k, const char *rel, size_t len, bool *kept)
+{
+        struct kept_dir *d;
+        char dir[PATH_MAX];
+        bool found;
+        int fd;
+
+        *kept = true;
+        if (k->last_dir && !strncmp(k->last_dir, rel, len) && !k->last_dir[len])
+                return k->last_dirfd;
+        if (len >= sizeof(dir))
+                return -ENAMETOOLONG;
+        memcpy(dir, rel, len);
+        dir[len] = '\0';
+        d = strmap_get(&k->dirfds, dir);
+        if (!d) {
+                fd = kernfs_openat(k, dir, O_PATH | O_DIRECTORY);
+                if (fd < 0)
+                        return fd;
+                if (fd >= k->fd_budget) {
+                        *kept = false;
+                        return fd;
+                }
+                d = xcalloc(1, sizeof(*d) + len + 1);
+                d->fd = fd;
+                memcpy(d->name, dir, len + 1);
+                *strmap_slot(&k->dirfds, d->name, &found) = d;
+        }
+        k->last_dir = d->name;
+        k->last_dirfd = d->fd;
+        return d->fd;
+}
+
+/*
+ * Open a kernel file through its kept directory: one component, no link
+ * followed, so each key costs one short lookup instead of a walk from the
+ * root.  The directory itself was resolved by kernfs_openat() (RESOLVE_IN_ROOT,
+ * no symlinks below proc/sys, the fallback without openat2), so nothing
+ * reaches outside the root.  A final symlink outside proc/sys, which
+ * kernfs_openat() would follow inside the root, takes that path.
+ */
+int kernfs_open_file(struct kvmtune *k, const char *rel, int flags)
+{
+        const char *slash = strrchr(rel, '/');
+        bool kept;
+        int dfd, fd, tries = 0;
+
+        if (!slash || !rel_is_safe(rel))
+                return kernfs_openat(k, rel, flags);
+        dfd = dir_fd(k, rel, (size_t)(slash - rel), &kept);
+        if (dfd < 0)
+                return dfd;
+        do
+                fd = openat(dfd, slash + 1, flags | O_CLOEXEC | O_NOFOLLOW, 0644);
+        while (fd < 0 && (errno == EINTR || errno == EAGAIN) && ++tries < KERNFS_OPEN_TRIES);
+        if (fd < 0)
+                fd = -errno;
+        if (!kept)
+                close(dfd);
+        if (fd == -ELOOP && strncmp(rel, "proc/sys/", 9))
+                return kernfs_openat(k, rel, flags);
+        return fd;
+}
+
+void kernfs_close_dirs(struct kvmtune *k)
+{
+        for (size_t i = 0; i < k->dirfds.cap; i++) {
+                struct kept_dir *d = k->dirfds.slots[i].value;
+                if (d) {
+                        close(d->fd);
+                        free(d);
+                }
+        }
+        strmap_free(&k->dirfds);
+        k->last_dir = NULL;
+}
+
 /* Read a whole (small) kernel file from offset 0, trailing newline removed. */
 int kernfs_read_fd(int fd, char **out)
 {
@@ -206,22 +297,70 @@ int kernfs_read(struct kvmtune *k, const char *rel, char **out)
         return r;
 }
 
-static volatile sig_atomic_t alarm_fired;
+/*
+ * The write timeout.  kernfs_write() publishes the write in progress (its
+ * number and start time: two stores, no system call); a watchdog thread,
+ * started with the first bounded write, looks at it four times a second and,
+ * when one has run for the timeout, sends SIGALRM to the writing thread.
+ * The handler jumps out of that write only while it is still the same
+ * write; anywhere else the signal does nothing and, with SA_RESTART, the
+ * call it interrupted goes on.  So the timeout cuts short kernel writes and
+ * nothing else: not a log line, not a libmount call.  The lock wait uses
+ * alarm(2) and the same handler.  (Process-wide state: signals are.)
+ */
+static atomic_ulong write_seq;          /* the write in progress; 0: none */
+static atomic_ullong write_start_ns;
+static atomic_uint write_limit_s;
+static atomic_ulong write_kill;         /* the write the watchdog gave up on */
+static pthread_t writer;
+static bool watchdog_running;
+static sigjmp_buf write_jump, lock_jump;
+static volatile sig_atomic_t lock_waiting;
 
 static void on_alarm(int sig)
 {
-        (void)sig;      /* only to interrupt the write: see kernfs_write() */
-        alarm_fired = 1;
+        unsigned long seq = atomic_load(&write_seq);
+
+        (void)sig;
+        if (lock_waiting)
+                siglongjmp(lock_jump, 1);
+        if (seq && seq == atomic_load(&write_kill))
+                siglongjmp(write_jump, 1);
 }
 
-/*
- * A kernel write that does not come back within seconds is reported; 0 ends
- * that.  The alarm is armed only around each kernel write, so it never cuts
- * short a log line, a libmount call or anything else.
- */
+static unsigned long long now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);    /* the vDSO: no system call */
+        return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+static void *watchdog(void *arg)
+{
+        (void)arg;
+        for (;;) {
+                nanosleep(&(struct timespec){ .tv_nsec = 250 * 1000 * 1000 }, NULL);
+                unsigned long seq = atomic_load(&write_seq);
+                unsigned long long limit = atomic_load(&write_limit_s) * 1000000000ull;
+
+                if (seq && limit && now_ns() - atomic_load(&write_start_ns) >= limit &&
+                    atomic_load(&write_seq) == seq) {
+                        atomic_store(&write_kill, seq);
+                        pthread_kill(writer, SIGALRM);
+                }
+        }
+        return NULL;
+}
+
+static void after_fork(void)
+{
+        watchdog_running = false;       /* threads do not survive fork() */
+}
+
 static void install_alarm(struct kvmtune *k)
 {
-        struct sigaction action = { .sa_handler = on_alarm };   /* no SA_RESTART */
+        struct sigaction action = { .sa_handler = on_alarm, .sa_flags = SA_RESTART | SA_NODEFER };
 
         if (!k->alarm_installed) {
                 sigaction(SIGALRM, &action, NULL);
@@ -229,11 +368,68 @@ static void install_alarm(struct kvmtune *k)
         }
 }
 
+static bool watchdog_start(struct kvmtune *k)
+{
+        static bool atfork;
+        pthread_attr_t attr;
+        pthread_t t;
+        sigset_t all, old;
+        bool ok;
+
+        install_alarm(k);
+        if (watchdog_running)
+                return true;
+        if (!atfork && pthread_atfork(NULL, NULL, after_fork) == 0)
+                atfork = true;
+        writer = pthread_self();
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, 64 * 1024);
+        /* the watchdog takes no signal: SIGALRM and the rest go to the writer */
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        ok = pthread_create(&t, &attr, watchdog, NULL) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_attr_destroy(&attr);
+        if (!ok)
+                log_debug(k, "no write timeout: cannot start its thread");
+        watchdog_running = ok;
+        return ok;
+}
+
+/* For tests: is a kernel write being watched right now? */
+bool kernfs_write_watched(void)
+{
+        return atomic_load(&write_seq) != 0;
+}
+
+/* A kernel write that does not come back within seconds is reported; 0 ends that. */
 void kernfs_write_timeout(struct kvmtune *k, unsigned seconds)
 {
-        if (seconds)
-                install_alarm(k);
         k->write_timeout = seconds;
+}
+
+/* pwrite(), given up with -ETIME after k->write_timeout seconds */
+static ssize_t bounded_pwrite(struct kvmtune *k, int fd, const char *value, size_t len, bool *timed_out)
+{
+        static unsigned long seq;
+        ssize_t n;
+
+        *timed_out = false;
+        if (!k->write_timeout || !watchdog_start(k))
+                return pwrite(fd, value, len, 0);
+        atomic_store(&write_limit_s, k->write_timeout);
+        atomic_store(&write_start_ns, now_ns());
+        atomic_store(&write_seq, ++seq);
+        if (sigsetjmp(write_jump, 0)) {
+                atomic_store(&write_seq, 0);
+                *timed_out = true;
+                errno = EINTR;
+                return -1;
+        }
+        n = pwrite(fd, value, len, 0);
+        atomic_store(&write_seq, 0);
+        return n;
 }
 
 /* Wait at most seconds for an exclusive flock(2) on fd: 0, -ETIME, or -errno. */
@@ -242,13 +438,18 @@ int kernfs_flock_wait(struct kvmtune *k, int fd, unsigned seconds)
         int r;
 
         install_alarm(k);
-        alarm_fired = 0;
+        if (sigsetjmp(lock_jump, 0)) {
+                lock_waiting = 0;
+                return -ETIME;
+        }
+        lock_waiting = 1;
         alarm(seconds);
         do
                 r = flock(fd, LOCK_EX) < 0 ? -errno : 0;
-        while (r == -EINTR && !alarm_fired);
+        while (r == -EINTR);
+        lock_waiting = 0;
         alarm(0);
-        return r == -EINTR ? -ETIME : r;
+        return r;
 }
 
 /* How a failed kernfs call is told: strerror, or the write timeout. */
@@ -281,21 +482,17 @@ int kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value)
         }
         k->n_writes++;
         for (int tries = 0;; tries++) {
-                if (k->write_timeout) {
-                        alarm_fired = 0;
-                        alarm(k->write_timeout);
-                }
-                n = pwrite(fd, value, len, 0);
+                bool timed_out;
+
+                n = bounded_pwrite(k, fd, value, len, &timed_out);
                 r = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
-                /* a --root tree holds regular files: a shorter value must not keep the old tail */
-                if (r == 0 && k->root && own < 0 && ftruncate(fd, (off_t)len) < 0)
-                        log_debug(k, "cannot truncate /%s: %s", rel, strerror(errno));
-                if (k->write_timeout)
-                        alarm(0);
-                if (r == -EINTR && alarm_fired) {
+                if (timed_out) {
                         r = -ETIME;
                         break;
                 }
+                /* a --root tree holds regular files: a shorter value must not keep the old tail */
+                if (r == 0 && k->root && own < 0 && ftruncate(fd, (off_t)len) < 0)
+                        log_debug(k, "cannot truncate /%s: %s", rel, strerror(errno));
                 if ((r != -EINTR && r != -EAGAIN) || tries + 1 >= KERNFS_WRITE_TRIES)
                         break;
                 if (r == -EAGAIN)

@@ -103,6 +103,14 @@ struct conf_file {
         size_t len;
 };
 
+struct strmap {
+        struct strmap_slot {
+                const char *key;
+                void *value;
+        } *slots;
+        size_t n, cap;
+};
+
 struct kvmtune {
         const char *root;       /* NULL: the real / */
         int rootfd;
@@ -127,6 +135,9 @@ struct kvmtune {
         size_t n_settings, cap_settings;
 
         int fd_budget;                  /* descriptors below this may be kept open */
+        struct strmap dirfds;           /* kernfs_open_file(): directory -> O_PATH fd + 1 */
+        const char *last_dir;           /* the last one used (a key of dirfds) */
+        int last_dirfd;
 
         unsigned n_errors;
         unsigned n_writes;
@@ -202,11 +213,14 @@ const char *action_name(enum action a);
 /* kernfs.c: every /proc and /sys access, under the root */
 int kernfs_open_root(struct kvmtune *k);
 int kernfs_openat(struct kvmtune *k, const char *rel, int flags);
+int kernfs_open_file(struct kvmtune *k, const char *rel, int flags);
+void kernfs_close_dirs(struct kvmtune *k);
 int kernfs_read(struct kvmtune *k, const char *rel, char **out);
 /* write value to fd, or to rel opened for writing when fd < 0 */
 int kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value);
 int kernfs_read_fd(int fd, char **out);
 void kernfs_write_timeout(struct kvmtune *k, unsigned seconds);
+bool kernfs_write_watched(void);
 const char *kernfs_strerror(struct kvmtune *k, int r);
 int kernfs_flock_wait(struct kvmtune *k, int fd, unsigned seconds);
 int kernfs_stat(struct kvmtune *k, const char *rel, struct stat *st);
@@ -232,13 +246,6 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool has_control_char(const char *s);
 
 /* A string-keyed hash map (open addressing), for deduplication at scale. */
-struct strmap {
-        struct strmap_slot {
-                const char *key;
-                void *value;
-        } *slots;
-        size_t n, cap;
-};
 void **strmap_slot(struct strmap *m, const char *key, bool *found);
 void *strmap_get(const struct strmap *m, const char *key);
 void strmap_free(struct strmap *m);

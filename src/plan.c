@@ -99,12 +99,12 @@ static int open_setting(struct kvmtune *k, struct setting *s, bool *rdwr)
         if (s->fd >= 0)
                 return s->fd;
         if (k->cmd == CMD_APPLY && !(s->knob && s->knob->write)) {
-                fd = kernfs_openat(k, s->path, O_RDWR | O_NONBLOCK);
+                fd = kernfs_open_file(k, s->path, O_RDWR | O_NONBLOCK);
                 *rdwr = fd >= 0;
                 if (fd != -EACCES && fd != -EPERM && fd != -EROFS)
                         return fd;      /* else not writable (yet): read-only */
         }
-        return kernfs_openat(k, s->path, O_RDONLY | O_NONBLOCK);
+        return kernfs_open_file(k, s->path, O_RDONLY | O_NONBLOCK);
 }
 
 static void keep_or_close(struct kvmtune *k, struct setting *s, int fd, bool rdwr)

@@ -14,55 +14,58 @@
 static void check_conflicts(struct kvmtune *k)
 {
         struct strmap claims = { 0 };   /* path -> first claiming setting */
-        struct strmap sections = { 0 }; /* path -> mask of claiming sections + 1 */
+        struct strmap shared = { 0 };   /* path -> (void *)1: claimed by two sections */
 
-        for (int pass = 0; pass < 2; pass++)
-                for (size_t i = 0; i < k->n_settings; i++) {
-                        struct setting *s = k->settings[i];
-                        const char *keys[2] = { s->path, s->claim };
+        for (size_t i = 0; i < k->n_settings; i++) {
+                struct setting *s = k->settings[i];
+                const char *keys[2] = { s->path, s->claim };
 
-                        for (size_t j = 0; j < 2; j++) {
-                                uintptr_t mask, mine = 1u << s->section;
-                                struct setting *first;
-                                bool found;
-                                void **slot;
+                for (size_t j = 0; j < 2; j++) {
+                        struct setting *first;
+                        bool found;
+                        void **slot;
 
-                                if (!keys[j])
-                                        continue;
-                                if (pass == 0) {
-                                        slot = strmap_slot(&sections, keys[j], &found);
-                                        *slot = (void *)(((found ? (uintptr_t)*slot - 1 : 0) | mine) + 1);
-                                        slot = strmap_slot(&claims, keys[j], &found);
-                                        if (!found)
-                                                *slot = s;
-                                        continue;
-                                }
-                                mask = (uintptr_t)strmap_get(&sections, keys[j]) - 1;
-                                if (mask == mine || s->action == ACT_ERROR)
-                                        continue;
-                                first = strmap_get(&claims, keys[j]);
-                                if (first->section == s->section) {
-                                        /* name one claimant of another section */
-                                        for (size_t n = 0; n < k->n_settings; n++) {
-                                                struct setting *o = k->settings[n];
-                                                if (o->section != s->section &&
-                                                    ((o->path && !strcmp(o->path, keys[j])) ||
-                                                     (o->claim && !strcmp(o->claim, keys[j])))) {
-                                                        first = o;
-                                                        break;
-                                                }
+                        if (!keys[j])
+                                continue;
+                        slot = strmap_slot(&claims, keys[j], &found);
+                        if (!found)
+                                *slot = s;
+                        else if ((first = *slot)->section != s->section)
+                                *strmap_slot(&shared, keys[j], &found) = (void *)1;
+                }
+        }
+        /* the rare second pass: each claimant of a shared path names one of another section */
+        for (size_t i = 0; shared.n && i < k->n_settings; i++) {
+                struct setting *s = k->settings[i];
+                const char *keys[2] = { s->path, s->claim };
+
+                for (size_t j = 0; j < 2; j++) {
+                        struct setting *first;
+
+                        if (!keys[j] || s->action == ACT_ERROR || !strmap_get(&shared, keys[j]))
+                                continue;
+                        first = strmap_get(&claims, keys[j]);
+                        if (first->section == s->section) {
+                                for (size_t n = 0; n < k->n_settings; n++) {
+                                        struct setting *o = k->settings[n];
+                                        if (o->section != s->section &&
+                                            ((o->path && !strcmp(o->path, keys[j])) ||
+                                             (o->claim && !strcmp(o->claim, keys[j])))) {
+                                                first = o;
+                                                break;
                                         }
                                 }
-                                log_error(k, &s->at, "/%s is set both here ([%s]) and at %s:%u ([%s]): neither is applied",
-                                          keys[j], section_table[s->section]->name, first->at.file,
-                                          first->at.line, section_table[first->section]->name);
-                                s->action = ACT_ERROR;
-                                free(s->note);
-                                s->note = xstrdup("conflicting setting");
                         }
+                        log_error(k, &s->at, "/%s is set both here ([%s]) and at %s:%u ([%s]): neither is applied",
+                                  keys[j], section_table[s->section]->name, first->at.file,
+                                  first->at.line, section_table[first->section]->name);
+                        s->action = ACT_ERROR;
+                        free(s->note);
+                        s->note = xstrdup("conflicting setting");
                 }
+        }
         strmap_free(&claims);
-        strmap_free(&sections);
+        strmap_free(&shared);
 }
 
 /*
@@ -105,6 +108,7 @@ void kvmtune_free(struct kvmtune *k)
                 if (section_table[i] && section_table[i]->free)
                         section_table[i]->free(k);
         settings_free(k);
+        kernfs_close_dirs(k);
         revert_free(k);
         config_free(k);
         free(k->config_dirs);

@@ -4,9 +4,11 @@
  * write timeout and the other settings still apply.  pwrite() is wrapped to
  * wait (interruptibly, as a stuck kernel write may) for one value.
  */
-#include "helpers.h"
+#include "want.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,26 +29,18 @@ ssize_t __wrap_pread(int fd, void *buf, size_t n, off_t off);
 
 static unsigned armed_in_write, armed_elsewhere;       /* seen by the wrappers */
 
-/* The write alarm is armed around a kernel write, never while kvmtune reads (or logs). */
+/* The write timeout watches a kernel write, never kvmtune's reads (or logs). */
 ssize_t __wrap_pread(int fd, void *buf, size_t n, off_t off)
 {
-        unsigned left = alarm(0);
-
-        if (left) {
+        if (kernfs_write_watched() || alarm(0))
                 armed_elsewhere++;
-                alarm(left);
-        }
         return __real_pread(fd, buf, n, off);
 }
 
 ssize_t __wrap_pwrite(int fd, const void *buf, size_t n, off_t off)
 {
-        unsigned left = alarm(0);
-
-        if (left) {
+        if (kernfs_write_watched())
                 armed_in_write++;
-                alarm(left);
-        }
         if (stuck_value && n == strlen(stuck_value) && !memcmp(buf, stuck_value, n)) {
                 if (stuck_signal >= 0 && write(stuck_signal, "s", 1) != 1)
                         abort();
@@ -90,7 +84,7 @@ static void test_stuck_write_is_reported(void **state)
         stuck_value = NULL;
 
         assert_int_equal(r.status, 1);
-        /* armed for each write (two, and the read-backs between them saw no alarm) */
+        /* watched for each write (two, and the read-backs between them were not) */
         assert_true(armed_in_write >= 2);
         assert_int_equal(armed_elsewhere, 0);
         if (!contains(r.err, "50-t.conf:2: sysctl vm.swappiness: cannot write '13': the kernel write did not return within 1 s"))
@@ -162,12 +156,46 @@ static void test_no_timeout_without_limit(void **state)
         const char *root = *state;
         struct run_result r;
 
-        /* without a limit nothing arms the alarm: a normal write goes through */
+        /* without a limit nothing watches the write: a normal write goes through */
         fr_write(root, "etc/kvmtune/conf.d/50-t.conf", "[sysctl]\nvm.swappiness = 13\n");
+        armed_in_write = 0;
         kv_run_inproc(&r, root, CMD_APPLY, 0);
         assert_int_equal(r.status, 0);
+        assert_int_equal(armed_in_write, 0);
         assert_int_equal(alarm(0), 0);
+        assert_false(kernfs_write_watched());
         run_result_free(&r);
+}
+
+/* Another run holding the lock past KVMTUNE_LOCK_TIMEOUT: nothing is changed, exit 1. */
+static void test_lock_wait_bounded(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *lock = NULL;
+        int fd;
+
+        fr_write(root, "etc/kvmtune/conf.d/50-t.conf", "[sysctl]\nvm.swappiness = 13\n");
+        fr_mkdir(root, "run/kvmtune");
+        assert_true(asprintf(&lock, "%s/run/kvmtune/lock", root) > 0);
+        fd = open(lock, O_RDWR | O_CREAT, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(flock(fd, LOCK_EX), 0);
+        setenv("KVMTUNE_LOCK_TIMEOUT", "1", 1);
+        kv_run(&r, root, "apply", NULL);
+        unsetenv("KVMTUNE_LOCK_TIMEOUT");
+        want_status(&r, 1);
+        want_in("stderr", r.err, "another kvmtune run held /run/kvmtune/lock for more than 1 s; nothing is changed");
+        want_value(root, "proc/sys/vm/swappiness", "60");
+        run_result_free(&r);
+
+        /* released: the next run goes through */
+        close(fd);
+        kv_run(&r, root, "apply", NULL);
+        want_status(&r, 0);
+        want_value(root, "proc/sys/vm/swappiness", "13");
+        run_result_free(&r);
+        free(lock);
 }
 
 int main(void)
@@ -176,6 +204,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_stuck_write_is_reported, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_timeout_without_limit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_killed_between_writes, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_lock_wait_bounded, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
