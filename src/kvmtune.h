@@ -172,6 +172,8 @@ int kvmtune_import(struct kvmtune *k, char **files, size_t n_files);
 /* revert.c: the record of old values under /run/kvmtune */
 int revert_lock(struct kvmtune *k);
 int revert_note(struct kvmtune *k, const struct setting *s);
+int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int section);
+void revert_batch_end(struct kvmtune *k);
 void revert_unnote(struct kvmtune *k, const struct setting *s);
 int revert_run(struct kvmtune *k);
 void revert_free(struct kvmtune *k);

@@ -249,9 +249,20 @@ int apply_settings(struct kvmtune *k, int section)
 {
         int ret = 0;
 
+        size_t from = 0, to = 0;
+
+        /* a section's settings are adjacent: one write-ahead batch for them */
         for (size_t i = 0; i < k->n_settings; i++)
+                if (k->settings[i]->section == section) {
+                        if (to == 0)
+                                from = i;
+                        to = i + 1;
+                }
+        revert_note_batch(k, k->settings + from, to - from, section);
+        for (size_t i = from; i < to; i++)
                 if (k->settings[i]->section == section && setting_apply(k, k->settings[i]) < 0)
                         ret = -EIO;
+        revert_batch_end(k);
         return ret;
 }
 

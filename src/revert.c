@@ -57,6 +57,9 @@ struct revert_record {
         off_t last_off;         /* the size before the last append */
         const char *last_path;
         bool failed;            /* an append failed: said once */
+        const struct setting **batch;   /* noted since revert_note_batch(), in record order */
+        size_t n_batch;
+        off_t batch_off;        /* the record's size before them */
 };
 
 static char *escaped(const char *s)
@@ -331,10 +334,165 @@ int revert_note(struct kvmtune *k, const struct setting *s)
         p = xstrdup(s->path);
         *strmap_slot(&rec->added, p, &found) = p;
         rec->last_path = p;
+        if (rec->n_batch) {
+                /* after a batch's lines: revert_batch_end() decides for it too */
+                rec->batch = xrealloc_array(rec->batch, rec->n_batch + 1, sizeof(*rec->batch));
+                rec->batch[rec->n_batch++] = s;
+                rec->last_path = NULL;
+        }
         return 0;
 }
 
 /* The write that s's last note protected failed and left the file as it was. */
+static char *record_line(const struct setting *s)
+{
+        char *p = escaped(s->path), *v = escaped(s->orig ? s->orig : s->cur), *line;
+
+        line = xasprintf("%s\t%s\n", p, v);
+        free(p);
+        free(v);
+        return line;
+}
+
+/* Append the whole buffer (the kernel may take a regular file's write in parts), then sync. */
+static int append_all(struct revert_record *rec, const char *buf, size_t len)
+{
+        while (len) {
+                ssize_t n = write(rec->fd, buf, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return n < 0 ? -errno : -ENOSPC;
+                rec->size += n;
+                buf += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+static int flush_lines(struct revert_record *rec, char *buf, size_t *len)
+{
+        int r = append_all(rec, buf, *len);
+
+        *len = 0;
+        return r;
+}
+
+static void buf_add(char **buf, size_t *len, size_t *cap, const char *line)
+{
+        size_t n = strlen(line);
+
+        if (*len + n > *cap) {
+                *cap = (*len + n) * 2;
+                *buf = xrealloc_array(*buf, *cap, 1);
+        }
+        memcpy(*buf + *len, line, n);
+        *len += n;
+}
+
+/*
+ * Write-ahead for a section's settings at once: a line for each one apply
+ * may change (ACT_SET, a file, an old value, not recorded yet), appended in a
+ * few large writes and synced once, before the first of their kernel
+ * writes.  revert_batch_end() then keeps the lines of those whose file now
+ * differs from the old value and cuts the others back off.  On failure
+ * nothing of the batch stays and each write asks revert_note() again.
+ */
+int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int section)
+{
+        struct revert_record *rec;
+        char *buf = NULL;
+        size_t len = 0, cap = 0;
+        bool found;
+        int r;
+
+        if (k->cmd != CMD_APPLY || !k->revert || k->revert->lock < 0 || k->revert->failed)
+                return 0;
+        rec = record_load(k);
+        revert_batch_end(k);
+        for (size_t i = 0; i < n; i++) {
+                const struct setting *s = v[i];
+                if (s->section != section || s->action != ACT_SET || !s->path || !s->orig || recorded(rec, s->path))
+                        continue;
+                if (!rec->n_batch && (r = record_open_append(k, rec)) < 0)
+                        goto fail;
+                if (!rec->n_batch)
+                        rec->batch_off = rec->size;
+                char *line = record_line(s);
+                buf_add(&buf, &len, &cap, line);
+                free(line);
+                rec->batch = xrealloc_array(rec->batch, rec->n_batch + 1, sizeof(*rec->batch));
+                rec->batch[rec->n_batch++] = s;
+                *strmap_slot(&rec->added, xstrdup(s->path), &found) = (void *)1;
+                if (len >= 65536 && (r = flush_lines(rec, buf, &len)) < 0)
+                        goto fail;
+        }
+        if (len && (r = flush_lines(rec, buf, &len)) < 0)
+                goto fail;
+        if (rec->n_batch && rec->sync && fdatasync(rec->fd) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        free(buf);
+        return 0;
+fail:
+        free(buf);
+        for (size_t i = 0; i < rec->n_batch; i++)
+                *strmap_slot(&rec->added, rec->batch[i]->path, &found) = NULL;
+        if (rec->fd >= 0 && ftruncate(rec->fd, rec->batch_off) == 0)
+                rec->size = rec->batch_off;
+        free(rec->batch);
+        rec->batch = NULL;
+        rec->n_batch = 0;
+        log_debug(k, "cannot append to the revert record /%s: %s; noting one at a time", RECORD, strerror(-r));
+        return r;
+}
+
+/* After a batch's writes: only lines of files that now differ from their old value stay. */
+void revert_batch_end(struct kvmtune *k)
+{
+        struct revert_record *rec = k->revert;
+        char *buf = NULL;
+        size_t len = 0, cap = 0, kept = 0;
+        bool found;
+        int r = 0;
+
+        if (!rec || !rec->n_batch)
+                return;
+        for (size_t i = 0; i < rec->n_batch; i++) {
+                const struct setting *s = rec->batch[i];
+                if (s->changed || (s->cur && s->orig && !fields_equal(s->cur, s->orig)))
+                        rec->batch[kept++] = rec->batch[i];
+                else
+                        *strmap_slot(&rec->added, s->path, &found) = NULL;     /* the key stays owned */
+        }
+        if (kept < rec->n_batch) {
+                if (kept == 0 && rec->batch_off == 0) {
+                        /* no record at all, as before this run (we hold the lock) */
+                        unlinkat(rec->dir, "revert", 0);
+                        close(rec->fd);
+                        rec->fd = -1;
+                } else if (ftruncate(rec->fd, rec->batch_off) == 0) {
+                        rec->size = rec->batch_off;
+                        for (size_t i = 0; i < kept && r == 0; i++) {
+                                char *line = record_line(rec->batch[i]);
+                                buf_add(&buf, &len, &cap, line);
+                                free(line);
+                                if (len >= 65536 || i + 1 == kept)
+                                        r = flush_lines(rec, buf, &len);
+                        }
+                        if (r == 0 && rec->sync)
+                                fdatasync(rec->fd);
+                } else {
+                        log_debug(k, "cannot cut unwritten settings out of the record: %s", strerror(errno));
+                }
+        }
+        free(buf);
+        free(rec->batch);
+        rec->batch = NULL;
+        rec->n_batch = 0;
+}
+
 void revert_unnote(struct kvmtune *k, const struct setting *s)
 {
         struct revert_record *rec = k->revert;
@@ -492,6 +650,7 @@ void revert_free(struct kvmtune *k)
         struct revert_record *rec = k->revert;
 
         if (rec) {
+                free(rec->batch);
                 for (size_t i = 0; i < rec->added.cap; i++)
                         free((char *)rec->added.slots[i].key);
                 strmap_free(&rec->added);

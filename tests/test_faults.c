@@ -651,6 +651,40 @@ static void test_revert(void **state)
 }
 
 /* An apply that changes nothing leaves the record alone; later applies add only what is new. */
+/*
+ * A section's record lines go in ahead of its writes, together; after them
+ * only the lines of files that changed stay, in order: a refused write (the
+ * file as it was) and a setting found equal at apply leave none.
+ */
+static void test_record_batch_cut(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *rec;
+
+        fr_write(root, CONF, "[sysctl]\nvm.swappiness = 10\nnet.ipv4.tcp_fin_timeout = 30\nfs.file-max = 200000\n");
+        fault("proc/sys/net/ipv4/tcp_fin_timeout", NULL, EINVAL);
+        ahead_missing = false;
+        kv(&r, root, CMD_APPLY);
+        assert_int_equal(r.status, 1);
+        assert_false(ahead_missing);
+        run_result_free(&r);
+        rec = fr_read(root, RECORD);
+        assert_string_equal(rec, "proc/sys/vm/swappiness\t60\nproc/sys/fs/file-max\t100000\n");
+        free(rec);
+
+        /* every write refused, no record before: no record after */
+        kv(&r, root, CMD_REVERT);
+        assert_int_equal(r.status, 0);
+        run_result_free(&r);
+        assert_null(fr_read(root, RECORD));
+        fr_write(root, CONF, "[sysctl]\nnet.ipv4.tcp_fin_timeout = 30\n");
+        kv(&r, root, CMD_APPLY);
+        assert_int_equal(r.status, 1);
+        run_result_free(&r);
+        assert_null(fr_read(root, RECORD));
+}
+
 static void test_record_kept(void **state)
 {
         const char *root = *state;
@@ -953,6 +987,7 @@ int main(void)
                 T(test_openat2_eagain),
                 T(test_probe_eacces),
                 T(test_revert),
+                T(test_record_batch_cut),
                 T(test_record_kept),
                 T(test_record_rename_fails),
                 T(test_revert_fault),

@@ -699,9 +699,11 @@ static int sysctl_apply(struct kvmtune *k)
                 return 0;
         module_needs_apply(k);
         expand_after_load(k, st);
+        revert_note_batch(k, k->settings, k->n_settings, SEC_SYSCTL);
         for (size_t i = 0; i < k->n_settings; i++)
                 if (k->settings[i]->section == SEC_SYSCTL)
                         apply_one(k, k->settings[i]);
+        revert_batch_end(k);
         return 0;
 }
 
