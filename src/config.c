@@ -446,8 +446,13 @@ int config_load(struct kvmtune *k)
         if (k->cmd == CMD_CAT_CONFIG)
                 return 0;
         for (size_t i = 0; i < k->n_files; i++)
-                if (k->files[i].state == CONF_READ)
+                if (k->files[i].state == CONF_READ) {
                         config_parse_text(k, k->files[i].shown, k->files[i].text, k->files[i].len);
+                        /* parsed: the text is not needed again, and its memory serves the plan */
+                        free(k->files[i].text);
+                        k->files[i].text = NULL;
+                        k->files[i].len = 0;
+                }
         return 0;
 }
 

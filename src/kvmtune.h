@@ -41,9 +41,9 @@ struct knob_ops {
 /* One thing kvmtune wants to be true of the live system. */
 struct setting {
         int section;            /* index into the section table */
-        char *name;             /* shown: "net.ipv4.tcp_fin_timeout", "sda scheduler" */
-        char *path;             /* relative to the root ("proc/sys/net/..."), or NULL */
-        char *want;
+        const char *name;       /* shown: "net.ipv4.tcp_fin_timeout", "sda scheduler" */
+        const char *path;       /* relative to the root ("proc/sys/net/..."), or NULL */
+        const char *want;       /* these three live in the setting's own allocation */
         char *cur;              /* NULL: unknown / unreadable */
         char *orig;             /* the first value read (at plan): what revert restores */
         char *stored;           /* what the kernel stores for want, when not want itself */
@@ -56,6 +56,7 @@ struct setting {
         bool affects_others;    /* writing it can change other settings' values */
         bool optional;          /* a missing file is skipped, not an error */
         bool verify_met;        /* ACT_SET only to try a better choice: verify counts it met */
+        bool noted;             /* its old value is in the revert record (this run) */
         int order;              /* apply order within its section (stable) */
         size_t seq;             /* creation order, the sort tie-break */
         const struct knob_ops *knob;
@@ -171,10 +172,10 @@ int kvmtune_import(struct kvmtune *k, char **files, size_t n_files);
 
 /* revert.c: the record of old values under /run/kvmtune */
 int revert_lock(struct kvmtune *k);
-int revert_note(struct kvmtune *k, const struct setting *s);
+int revert_note(struct kvmtune *k, struct setting *s);
 int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int section);
 void revert_batch_end(struct kvmtune *k);
-void revert_unnote(struct kvmtune *k, const struct setting *s);
+void revert_unnote(struct kvmtune *k, struct setting *s);
 int revert_run(struct kvmtune *k);
 void revert_free(struct kvmtune *k);
 

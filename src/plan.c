@@ -13,12 +13,15 @@
 struct setting *setting_add(struct kvmtune *k, int section, const char *name,
                             const char *path, const char *want, struct origin at)
 {
-        struct setting *s = xcalloc(1, sizeof(*s));
+        size_t nl = strlen(name) + 1, pl = path ? strlen(path) + 1 : 0, wl = want ? strlen(want) + 1 : 0;
+        /* one allocation: the strings, which never change, follow the struct */
+        struct setting *s = xcalloc(1, sizeof(*s) + nl + pl + wl);
+        char *p = (char *)(s + 1);
 
         s->section = section;
-        s->name = xstrdup(name);
-        s->path = path ? xstrdup(path) : NULL;
-        s->want = want ? xstrdup(want) : NULL;
+        s->name = memcpy(p, name, nl);
+        s->path = path ? memcpy(p + nl, path, pl) : NULL;
+        s->want = want ? memcpy(p + nl + pl, want, wl) : NULL;
         s->at = at;
         s->action = ACT_SET;
         s->fd = -1;
@@ -286,9 +289,6 @@ void settings_free(struct kvmtune *k)
 {
         for (size_t i = 0; i < k->n_settings; i++) {
                 struct setting *s = k->settings[i];
-                free(s->name);
-                free(s->path);
-                free(s->want);
                 free(s->cur);
                 free(s->orig);
                 free(s->stored);

@@ -50,14 +50,13 @@ struct revert_record {
         struct strmap index;    /* escaped path -> line, over buf (cut into strings) */
         bool indexed;
         unsigned n_scans;
-        struct strmap added;    /* path -> path: appended by this run */
         int fd;                 /* opened for appending; -1 */
         bool sync;              /* fdatasync after each line (not on tmpfs) */
         off_t size;             /* of the record as opened for appending, and appended since */
         off_t last_off;         /* the size before the last append */
-        const char *last_path;
+        const struct setting *last;     /* noted last, by revert_note() */
         bool failed;            /* an append failed: said once */
-        const struct setting **batch;   /* noted since revert_note_batch(), in record order */
+        struct setting **batch; /* noted since revert_note_batch(), in record order */
         size_t n_batch;
         off_t batch_off;        /* the record's size before them */
 };
@@ -246,8 +245,6 @@ static bool recorded(struct revert_record *rec, const char *path)
         size_t n;
         bool found = false;
 
-        if (strmap_get(&rec->added, path))
-                return true;
         if (!rec->len)
                 return false;
         e = escaped(path);
@@ -290,21 +287,24 @@ static int record_open_append(struct kvmtune *k, struct revert_record *rec)
  * it already (the first recorded value wins).  Only apply records, under
  * the lock; a failure stops the write it would protect.
  */
-int revert_note(struct kvmtune *k, const struct setting *s)
+int revert_note(struct kvmtune *k, struct setting *s)
 {
         struct revert_record *rec;
         char *p, *v, *line;
         size_t len;
-        bool found;
         int r;
 
         if (k->cmd != CMD_APPLY)
                 return 0;
         if (!k->revert || k->revert->lock < 0)
                 return -ENOLCK;         /* apply takes the lock before it plans */
-        rec = record_load(k);
-        if (recorded(rec, s->path))
+        if (s->noted)
                 return 0;
+        rec = record_load(k);
+        if (recorded(rec, s->path)) {
+                s->noted = true;        /* by an earlier run: its first value stays */
+                return 0;
+        }
         r = record_open_append(k, rec);
         if (r == 0) {
                 p = escaped(s->path);
@@ -331,14 +331,13 @@ int revert_note(struct kvmtune *k, const struct setting *s)
                 rec->failed = true;
                 return r;
         }
-        p = xstrdup(s->path);
-        *strmap_slot(&rec->added, p, &found) = p;
-        rec->last_path = p;
+        s->noted = true;
+        rec->last = s;
         if (rec->n_batch) {
                 /* after a batch's lines: revert_batch_end() decides for it too */
                 rec->batch = xrealloc_array(rec->batch, rec->n_batch + 1, sizeof(*rec->batch));
                 rec->batch[rec->n_batch++] = s;
-                rec->last_path = NULL;
+                rec->last = NULL;
         }
         return 0;
 }
@@ -403,7 +402,6 @@ int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int
         struct revert_record *rec;
         char *buf = NULL;
         size_t len = 0, cap = 0;
-        bool found;
         int r;
 
         if (k->cmd != CMD_APPLY || !k->revert || k->revert->lock < 0 || k->revert->failed)
@@ -411,9 +409,13 @@ int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int
         rec = record_load(k);
         revert_batch_end(k);
         for (size_t i = 0; i < n; i++) {
-                const struct setting *s = v[i];
-                if (s->section != section || s->action != ACT_SET || !s->path || !s->orig || recorded(rec, s->path))
+                struct setting *s = v[i];
+                if (s->section != section || s->action != ACT_SET || !s->path || !s->orig || s->noted)
                         continue;
+                if (recorded(rec, s->path)) {
+                        s->noted = true;
+                        continue;
+                }
                 if (!rec->n_batch && (r = record_open_append(k, rec)) < 0)
                         goto fail;
                 if (!rec->n_batch)
@@ -423,7 +425,7 @@ int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int
                 free(line);
                 rec->batch = xrealloc_array(rec->batch, rec->n_batch + 1, sizeof(*rec->batch));
                 rec->batch[rec->n_batch++] = s;
-                *strmap_slot(&rec->added, xstrdup(s->path), &found) = (void *)1;
+                s->noted = true;
                 if (len >= 65536 && (r = flush_lines(rec, buf, &len)) < 0)
                         goto fail;
         }
@@ -438,7 +440,7 @@ int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int
 fail:
         free(buf);
         for (size_t i = 0; i < rec->n_batch; i++)
-                *strmap_slot(&rec->added, rec->batch[i]->path, &found) = NULL;
+                rec->batch[i]->noted = false;
         if (rec->fd >= 0 && ftruncate(rec->fd, rec->batch_off) == 0)
                 rec->size = rec->batch_off;
         free(rec->batch);
@@ -454,17 +456,16 @@ void revert_batch_end(struct kvmtune *k)
         struct revert_record *rec = k->revert;
         char *buf = NULL;
         size_t len = 0, cap = 0, kept = 0;
-        bool found;
         int r = 0;
 
         if (!rec || !rec->n_batch)
                 return;
         for (size_t i = 0; i < rec->n_batch; i++) {
-                const struct setting *s = rec->batch[i];
+                struct setting *s = rec->batch[i];
                 if (s->changed || (s->cur && s->orig && !fields_equal(s->cur, s->orig)))
-                        rec->batch[kept++] = rec->batch[i];
+                        rec->batch[kept++] = s;
                 else
-                        *strmap_slot(&rec->added, s->path, &found) = NULL;     /* the key stays owned */
+                        s->noted = false;
         }
         if (kept < rec->n_batch) {
                 if (kept == 0 && rec->batch_off == 0) {
@@ -493,12 +494,11 @@ void revert_batch_end(struct kvmtune *k)
         rec->n_batch = 0;
 }
 
-void revert_unnote(struct kvmtune *k, const struct setting *s)
+void revert_unnote(struct kvmtune *k, struct setting *s)
 {
         struct revert_record *rec = k->revert;
-        bool found;
 
-        if (!rec || !rec->last_path || strcmp(rec->last_path, s->path) || rec->fd < 0)
+        if (!rec || rec->last != s || rec->fd < 0)
                 return;
         if (rec->last_off == 0) {
                 /* its only line: no record at all, as before this run (we hold the lock) */
@@ -510,8 +510,8 @@ void revert_unnote(struct kvmtune *k, const struct setting *s)
                 return;
         }
         rec->size = rec->last_off;
-        *strmap_slot(&rec->added, rec->last_path, &found) = NULL;     /* the key stays owned */
-        rec->last_path = NULL;
+        s->noted = false;
+        rec->last = NULL;
 }
 
 struct entry {
@@ -651,9 +651,6 @@ void revert_free(struct kvmtune *k)
 
         if (rec) {
                 free(rec->batch);
-                for (size_t i = 0; i < rec->added.cap; i++)
-                        free((char *)rec->added.slots[i].key);
-                strmap_free(&rec->added);
                 strmap_free(&rec->index);
                 free(rec->buf);
                 if (rec->fd >= 0)
