@@ -343,14 +343,35 @@ int revert_note(struct kvmtune *k, struct setting *s)
 }
 
 /* The write that s's last note protected failed and left the file as it was. */
-static char *record_line(const struct setting *s)
+/* Append s escaped to the buffer (at most twice its length). */
+static char *escape_into(char *o, const char *s)
 {
-        char *p = escaped(s->path), *v = escaped(s->orig ? s->orig : s->cur), *line;
+        for (; *s; s++) {
+                if (*s == '\\' || *s == '\t' || *s == '\n') {
+                        *o++ = '\\';
+                        *o++ = *s == '\t' ? 't' : *s == '\n' ? 'n' : '\\';
+                } else
+                        *o++ = *s;
+        }
+        return o;
+}
 
-        line = xasprintf("%s\t%s\n", p, v);
-        free(p);
-        free(v);
-        return line;
+/* The record line of s, PATH TAB OLD NEWLINE escaped, added to the buffer. */
+static void buf_add_line(char **buf, size_t *len, size_t *cap, const struct setting *s)
+{
+        const char *old = s->orig ? s->orig : s->cur;
+        size_t need = 2 * (strlen(s->path) + strlen(old)) + 2;
+        char *o;
+
+        if (*len + need > *cap) {
+                *cap = (*len + need) * 2;
+                *buf = xrealloc_array(*buf, *cap, 1);
+        }
+        o = escape_into(*buf + *len, s->path);
+        *o++ = '\t';
+        o = escape_into(o, old);
+        *o++ = '\n';
+        *len = (size_t)(o - *buf);
 }
 
 /* Append the whole buffer (the kernel may take a regular file's write in parts), then sync. */
@@ -377,17 +398,6 @@ static int flush_lines(struct revert_record *rec, char *buf, size_t *len)
         return r;
 }
 
-static void buf_add(char **buf, size_t *len, size_t *cap, const char *line)
-{
-        size_t n = strlen(line);
-
-        if (*len + n > *cap) {
-                *cap = (*len + n) * 2;
-                *buf = xrealloc_array(*buf, *cap, 1);
-        }
-        memcpy(*buf + *len, line, n);
-        *len += n;
-}
 
 /*
  * Write-ahead for a section's settings at once: a line for each one apply
@@ -420,9 +430,7 @@ int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int
                         goto fail;
                 if (!rec->n_batch)
                         rec->batch_off = rec->size;
-                char *line = record_line(s);
-                buf_add(&buf, &len, &cap, line);
-                free(line);
+                buf_add_line(&buf, &len, &cap, s);
                 rec->batch = xrealloc_array(rec->batch, rec->n_batch + 1, sizeof(*rec->batch));
                 rec->batch[rec->n_batch++] = s;
                 s->noted = true;
@@ -476,9 +484,7 @@ void revert_batch_end(struct kvmtune *k)
                 } else if (ftruncate(rec->fd, rec->batch_off) == 0) {
                         rec->size = rec->batch_off;
                         for (size_t i = 0; i < kept && r == 0; i++) {
-                                char *line = record_line(rec->batch[i]);
-                                buf_add(&buf, &len, &cap, line);
-                                free(line);
+                                buf_add_line(&buf, &len, &cap, rec->batch[i]);
                                 if (len >= 65536 || i + 1 == kept)
                                         r = flush_lines(rec, buf, &len);
                         }

@@ -13,27 +13,40 @@
  */
 static void check_conflicts(struct kvmtune *k)
 {
-        struct strmap claims = { 0 };   /* path -> first claiming setting */
+        struct strmap claims = { 0 };   /* path -> first claiming setting, not [sysctl] */
         struct strmap shared = { 0 };   /* path -> (void *)1: claimed by two sections */
 
-        for (size_t i = 0; i < k->n_settings; i++) {
-                struct setting *s = k->settings[i];
-                const char *keys[2] = { s->path, s->claim };
+        /*
+         * [sysctl] keys are unique among themselves (one setting per path):
+         * they are only looked up among the other sections' few claims,
+         * which is what keeps this cheap at 10,000 keys.
+         */
+        for (int sysctl = 0; sysctl < 2; sysctl++)
+                for (size_t i = 0; i < k->n_settings && (!sysctl || claims.n); i++) {
+                        struct setting *s = k->settings[i];
+                        const char *keys[2] = { s->path, s->claim };
 
-                for (size_t j = 0; j < 2; j++) {
-                        struct setting *first;
-                        bool found;
-                        void **slot;
-
-                        if (!keys[j])
+                        if ((s->section == SEC_SYSCTL) != sysctl)
                                 continue;
-                        slot = strmap_slot(&claims, keys[j], &found);
-                        if (!found)
-                                *slot = s;
-                        else if ((first = *slot)->section != s->section)
-                                *strmap_slot(&shared, keys[j], &found) = (void *)1;
+                        for (size_t j = 0; j < 2; j++) {
+                                struct setting *first;
+                                bool found;
+                                void **slot;
+
+                                if (!keys[j])
+                                        continue;
+                                if (sysctl) {
+                                        if (strmap_get(&claims, keys[j]))
+                                                *strmap_slot(&shared, keys[j], &found) = (void *)1;
+                                        continue;
+                                }
+                                slot = strmap_slot(&claims, keys[j], &found);
+                                if (!found)
+                                        *slot = s;
+                                else if ((first = *slot)->section != s->section)
+                                        *strmap_slot(&shared, keys[j], &found) = (void *)1;
+                        }
                 }
-        }
         /* the rare second pass: each claimant of a shared path names one of another section */
         for (size_t i = 0; shared.n && i < k->n_settings; i++) {
                 struct setting *s = k->settings[i];
@@ -45,7 +58,7 @@ static void check_conflicts(struct kvmtune *k)
                         if (!keys[j] || s->action == ACT_ERROR || !strmap_get(&shared, keys[j]))
                                 continue;
                         first = strmap_get(&claims, keys[j]);
-                        if (first->section == s->section) {
+                        if (!first || first->section == s->section) {
                                 for (size_t n = 0; n < k->n_settings; n++) {
                                         struct setting *o = k->settings[n];
                                         if (o->section != s->section &&

@@ -426,12 +426,32 @@ static const char *written_attr(const char *procpath, char *buf, size_t size)
  * or is not a list of integers.  A field with a leading 0 is octal to the
  * kernel ("010" is 8): *octal is set, since that is rarely what was meant.
  */
+/* Plain decimal fields ("0", "-5", "4096 87380"): stored as written. */
+static bool plain_decimal(const char *s)
+{
+        for (;;) {
+                s += strspn(s, " \t");
+                if (!*s)
+                        return true;
+                s += *s == '-';
+                if (*s < '0' || *s > '9' || (*s == '0' && s[1] >= '0' && s[1] <= '9'))
+                        return false;
+                s += strspn(s, "0123456789");
+                if (*s && *s != ' ' && *s != '\t')
+                        return false;
+        }
+}
+
 static char *stored_integers(const char *want, bool *octal)
 {
-        char *out = xstrdup(""), *copy = xstrdup(want), *save = NULL;
+        char *out, *copy, *save = NULL;
         bool differs = false;
 
         *octal = false;
+        if (plain_decimal(want))
+                return NULL;            /* the common case: nothing to convert */
+        out = xstrdup("");
+        copy = xstrdup(want);
         for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
                 const char *digits = w + (*w == '-');
                 char *end, *next;
@@ -499,9 +519,9 @@ static struct setting *plan_one(struct kvmtune *k, const char *procpath, const s
         free(key);
         s->order = write_level(procpath + strlen("proc/sys/"));
         s->affects_others = s->order < 2;
-        attr = written_attr(procpath, buf, sizeof(buf));
         /* read again at apply when a key written before it copies into it */
-        s->recheck = s->order > 0 && attr && written && strmap_get(written, attr);
+        s->recheck = s->order > 0 && written && written->n &&
+                     (attr = written_attr(procpath, buf, sizeof(buf))) && strmap_get(written, attr);
         s->optional = from_glob;        /* a glob's match may lack the key */
         if (sysctl_is_trigger(procpath + strlen("proc/sys/"))) {
                 setting_skip(s, "an action, not a setting: never written by a glob");
@@ -562,7 +582,12 @@ static int sysctl_plan(struct kvmtune *k)
                 const struct sysctl_entry *e = &st->e[i];
 
                 if (!e->glob) {
-                        t[n_t++] = (struct target){ xasprintf("proc/sys/%s", e->path), e, false };
+                        size_t len = strlen(e->path);
+                        char *path = xcalloc(1, len + 10);
+
+                        memcpy(path, "proc/sys/", 9);
+                        memcpy(path + 9, e->path, len + 1);
+                        t[n_t++] = (struct target){ path, e, false };
                         continue;
                 }
                 /* globs: explicit keys win whatever the order; among globs the later wins */
