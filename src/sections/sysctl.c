@@ -125,9 +125,12 @@ static const char *module_provides(const char *module)
 /* Modules load before sysctls are planned, so needs are known at parse time. */
 static void register_need(struct kvmtune *k, const struct sysctl_entry *e, const char *key)
 {
-        char buf[80], *req = xasprintf("sysctl %s", e->path);
+        char buf[80], *req;
         const char *module = sysctl_module_for(e->path, e->value, buf, sizeof(buf));
 
+        if (!module && !k->n_needs)
+                return;         /* nothing to set, nothing an earlier line set to drop */
+        req = xasprintf("sysctl %s", e->path);
         if (!module) {
                 module_need_drop(k, req);
         } else {
@@ -556,6 +559,9 @@ static struct setting *plan_one(struct kvmtune *k, const char *procpath, const s
                 setting_fail(k, s, "no such key on this kernel");
         else
                 setting_fail(k, s, "cannot read: %s", strerror(-r));
+        /* only what apply may write keeps its file open: fewer open files at once */
+        if (s->action != ACT_SET && !s->recheck)
+                setting_close(s);
         return s;
 }
 
