@@ -57,6 +57,8 @@ struct setting {
         bool optional;          /* a missing file is skipped, not an error */
         bool verify_met;        /* ACT_SET only to try a better choice: verify counts it met */
         bool noted;             /* its old value is in the revert record (this run) */
+        bool missing_ok;        /* a missing file is skipped as not on this kernel ('-' key) */
+        bool deferred;          /* apply reads it, not plan (sysctl: apply_deferred()) */
         int order;              /* apply order within its section (stable) */
         size_t seq;             /* creation order, the sort tie-break */
         const struct knob_ops *knob;
@@ -173,6 +175,7 @@ int kvmtune_import(struct kvmtune *k, char **files, size_t n_files);
 /* revert.c: the record of old values under /run/kvmtune */
 int revert_lock(struct kvmtune *k);
 int revert_note(struct kvmtune *k, struct setting *s);
+bool revert_locked(const struct kvmtune *k);
 int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int section);
 void revert_batch_end(struct kvmtune *k);
 void revert_unnote(struct kvmtune *k, struct setting *s);

@@ -120,6 +120,12 @@ static struct revert_record *record_new(struct kvmtune *k)
         return k->revert;
 }
 
+/* Does this run hold the lock (so apply will run)? */
+bool revert_locked(const struct kvmtune *k)
+{
+        return k->revert && k->revert->lock >= 0;
+}
+
 static unsigned lock_timeout(void)
 {
         const char *e = getenv("KVMTUNE_LOCK_TIMEOUT");

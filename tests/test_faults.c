@@ -360,7 +360,8 @@ static void test_each_fault_reported(void **state)
                                 fail_msg("line %u applied but has an error:\n%s", kn->line, r.err);
                         assert_file(root, kn->rel, kn->want);
                 } else {
-                        const char *why = kn->err > 0 ? strerror(kn->err) : strerror(ENOENT);
+                        /* a key gone before apply reads it (apply reads most sysctls itself) */
+                        const char *why = kn->err > 0 ? strerror(kn->err) : "no such key on this kernel";
                         /* its own error, once, with file:line and the reason */
                         if (lines_at(r.err, kn->line, why) != 1 || lines_at(r.err, kn->line, NULL) != 1)
                                 fail_msg("line %u: expected one error with '%s':\n%s", kn->line, why, r.err);

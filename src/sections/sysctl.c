@@ -510,27 +510,9 @@ static bool all_integers(const char *s)
  * those writes into default and interfaces, so their keys are read again
  * at apply, after them.
  */
-static struct setting *plan_one(struct kvmtune *k, const char *procpath, const struct sysctl_entry *e,
-                                const struct strmap *written, bool from_glob)
+/* What a key's read (r: 0 or -errno, s->cur) means: ok, set, wait for a module, skip or fail. */
+static void plan_eval(struct kvmtune *k, struct setting *s, int r)
 {
-        char *key = path_to_key(procpath + strlen("proc/sys/"));
-        struct setting *s = setting_add(k, SEC_SYSCTL, key, procpath, e->value, e->at);
-        char buf[128];
-        const char *attr;
-        int r;
-
-        free(key);
-        s->order = write_level(procpath + strlen("proc/sys/"));
-        s->affects_others = s->order < 2;
-        /* read again at apply when a key written before it copies into it */
-        s->recheck = s->order > 0 && written && written->n &&
-                     (attr = written_attr(procpath, buf, sizeof(buf))) && strmap_get(written, attr);
-        s->optional = from_glob;        /* a glob's match may lack the key */
-        if (sysctl_is_trigger(procpath + strlen("proc/sys/"))) {
-                setting_skip(s, "an action, not a setting: never written by a glob");
-                return s;
-        }
-        r = setting_read(k, s);
         if (r == 0 && all_integers(s->cur)) {
                 bool octal;
 
@@ -538,7 +520,8 @@ static struct setting *plan_one(struct kvmtune *k, const char *procpath, const s
                 if (octal) {
                         setting_fail(k, s, "'%s' is octal to the kernel, which would store %s; "
                                      "write it without the leading 0 (or as 0x...)", s->want, s->stored);
-                        return s;
+                        setting_close(s);
+                        return;
                 }
         }
         if (r == 0 && setting_equal(s, s->cur))
@@ -551,9 +534,9 @@ static struct setting *plan_one(struct kvmtune *k, const char *procpath, const s
                 ;
         else if (r == -EACCES || r == -EPERM)
                 s->note = xstrdup("write-only");
-        else if (r == -ENOENT && e->ignore_missing)
+        else if (r == -ENOENT && s->missing_ok)
                 setting_skip(s, "not present on this kernel");
-        else if (from_glob && (r == -ENOENT || r == -ENOTDIR || r == -ELOOP))
+        else if (s->optional && (r == -ENOENT || r == -ENOTDIR || r == -ELOOP))
                 setting_skip(s, "not present");         /* the glob's match is no key */
         else if (r == -ENOENT)
                 setting_fail(k, s, "no such key on this kernel");
@@ -562,6 +545,44 @@ static struct setting *plan_one(struct kvmtune *k, const char *procpath, const s
         /* only what apply may write keeps its file open: fewer open files at once */
         if (s->action != ACT_SET && !s->recheck)
                 setting_close(s);
+}
+
+/*
+ * written: the conf attributes ("ipv4/rp_filter") whose all, default or
+ * ip_forward key this run may write, planned before.  The kernel copies
+ * those writes into default and interfaces, so their keys are read again
+ * at apply, after them.
+ *
+ * Under apply, a key nothing copies into and that waits for no module is
+ * not read here: apply reads, writes and reads it back a chunk at a time
+ * (see apply_deferred()), while the kernel's objects for it are still in
+ * the cache.
+ */
+static struct setting *plan_one(struct kvmtune *k, const char *procpath, const struct sysctl_entry *e,
+                                const struct strmap *written, bool from_glob)
+{
+        char *key = path_to_key(procpath + strlen("proc/sys/"));
+        struct setting *s = setting_add(k, SEC_SYSCTL, key, procpath, e->value, e->at);
+        char buf[128];
+        const char *attr;
+
+        free(key);
+        s->order = write_level(procpath + strlen("proc/sys/"));
+        s->affects_others = s->order < 2;
+        /* read again at apply when a key written before it copies into it */
+        s->recheck = s->order > 0 && written && written->n &&
+                     (attr = written_attr(procpath, buf, sizeof(buf))) && strmap_get(written, attr);
+        s->optional = from_glob;        /* a glob's match may lack the key */
+        s->missing_ok = e->ignore_missing;
+        if (sysctl_is_trigger(procpath + strlen("proc/sys/"))) {
+                setting_skip(s, "an action, not a setting: never written by a glob");
+                return s;
+        }
+        if (k->cmd == CMD_APPLY && revert_locked(k) && s->order == 2 && !s->recheck && !pending_need(k, s)) {
+                s->deferred = true;
+                return s;
+        }
+        plan_eval(k, s, setting_read(k, s));
         return s;
 }
 
@@ -722,6 +743,37 @@ static void apply_one(struct kvmtune *k, struct setting *s)
         setting_apply(k, s);
 }
 
+#define DEFERRED_CHUNK 256
+
+/*
+ * The keys plan left unread: DEFERRED_CHUNK at a time, read and decided as
+ * plan would, their old values written ahead into the record together, then
+ * written and read back.  They are level 2 (nothing copies into them) and
+ * need no module, so their order among themselves does not matter.
+ */
+static void apply_deferred(struct kvmtune *k)
+{
+        struct setting *chunk[DEFERRED_CHUNK];
+        size_t n = 0;
+
+        for (size_t i = 0; i <= k->n_settings; i++) {
+                struct setting *s = i < k->n_settings ? k->settings[i] : NULL;
+
+                if (s && s->section == SEC_SYSCTL && s->deferred) {
+                        if (s->action == ACT_SET)
+                                plan_eval(k, s, setting_read(k, s));
+                        chunk[n++] = s;
+                }
+                if (n && (n == DEFERRED_CHUNK || !s)) {
+                        revert_note_batch(k, chunk, n, SEC_SYSCTL);
+                        for (size_t j = 0; j < n; j++)
+                                apply_one(k, chunk[j]);
+                        revert_batch_end(k);
+                        n = 0;
+                }
+        }
+}
+
 static int sysctl_apply(struct kvmtune *k)
 {
         struct sysctl_state *st = k->state[SEC_SYSCTL];
@@ -732,9 +784,10 @@ static int sysctl_apply(struct kvmtune *k)
         expand_after_load(k, st);
         revert_note_batch(k, k->settings, k->n_settings, SEC_SYSCTL);
         for (size_t i = 0; i < k->n_settings; i++)
-                if (k->settings[i]->section == SEC_SYSCTL)
+                if (k->settings[i]->section == SEC_SYSCTL && !k->settings[i]->deferred)
                         apply_one(k, k->settings[i]);
         revert_batch_end(k);
+        apply_deferred(k);
         return 0;
 }
 
