@@ -196,6 +196,7 @@ void setting_fail(struct kvmtune *k, struct setting *s, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 int setting_read(struct kvmtune *k, struct setting *s);
 void setting_close(struct setting *s);
+void setting_set_cur(struct setting *s, char *v);
 bool setting_equal(const struct setting *s, const char *cur);
 int setting_apply(struct kvmtune *k, struct setting *s);
 int apply_settings(struct kvmtune *k, int section);

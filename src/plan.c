@@ -120,6 +120,14 @@ static void keep_or_close(struct kvmtune *k, struct setting *s, int fd, bool rdw
                 close(fd);
 }
 
+/* Replace s->cur (v may be NULL); the first value read stays as s->orig. */
+void setting_set_cur(struct setting *s, char *v)
+{
+        if (s->cur != s->orig)
+                free(s->cur);
+        s->cur = v;
+}
+
 void setting_close(struct setting *s)
 {
         if (s->fd >= 0)
@@ -134,8 +142,7 @@ int setting_read(struct kvmtune *k, struct setting *s)
         char *raw;
         int fd, r;
 
-        free(s->cur);
-        s->cur = NULL;
+        setting_set_cur(s, NULL);
         fd = open_setting(k, s, &rdwr);
         if (fd < 0)
                 return fd;
@@ -152,7 +159,7 @@ int setting_read(struct kvmtune *k, struct setting *s)
         } else
                 s->cur = raw;
         if (!s->orig)
-                s->orig = xstrdup(s->cur);
+                s->orig = s->cur;       /* shared until cur changes: see setting_set_cur() */
         return 0;
 }
 
@@ -240,7 +247,8 @@ int setting_apply(struct kvmtune *k, struct setting *s)
                 k->n_cross_writes++;
         k->n_changes++;
         report_change(k, s, old);
-        free(old);
+        if (old != s->orig)
+                free(old);
         r = s->path && !(s->knob && s->knob->write) ? read_back(k, s) : 0;
         if (!s->cur)
                 s->cur = xstrdup(s->want);
@@ -289,7 +297,8 @@ void settings_free(struct kvmtune *k)
 {
         for (size_t i = 0; i < k->n_settings; i++) {
                 struct setting *s = k->settings[i];
-                free(s->cur);
+                if (s->cur != s->orig)
+                        free(s->cur);
                 free(s->orig);
                 free(s->stored);
                 free(s->note);

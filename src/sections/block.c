@@ -301,8 +301,7 @@ static void apply_scheduler(struct kvmtune *k, struct setting *s)
                         if (noted)
                                 revert_unnote(k, s);
                         s->action = ACT_OK;
-                        free(s->cur);
-                        s->cur = xstrdup(w);
+                        setting_set_cur(s, xstrdup(w));
                         goto out;
                 }
                 if (!choice_offered(raw, w) && !on_demand)
@@ -325,8 +324,7 @@ static void apply_scheduler(struct kvmtune *k, struct setting *s)
                         s->changed = true;
                         k->n_changes++;
                         log_info(k, "block %s: %s -> %s", s->name, cur, w);
-                        free(s->cur);
-                        s->cur = xstrdup(w);
+                        setting_set_cur(s, xstrdup(w));
                         goto out;
                 }
                 char *t = tried ? xasprintf("%s, %s (%s)", tried, w, kernfs_strerror(k, r))

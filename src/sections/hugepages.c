@@ -362,8 +362,7 @@ static int pool_write_granted(struct kvmtune *k, struct setting *s)
         if (err)
                 return err;
         if (granted < want) {
-                free(s->cur);
-                s->cur = xasprintf("%llu", (unsigned long long)granted);
+                setting_set_cur(s, xasprintf("%llu", (unsigned long long)granted));
                 setting_fail(k, s, "granted %llu of %llu pages (not enough contiguous free memory)",
                              (unsigned long long)granted, (unsigned long long)want);
                 return -ENOMEM;

@@ -554,8 +554,7 @@ static void load(struct kvmtune *k, struct mod_entry *e)
         s->changed = true;
         k->n_changes++;
         report_change(k, s, s->cur);
-        free(s->cur);
-        s->cur = xstrdup("loaded");
+        setting_set_cur(s, xstrdup("loaded"));
         return;
 fail:
         set_state(k, e, NEED_FAILED, error);
