@@ -306,12 +306,19 @@ static void test_initstate(void **state)
         child = fork();
         assert_true(child >= 0);
         if (child == 0) {
+                /* as the kernel does: the file never reads empty (write aside, rename) */
+                char *from = xasprintf("%s/sys/module/tcp_htcp/initstate.new", root);
+                char *to = xasprintf("%s/sys/module/tcp_htcp/initstate", root);
+
                 usleep(300 * 1000);
-                fr_write(root, "sys/module/tcp_htcp/initstate", "live\n");
-                _exit(0);
+                fr_write(root, "sys/module/tcp_htcp/initstate.new", "live\n");
+                _exit(rename(from, to) == 0 ? 0 : 1);
         }
+        int st;
+
         kv_run(&r, root, "plan", NULL);
-        waitpid(child, NULL, 0);
+        assert_int_equal(waitpid(child, &st, 0), child);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
         want_status(&r, 0);
         want_in("stdout", r.out, "ok    modules tcp_htcp: loaded -> loaded");
         run_result_free(&r);
