@@ -191,6 +191,8 @@ int config_parse_text(struct kvmtune *k, const char *shown, const char *text, si
 /* plan.c */
 struct setting *setting_add(struct kvmtune *k, int section, const char *name,
                             const char *path, const char *want, struct origin at);
+struct setting *setting_add_ref(struct kvmtune *k, int section, const char *name,
+                                const char *path, const char *want, struct origin at);
 void setting_skip(struct setting *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void setting_fail(struct kvmtune *k, struct setting *s, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));

@@ -10,18 +10,19 @@
 
 #include "kvmtune.h"
 
-struct setting *setting_add(struct kvmtune *k, int section, const char *name,
-                            const char *path, const char *want, struct origin at)
+static struct setting *add(struct kvmtune *k, int section, const char *name, const char *path,
+                           const char *want, struct origin at, bool copy)
 {
-        size_t nl = strlen(name) + 1, pl = path ? strlen(path) + 1 : 0, wl = want ? strlen(want) + 1 : 0;
+        size_t nl = strlen(name) + 1, pl = copy && path ? strlen(path) + 1 : 0;
+        size_t wl = copy && want ? strlen(want) + 1 : 0;
         /* one allocation: the strings, which never change, follow the struct */
         struct setting *s = xcalloc(1, sizeof(*s) + nl + pl + wl);
         char *p = (char *)(s + 1);
 
         s->section = section;
         s->name = memcpy(p, name, nl);
-        s->path = path ? memcpy(p + nl, path, pl) : NULL;
-        s->want = want ? memcpy(p + nl + pl, want, wl) : NULL;
+        s->path = !path ? NULL : copy ? memcpy(p + nl, path, pl) : path;
+        s->want = !want ? NULL : copy ? memcpy(p + nl + pl, want, wl) : want;
         s->at = at;
         s->action = ACT_SET;
         s->fd = -1;
@@ -32,6 +33,19 @@ struct setting *setting_add(struct kvmtune *k, int section, const char *name,
         }
         k->settings[k->n_settings++] = s;
         return s;
+}
+
+struct setting *setting_add(struct kvmtune *k, int section, const char *name,
+                            const char *path, const char *want, struct origin at)
+{
+        return add(k, section, name, path, want, at, true);
+}
+
+/* path and want are the caller's, and must live until kvmtune_free() frees the sections */
+struct setting *setting_add_ref(struct kvmtune *k, int section, const char *name,
+                                const char *path, const char *want, struct origin at)
+{
+        return add(k, section, name, path, want, at, false);
 }
 
 __attribute__((format(printf, 2, 0)))

@@ -14,7 +14,8 @@
 #include "../kvmtune.h"
 
 struct sysctl_entry {
-        char *path;             /* "net/ipv4/conf/all/rp_filter", relative to /proc/sys */
+        char *full;             /* "proc/sys/net/ipv4/conf/all/rp_filter": the allocation */
+        char *path;             /* full + 9: relative to /proc/sys */
         char *value;
         struct origin at;
         bool ignore_missing;
@@ -206,18 +207,25 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
                 free(path);
                 return -EINVAL;
         }
-        slot = strmap_slot(&st->index, path, &found);
-        if (found) {
+        slot = (void **)strmap_get(&st->index, path);
+        if (slot) {
                 /* later wins; the earlier position is kept */
-                e = &st->e[(size_t)*slot - 1];
+                e = &st->e[(size_t)slot - 1];
                 free(path);
                 free(e->value);
         } else {
+                size_t len = strlen(path);
+
                 st->e = xrealloc_array(st->e, st->n + 1, sizeof(*st->e));
                 e = &st->e[st->n++];
-                e->path = path;
-                *slot = (void *)st->n;
-                /* the map holds e->path; entries move on realloc, paths do not */
+                /* kept with its /proc/sys prefix: plan's settings point at it, no copy */
+                e->full = xcalloc(1, len + 10);
+                memcpy(e->full, "proc/sys/", 9);
+                memcpy(e->full + 9, path, len + 1);
+                e->path = e->full + 9;
+                free(path);
+                /* the map's key is e->path: entries move on realloc, their strings do not */
+                *strmap_slot(&st->index, e->path, &found) = (void *)st->n;
         }
         e->value = xstrdup(value);
         e->at = at;
@@ -562,7 +570,9 @@ static struct setting *plan_one(struct kvmtune *k, const char *procpath, const s
                                 const struct strmap *written, bool from_glob)
 {
         char *key = path_to_key(procpath + strlen("proc/sys/"));
-        struct setting *s = setting_add(k, SEC_SYSCTL, key, procpath, e->value, e->at);
+        /* an explicit key's path and value live in its entry until the end */
+        struct setting *s = from_glob ? setting_add(k, SEC_SYSCTL, key, procpath, e->value, e->at)
+                                      : setting_add_ref(k, SEC_SYSCTL, key, procpath, e->value, e->at);
         char buf[128];
         const char *attr;
 
@@ -587,7 +597,7 @@ static struct setting *plan_one(struct kvmtune *k, const char *procpath, const s
 }
 
 struct target {
-        char *path;                     /* "proc/sys/..." */
+        char *path;                     /* "proc/sys/...": the entry's own, or a glob's match (owned) */
         const struct sysctl_entry *e;
         bool from_glob;
 };
@@ -609,12 +619,7 @@ static int sysctl_plan(struct kvmtune *k)
                 const struct sysctl_entry *e = &st->e[i];
 
                 if (!e->glob) {
-                        size_t len = strlen(e->path);
-                        char *path = xcalloc(1, len + 10);
-
-                        memcpy(path, "proc/sys/", 9);
-                        memcpy(path + 9, e->path, len + 1);
-                        t[n_t++] = (struct target){ path, e, false };
+                        t[n_t++] = (struct target){ e->full, e, false };        /* borrowed */
                         continue;
                 }
                 /* globs: explicit keys win whatever the order; among globs the later wins */
@@ -659,7 +664,8 @@ static int sysctl_plan(struct kvmtune *k)
         strmap_free(&written);
         strmap_free(&from_glob);
         for (size_t i = 0; i < n_t; i++)
-                free(t[i].path);
+                if (t[i].from_glob)
+                        free(t[i].path);
         free(t);
         for (size_t j = 0; j < n_paths; j++)
                 free(paths[j]);
@@ -798,7 +804,7 @@ static void sysctl_free(struct kvmtune *k)
         if (!st)
                 return;
         for (size_t i = 0; i < st->n; i++) {
-                free(st->e[i].path);
+                free(st->e[i].full);
                 free(st->e[i].value);
         }
         free(st->e);
