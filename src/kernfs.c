@@ -128,9 +128,10 @@ static int open_in_root(struct kvmtune *k, const char *rel, int flags, bool no_s
 /* how often a read or write that answered EINTR or EAGAIN is tried */
 #define KERNFS_WRITE_TRIES 8
 
+static bool no_openat2;         /* a fact of the kernel (or of valgrind): learnt once */
+
 int kernfs_openat(struct kvmtune *k, const char *rel, int flags)
 {
-        static bool no_openat2;
         bool no_symlinks;
         struct open_how how = {
                 .flags = (uint64_t)(flags | O_CLOEXEC),
@@ -219,23 +220,44 @@ static int dir_fd(struct kvmtune *k, const char *rel, size_t len, bool *kept)
  */
 int kernfs_open_file(struct kvmtune *k, const char *rel, int flags)
 {
-        const char *slash = strrchr(rel, '/');
-        bool kept;
+        const char *slash = strrchr(rel, '/'), *cut = slash;
+        bool kept, sysctl = !strncmp(rel, "proc/sys/", 9);
         int dfd, fd, tries = 0;
 
         if (!slash || !rel_is_safe(rel))
                 return kernfs_openat(k, rel, flags);
-        dfd = dir_fd(k, rel, (size_t)(slash - rel), &kept);
+        /*
+         * Below /proc/sys, with openat2: keep the grandparent and open the
+         * last two components beneath it with no link followed (for
+         * net.ipv4.conf.IF.KEY one directory for all interfaces, no open per
+         * interface).  Elsewhere (sys/class/net/IF is a link) the parent.
+         */
+        if (sysctl && !no_openat2)
+                for (cut = slash - 1; cut > rel + 8 && *cut != '/'; cut--)
+                        ;
+        if (cut <= rel + 8)
+                cut = slash;
+        dfd = dir_fd(k, rel, (size_t)(cut - rel), &kept);
         if (dfd < 0)
                 return dfd;
-        do
-                fd = openat(dfd, slash + 1, flags | O_CLOEXEC | O_NOFOLLOW, 0644);
-        while (fd < 0 && (errno == EINTR || errno == EAGAIN) && ++tries < KERNFS_OPEN_TRIES);
+        if (cut != slash) {
+                struct open_how how = {
+                        .flags = (uint64_t)(flags | O_CLOEXEC),
+                        .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+                };
+                do
+                        fd = (int)syscall(SYS_openat2, dfd, cut + 1, &how, sizeof(how));
+                while (fd < 0 && (errno == EINTR || errno == EAGAIN) && ++tries < KERNFS_OPEN_TRIES);
+        } else {
+                do
+                        fd = openat(dfd, slash + 1, flags | O_CLOEXEC | O_NOFOLLOW, 0644);
+                while (fd < 0 && (errno == EINTR || errno == EAGAIN) && ++tries < KERNFS_OPEN_TRIES);
+        }
         if (fd < 0)
                 fd = -errno;
         if (!kept)
                 close(dfd);
-        if (fd == -ELOOP && strncmp(rel, "proc/sys/", 9))
+        if ((fd == -ELOOP && !sysctl) || fd == -ENOSYS || (fd == -EAGAIN && cut != slash))
                 return kernfs_openat(k, rel, flags);
         return fd;
 }
