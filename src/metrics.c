@@ -112,46 +112,43 @@ static void read_last_apply(struct kvmtune *k, struct last_apply *la)
         free(text);
 }
 
-/* Per-setting drift (-v), one series per section and name (the worst state wins). */
+/* Per-setting drift (-v), one series per section and name (drift wins over met). */
 static void per_setting(struct kvmtune *k, FILE *out)
 {
-        struct strmap seen = { 0 };
-        char **keys = NULL;
-        size_t n_keys = 0;
+        struct strmap seen = { 0 };     /* "section\nname" -> index + 1 */
+        struct series { char *key; bool drift; } *v = NULL;
+        size_t n = 0;
 
         header(out, "kvmtune_setting_drift",
                "Per setting (kvmtune -v): 1 when it differs from the live system or fails, else 0.");
         for (size_t i = 0; i < k->n_settings; i++) {
                 const struct setting *s = k->settings[i];
-                const char *sec = section_table[s->section]->name;
-                char *key = xasprintf("%s\n%s", sec, s->name);
+                char *key = xasprintf("%s\n%s", section_table[s->section]->name, s->name);
                 bool found;
                 void **slot = strmap_slot(&seen, key, &found);
 
                 if (found) {
-                        if (drifted(s))
-                                *slot = (void *)1;
+                        v[(uintptr_t)*slot - 1].drift |= drifted(s);
                         free(key);
                         continue;
                 }
-                *slot = drifted(s) ? (void *)1 : NULL;
-                keys = xrealloc_array(keys, n_keys + 1, sizeof(*keys));
-                keys[n_keys++] = key;
+                v = xrealloc_array(v, n + 1, sizeof(*v));
+                v[n] = (struct series){ key, drifted(s) };
+                *slot = (void *)(uintptr_t)++n;
         }
-        for (size_t i = 0; i < n_keys; i++) {
-                char *nl = strchr(keys[i], '\n');
-                bool d = strmap_get(&seen, keys[i]) != NULL;
+        strmap_free(&seen);             /* before the keys are cut and freed */
+        for (size_t i = 0; i < n; i++) {
+                char *nl = strchr(v[i].key, '\n');
 
                 *nl = '\0';
                 fputs("kvmtune_setting_drift{section=", out);
-                label_value(out, keys[i]);
+                label_value(out, v[i].key);
                 fputs(",setting=", out);
                 label_value(out, nl + 1);
-                fprintf(out, "} %d\n", d);
-                free(keys[i]);
+                fprintf(out, "} %d\n", v[i].drift);
+                free(v[i].key);
         }
-        free(keys);
-        strmap_free(&seen);
+        free(v);
 }
 
 static void write_metrics(struct kvmtune *k, FILE *out)

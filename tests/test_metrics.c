@@ -182,7 +182,15 @@ static void test_verbose_labels(void **state)
         fr_symlink(root, "../../devices/virtual/net/a\"b\\c", "sys/class/net/a\"b\\c");
         fr_write(root, "sys/devices/virtual/net/x\xff/tx_queue_len", "1000\n");
         fr_symlink(root, "../../devices/virtual/net/x\xff", "sys/class/net/x\xff");
-        fr_write(root, CONFD "50-m.conf", "[netdev \"a* x* eth0\"]\ntxqueuelen = 5000\n");
+        for (int i = 0; i < 70; i++) {          /* enough for the series table to grow */
+                char rel[96], target[96];
+                snprintf(rel, sizeof(rel), "sys/devices/virtual/net/vnet%d/tx_queue_len", i);
+                fr_write(root, rel, i % 2 ? "5000\n" : "1000\n");
+                snprintf(target, sizeof(target), "../../devices/virtual/net/vnet%d", i);
+                snprintf(rel, sizeof(rel), "sys/class/net/vnet%d", i);
+                fr_symlink(root, target, rel);
+        }
+        fr_write(root, CONFD "50-m.conf", "[netdev \"a* x* eth0 vnet*\"]\ntxqueuelen = 5000\n");
         kv_run(&r, root, "-v", "verify", "--metrics", path, NULL);
         want_status(&r, 1);
         run_result_free(&r);
@@ -190,8 +198,11 @@ static void test_verbose_labels(void **state)
         assert_int_equal(series(m, "kvmtune_setting_drift{section=\"netdev\",setting=\"a\\\"b\\\\c txqueuelen\"}"), 0);
         assert_int_equal(series(m, "kvmtune_setting_drift{section=\"netdev\",setting=\"x\xef\xbf\xbd txqueuelen\"}"), 1);
         assert_int_equal(series(m, "kvmtune_setting_drift{section=\"netdev\",setting=\"eth0 txqueuelen\"}"), 1);
-        assert_int_equal(count_lines(m, "kvmtune_setting_drift{"), 3);
-        assert_int_equal(series(m, "kvmtune_settings{section=\"netdev\",state=\"set\"}"), 2);
+        assert_int_equal(series(m, "kvmtune_setting_drift{section=\"netdev\",setting=\"vnet68 txqueuelen\"}"), 1);
+        assert_int_equal(series(m, "kvmtune_setting_drift{section=\"netdev\",setting=\"vnet69 txqueuelen\"}"), 0);
+        assert_int_equal(count_lines(m, "kvmtune_setting_drift{"), 73);
+        assert_int_equal(series(m, "kvmtune_settings{section=\"netdev\",state=\"set\"}"), 37);
+        assert_int_equal(series(m, "kvmtune_settings{section=\"netdev\",state=\"ok\"}"), 36);
         free(m);
 
         /* --only: only those sections are counted */
@@ -199,7 +210,8 @@ static void test_verbose_labels(void **state)
         run_result_free(&r);
         m = fr_read(root, PROM);
         assert_int_equal(count_lines(m, "kvmtune_settings{"), 4);
-        assert_int_equal(series(m, "kvmtune_settings{section=\"netdev\",state=\"ok\"}"), 1);
+        assert_int_equal(series(m, "kvmtune_settings{section=\"netdev\",state=\"ok\"}"), 36);
+        assert_not_contains(m, "vnet");
         free(m);
         free(path);
 }
