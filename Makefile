@@ -10,6 +10,7 @@ CC          ?= cc
 SYSTEMDUNITDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),$(PREFIX)/lib/systemd/system)
 UDEVDIR        ?= $(or $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null),$(PREFIX)/lib/udev)
 DRACUTDIR      ?= $(or $(shell $(PKG_CONFIG) --variable=dracutmodulesdir dracut 2>/dev/null),$(PREFIX)/lib/dracut/modules.d)
+BASHCOMPDIR    ?= $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
 
 LIBS_PC     := libkmod mount inih
 PC_CFLAGS    = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
@@ -64,7 +65,7 @@ deps:
 	@.ci/install-deps build
 
 check:
-	@.ci/install-deps build test
+	@.ci/install-deps build test fleet
 	@$(MAKE) --no-print-directory kvmtune $(TESTS)
 	@KVMTUNE=$(CURDIR)/kvmtune E2E=$(if $(filter 1,$(SANITIZE)),,1) tests/run $(TESTS)
 
@@ -132,6 +133,10 @@ install: kvmtune
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/kvmtune.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/kvmtune.service
 	sed 's|@SBINDIR@|$(SBINDIR)|g' udev/81-kvmtune.rules.in > $(DESTDIR)$(UDEVDIR)/rules.d/81-kvmtune.rules
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/kvmtune.service $(DESTDIR)$(UDEVDIR)/rules.d/81-kvmtune.rules
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/kvmtune-verify.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/kvmtune-verify.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/kvmtune-verify.service
+	install -m 0644 systemd/kvmtune-verify.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -D -m 0644 completion/kvmtune.bash $(DESTDIR)$(BASHCOMPDIR)/kvmtune
 	install -d -m 0755 $(DESTDIR)$(DRACUTDIR)/90kvmtune
 	$(if $(DRACUT_FILES),install -m 0755 $(DRACUT_FILES) $(DESTDIR)$(DRACUTDIR)/90kvmtune/)
 	install -D -m 0644 man/kvmtune.8 $(DESTDIR)$(MANDIR)/man8/kvmtune.8

@@ -123,6 +123,7 @@ struct kvmtune {
         enum stage stage;
         bool json, quiet, verbose;
         bool check_owner;       /* root, no --root: refuse unsafe files */
+        const char *metrics;    /* --metrics FILE: Prometheus text written there (metrics.c) */
 
         char **config_dirs;
         size_t n_config_dirs;
@@ -181,6 +182,11 @@ void revert_batch_end(struct kvmtune *k);
 void revert_unnote(struct kvmtune *k, struct setting *s);
 int revert_run(struct kvmtune *k);
 void revert_free(struct kvmtune *k);
+int revert_dirfd(const struct kvmtune *k);     /* run/kvmtune (O_PATH) once locked, else -1 */
+
+/* metrics.c: Prometheus text for node_exporter's textfile collector */
+int metrics_write(struct kvmtune *k, const char *path);
+void metrics_note_apply(struct kvmtune *k, int status);
 
 /* config.c */
 int config_load(struct kvmtune *k);
@@ -218,6 +224,7 @@ void report_change(struct kvmtune *k, const struct setting *s, const char *old);
 void report_plan(struct kvmtune *k, FILE *out);
 void report_json(struct kvmtune *k, FILE *out);
 const char *action_name(enum action a);
+size_t utf8_len(const unsigned char *s);       /* of the valid UTF-8 sequence at s, 0 if none */
 
 /* kernfs.c: every /proc and /sys access, under the root */
 int kernfs_open_root(struct kvmtune *k);

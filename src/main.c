@@ -29,11 +29,16 @@ static void help(void)
                "  --device NAME         only block/netdev settings for this device\n"
                "  --stage initrd|boot   what to apply at this stage of boot\n"
                "  --json                machine-readable report\n"
+               "  --metrics FILE        plan/verify: write Prometheus metrics to FILE\n"
                "  -q, --quiet           only errors\n"
                "  -v, --verbose         more detail\n"
                "  -h, --help            this text\n"
                "  --version             version\n\n"
-               "See kvmtune(8) and kvmtune.conf(5).\n");
+               "Sections:");
+        for (int i = 0; i < N_SECTIONS; i++)
+                if (section_table[i])
+                        printf(" %s", section_table[i]->name);
+        printf("\n\nSee kvmtune(8) and kvmtune.conf(5).\n");
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -71,7 +76,7 @@ static int parse_only(struct kvmtune *k, const char *list)
 static int parse_args(struct kvmtune *k, int argc, char **argv)
 {
         enum { OPT_ROOT = 256, OPT_CONFIG_DIR, OPT_CONFIG, OPT_ONLY, OPT_DEVICE, OPT_STAGE,
-               OPT_JSON, OPT_VERSION };
+               OPT_JSON, OPT_VERSION, OPT_METRICS };
         static const struct option options[] = {
                 { "root", required_argument, NULL, OPT_ROOT },
                 { "config-dir", required_argument, NULL, OPT_CONFIG_DIR },
@@ -80,6 +85,7 @@ static int parse_args(struct kvmtune *k, int argc, char **argv)
                 { "device", required_argument, NULL, OPT_DEVICE },
                 { "stage", required_argument, NULL, OPT_STAGE },
                 { "json", no_argument, NULL, OPT_JSON },
+                { "metrics", required_argument, NULL, OPT_METRICS },
                 { "quiet", no_argument, NULL, 'q' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
@@ -126,6 +132,11 @@ static int parse_args(struct kvmtune *k, int argc, char **argv)
                 case OPT_JSON:
                         k->json = true;
                         break;
+                case OPT_METRICS:
+                        if (!*optarg)
+                                return usage_error("--metrics: no file given");
+                        k->metrics = optarg;
+                        break;
                 case 'q':
                         k->quiet = true;
                         break;
@@ -154,6 +165,8 @@ static int parse_args(struct kvmtune *k, int argc, char **argv)
         }
         if (optind < argc && k->cmd != CMD_IMPORT)     /* import takes FILEs, left at argv[optind] */
                 return usage_error("unexpected argument '%s'", argv[optind]);
+        if (k->metrics && k->cmd != CMD_VERIFY && k->cmd != CMD_PLAN)
+                return usage_error("--metrics works only with plan and verify");
         if (k->n_config_dirs && k->n_config_files)
                 return usage_error("--config and --config-dir exclude each other");
         if (only && parse_only(k, only) < 0)

@@ -182,7 +182,7 @@ void report_plan(struct kvmtune *k, FILE *out)
 }
 
 /* length of the valid UTF-8 sequence at s, 0 if none */
-static size_t utf8_len(const unsigned char *s)
+size_t utf8_len(const unsigned char *s)
 {
         size_t n;
         unsigned cp;

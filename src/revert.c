@@ -657,6 +657,11 @@ int revert_run(struct kvmtune *k)
         return ret;
 }
 
+int revert_dirfd(const struct kvmtune *k)
+{
+        return k->revert && k->revert->lock >= 0 ? k->revert->dir : -1;
+}
+
 void revert_free(struct kvmtune *k)
 {
         struct revert_record *rec = k->revert;

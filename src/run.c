@@ -134,6 +134,7 @@ void kvmtune_free(struct kvmtune *k)
 int kvmtune_run(struct kvmtune *k)
 {
         bool differs = false, locked = false;
+        int status;
 
         if (k->cmd == CMD_REVERT) {
                 revert_run(k);
@@ -166,10 +167,14 @@ int kvmtune_run(struct kvmtune *k)
                         report_json(k, stdout);
                 else if (k->cmd != CMD_APPLY)
                         report_plan(k, stdout);
+                if (k->metrics)
+                        metrics_write(k, k->metrics);
         }
         fflush(stdout);
+        status = k->n_errors ? 1 : k->cmd == CMD_VERIFY && differs ? 1 : 0;
+        /* the time and status of the last apply of the configuration, for verify --metrics */
+        if (k->cmd == CMD_APPLY && locked && !k->device)
+                metrics_note_apply(k, status);
         kvmtune_free(k);
-        if (k->n_errors)
-                return 1;
-        return k->cmd == CMD_VERIFY && differs ? 1 : 0;
+        return status;
 }

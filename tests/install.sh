@@ -11,11 +11,15 @@ make -s install DESTDIR="$dest" >/dev/null || { echo "make install failed"; exit
 unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /usr/lib/systemd/system)
 udevdir=$(pkg-config --variable=udevdir udev 2>/dev/null || echo /usr/lib/udev)
 dracutdir=$(pkg-config --variable=dracutmodulesdir dracut 2>/dev/null || echo /usr/lib/dracut/modules.d)
+bashcompdir=$(pkg-config --variable=completionsdir bash-completion 2>/dev/null || echo /usr/share/bash-completion/completions)
 want=$(
 	{
 		echo /usr/sbin/kvmtune
 		for f in conf.d/*.conf; do echo "/usr/lib/kvmtune/conf.d/${f#conf.d/}"; done
 		echo "$unitdir/kvmtune.service"
+		echo "$unitdir/kvmtune-verify.service"
+		echo "$unitdir/kvmtune-verify.timer"
+		echo "$bashcompdir/kvmtune"
 		echo "$udevdir/rules.d/81-kvmtune.rules"
 		for f in dracut/90kvmtune/*.sh; do echo "$dracutdir/90kvmtune/${f##*/}"; done
 		echo /usr/share/man/man8/kvmtune.8
@@ -32,6 +36,13 @@ if command -v systemd-analyze >/dev/null; then
 	sed -i "s|^ExecStart=/usr/sbin/kvmtune|ExecStart=$dest/usr/sbin/kvmtune|" "$dest/kvmtune.service"
 	out=$(systemd-analyze verify --man=no "$dest/kvmtune.service" 2>&1)
 	if [ -n "$out" ]; then echo "systemd-analyze verify: $out"; fail=1; fi
+	# the metrics timer and its service (verify needs the timer's unit beside it)
+	mkdir "$dest/verify"
+	cp "$dest$unitdir/kvmtune-verify.timer" "$dest/verify/"
+	sed "s|^ExecStart=/usr/sbin/kvmtune|ExecStart=$dest/usr/sbin/kvmtune|" \
+		"$dest$unitdir/kvmtune-verify.service" > "$dest/verify/kvmtune-verify.service"
+	out=$(cd "$dest/verify" && systemd-analyze verify --man=no kvmtune-verify.timer kvmtune-verify.service 2>&1)
+	if [ -n "$out" ]; then echo "systemd-analyze verify (timer): $out"; fail=1; fi
 else
 	echo "systemd-analyze missing"; fail=1
 fi
@@ -39,6 +50,10 @@ fi
 # SBINDIR follows PREFIX.
 grep -rq '@[A-Z]*@' "$dest$unitdir" "$dest$udevdir" && { echo "unfilled @VAR@ in the unit or rule"; fail=1; }
 grep -q '^ExecStart=/usr/sbin/kvmtune apply' "$dest$unitdir/kvmtune.service" || { echo "unit does not run /usr/sbin/kvmtune"; fail=1; }
+grep -q '^ExecStart=/usr/sbin/kvmtune verify .*--metrics /var/lib/prometheus/node-exporter/kvmtune.prom$' \
+	"$dest$unitdir/kvmtune-verify.service" || { echo "kvmtune-verify.service does not write the textfile"; fail=1; }
+grep -q '^OnUnitActiveSec=5min$' "$dest$unitdir/kvmtune-verify.timer" || { echo "timer not every 5 minutes"; fail=1; }
+bash -n "$dest$bashcompdir/kvmtune" || { echo "completion script: syntax error"; fail=1; }
 [ "$(grep -c 'RUN+="/usr/bin/systemd-cat -t kvmtune /usr/sbin/kvmtune apply' "$dest$udevdir/rules.d/81-kvmtune.rules")" = 2 ] \
 	|| { echo "rule does not run /usr/sbin/kvmtune twice"; fail=1; }
 local=$(mktemp -d /tmp/kvmtune-install-XXXXXX)

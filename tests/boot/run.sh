@@ -98,6 +98,8 @@ check "dpkg -i installs ${KVMTUNE_DEB##*/} in the root" $? "$(tail -n 3 "$work/d
 rm -f "$root/tmp/kvmtune.deb"
 [ -L "$root/etc/systemd/system/sysinit.target.wants/kvmtune.service" ]
 check "postinst enabled kvmtune.service (sysinit.target.wants)" $?
+[ -f "$root/lib/systemd/system/kvmtune-verify.timer" ] && [ ! -e "$root/etc/systemd/system/timers.target.wants/kvmtune-verify.timer" ]
+check "kvmtune-verify.timer installed, not enabled" $?
 install -d -m 0755 "$root/etc/kvmtune/conf.d"
 install -m 0644 "$here/90-boot.conf" "$root/etc/kvmtune/conf.d/90-boot.conf"
 install -m 0755 "$here/guest/kvmtune-boot-check" "$root/usr/local/sbin/kvmtune-boot-check"

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `verify --metrics FILE`: the plan as Prometheus text exposition format,
+ * for node_exporter's textfile collector, which reads *.prom files whole at
+ * each scrape.  The file is written under a temporary name in its own
+ * directory (a dot name that does not end in .prom, so the collector never
+ * reads it half-written) and renamed into place.
+ *
+ * Series: settings per section and state, a drift gauge, this run's errors
+ * and time, and the time, exit status and change count of the last apply,
+ * which apply keeps in /run/kvmtune/last-apply.  Nothing is labelled by
+ * interface, disk or key unless -v asks for per-setting series.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kvmtune.h"
+
+#define LAST_APPLY "last-apply"                 /* in run/kvmtune */
+#define LAST_APPLY_REL "run/kvmtune/" LAST_APPLY
+
+static const char *const states[] = { "ok", "set", "skip", "error" };
+
+/* The state a setting counts in: a "set" that verify counts as met is ok. */
+static enum action metric_state(const struct setting *s)
+{
+        return s->action == ACT_SET && s->verify_met ? ACT_OK : s->action;
+}
+
+static bool drifted(const struct setting *s)
+{
+        enum action a = metric_state(s);
+
+        return a == ACT_SET || a == ACT_ERROR;
+}
+
+/* A label value: \, " and newline escaped; bytes that are not UTF-8 become U+FFFD. */
+static void label_value(FILE *out, const char *s)
+{
+        fputc('"', out);
+        while (*s) {
+                unsigned char c = (unsigned char)*s;
+                size_t n;
+
+                if (c == '\\' || c == '"') {
+                        fprintf(out, "\\%c", c);
+                } else if (c == '\n') {
+                        fputs("\\n", out);
+                } else if (c < 0x20 || c == 0x7f) {
+                        fputs("\xef\xbf\xbd", out);
+                } else if (c >= 0x80) {
+                        n = utf8_len((const unsigned char *)s);
+                        if (!n) {
+                                fputs("\xef\xbf\xbd", out);
+                        } else {
+                                fwrite(s, 1, n, out);
+                                s += n;
+                                continue;
+                        }
+                } else {
+                        fputc(c, out);
+                }
+                s++;
+        }
+        fputc('"', out);
+}
+
+static void header(FILE *out, const char *name, const char *help)
+{
+        fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+struct last_apply {
+        bool known;
+        uint64_t time, changes, errors;
+        uint64_t status;
+};
+
+/* run/kvmtune/last-apply under the root: "key=value" lines */
+static void read_last_apply(struct kvmtune *k, struct last_apply *la)
+{
+        char *text = NULL, *save = NULL;
+        bool have_time = false, have_status = false;
+
+        *la = (struct last_apply){ 0 };
+        if (kernfs_read(k, LAST_APPLY_REL, &text) < 0)
+                return;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *eq = strchr(line, '=');
+                uint64_t v;
+
+                if (!eq)
+                        continue;
+                *eq = '\0';
+                if (parse_u64(eq + 1, &v) < 0)
+                        continue;
+                if (!strcmp(line, "time"))
+                        la->time = v, have_time = true;
+                else if (!strcmp(line, "status"))
+                        la->status = v, have_status = true;
+                else if (!strcmp(line, "changes"))
+                        la->changes = v;
+                else if (!strcmp(line, "errors"))
+                        la->errors = v;
+        }
+        la->known = have_time && have_status;
+        free(text);
+}
+
+/* Per-setting drift (-v), one series per section and name (drift wins over met). */
+static void per_setting(struct kvmtune *k, FILE *out)
+{
+        struct strmap seen = { 0 };     /* "section\nname" -> index + 1 */
+        struct series { char *key; bool drift; } *v = NULL;
+        size_t n = 0;
+
+        header(out, "kvmtune_setting_drift",
+               "Per setting (kvmtune -v): 1 when it differs from the live system or fails, else 0.");
+        for (size_t i = 0; i < k->n_settings; i++) {
+                const struct setting *s = k->settings[i];
+                char *key = xasprintf("%s\n%s", section_table[s->section]->name, s->name);
+                bool found;
+                void **slot = strmap_slot(&seen, key, &found);
+
+                if (found) {
+                        v[(uintptr_t)*slot - 1].drift |= drifted(s);
+                        free(key);
+                        continue;
+                }
+                v = xrealloc_array(v, n + 1, sizeof(*v));
+                v[n] = (struct series){ key, drifted(s) };
+                *slot = (void *)(uintptr_t)++n;
+        }
+        strmap_free(&seen);             /* before the keys are cut and freed */
+        for (size_t i = 0; i < n; i++) {
+                char *nl = strchr(v[i].key, '\n');
+
+                *nl = '\0';
+                fputs("kvmtune_setting_drift{section=", out);
+                label_value(out, v[i].key);
+                fputs(",setting=", out);
+                label_value(out, nl + 1);
+                fprintf(out, "} %d\n", v[i].drift);
+                free(v[i].key);
+        }
+        free(v);
+}
+
+static void write_metrics(struct kvmtune *k, FILE *out)
+{
+        unsigned count[N_SECTIONS][4] = { { 0 } };
+        struct last_apply la;
+        bool drift = false;
+
+        for (size_t i = 0; i < k->n_settings; i++) {
+                const struct setting *s = k->settings[i];
+
+                count[s->section][metric_state(s)]++;
+                drift |= drifted(s);
+        }
+        header(out, "kvmtune_settings",
+               "Configured settings per section and state (ok, set: differs, skip, error), as verify found them.");
+        for (int sec = 0; sec < N_SECTIONS; sec++) {
+                if (!section_enabled(k, sec))
+                        continue;
+                for (size_t st = 0; st < 4; st++)
+                        fprintf(out, "kvmtune_settings{section=\"%s\",state=\"%s\"} %u\n",
+                                section_table[sec]->name, states[st], count[sec][st]);
+        }
+        header(out, "kvmtune_drift",
+               "1 when at least one setting differs from the live system or fails, else 0.");
+        fprintf(out, "kvmtune_drift %d\n", drift);
+        header(out, "kvmtune_errors", "Errors of this run: files and settings, each with its file:line.");
+        fprintf(out, "kvmtune_errors %u\n", k->n_errors);
+        header(out, "kvmtune_verify_timestamp_seconds", "When this run wrote the metrics, in seconds since the epoch.");
+        fprintf(out, "kvmtune_verify_timestamp_seconds %lld\n", (long long)time(NULL));
+        read_last_apply(k, &la);
+        if (la.known) {
+                header(out, "kvmtune_last_apply_timestamp_seconds",
+                       "When the last apply (not a --device run) ended, in seconds since the epoch.");
+                fprintf(out, "kvmtune_last_apply_timestamp_seconds %llu\n", (unsigned long long)la.time);
+                header(out, "kvmtune_last_apply_exit_status", "Exit status of the last apply: 0 when all was applied.");
+                fprintf(out, "kvmtune_last_apply_exit_status %llu\n", (unsigned long long)la.status);
+                header(out, "kvmtune_last_apply_changes", "Settings the last apply changed.");
+                fprintf(out, "kvmtune_last_apply_changes %llu\n", (unsigned long long)la.changes);
+                header(out, "kvmtune_last_apply_errors", "Errors of the last apply.");
+                fprintf(out, "kvmtune_last_apply_errors %llu\n", (unsigned long long)la.errors);
+        }
+        if (k->verbose)
+                per_setting(k, out);
+}
+
+/*
+ * Write the metrics to path (taken as given, not under --root): a temp file
+ * in the same directory, mode 0644 (node_exporter reads it as its own
+ * user), synced, renamed over path.  A failure is an error; path is then
+ * left as it was.
+ */
+int metrics_write(struct kvmtune *k, const char *path)
+{
+        const char *slash = strrchr(path, '/');
+        char *tmp, *text = NULL;
+        size_t len = 0;
+        FILE *mem;
+        int fd, r = 0;
+
+        if (slash && !slash[1]) {
+                log_error(k, NULL, "--metrics %s: names a directory, not a file", path);
+                return -EISDIR;
+        }
+        mem = open_memstream(&text, &len);
+        if (!mem) {
+                r = -errno;
+                log_error(k, NULL, "--metrics %s: %s", path, strerror(-r));
+                return r;
+        }
+        write_metrics(k, mem);
+        if (fclose(mem) != 0) {
+                r = -errno;
+                log_error(k, NULL, "--metrics %s: %s", path, strerror(-r));
+                free(text);
+                return r;
+        }
+        if (slash)
+                tmp = xasprintf("%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
+        else
+                tmp = xasprintf(".%s.XXXXXX", path);
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0) {
+                r = -errno;
+        } else {
+                size_t done = 0;
+
+                if (fchmod(fd, 0644) < 0)
+                        r = -errno;
+                while (r == 0 && done < len) {
+                        ssize_t n = write(fd, text + done, len - done);
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n <= 0)
+                                r = n < 0 ? -errno : -EIO;
+                        else
+                                done += (size_t)n;
+                }
+                if (r == 0 && fsync(fd) < 0)
+                        r = -errno;
+                if (close(fd) < 0 && r == 0)
+                        r = -errno;
+                if (r == 0 && rename(tmp, path) < 0)
+                        r = -errno;
+                if (r < 0)
+                        unlink(tmp);
+        }
+        if (r < 0)
+                log_error(k, NULL, "--metrics %s: cannot write it: %s", path, strerror(-r));
+        free(tmp);
+        free(text);
+        return r;
+}
+
+/*
+ * apply, under its lock: the time, exit status, changes and errors of this
+ * run into run/kvmtune/last-apply, replaced whole (temp file and rename),
+ * so that a verify reading it at the same time sees one run or the other.
+ * /run is a tmpfs, so no fsync: the record lives until the next boot only.
+ * A failure is said, and does not change the exit status it records.
+ */
+void metrics_note_apply(struct kvmtune *k, int status)
+{
+        int dir = revert_dirfd(k), fd, r = 0;
+        char tmp[64], *text;
+        size_t len;
+        ssize_t n;
+
+        if (dir < 0)
+                return;
+        text = xasprintf("time=%lld\nstatus=%d\nchanges=%u\nerrors=%u\n", (long long)time(NULL), status,
+                         k->n_changes, k->n_errors);
+        len = strlen(text);
+        snprintf(tmp, sizeof(tmp), LAST_APPLY ".%ld.tmp", (long)getpid());
+        fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                r = -errno;
+        } else {
+                do
+                        n = write(fd, text, len);
+                while (n < 0 && errno == EINTR);
+                if (n < 0 || (size_t)n != len)
+                        r = n < 0 ? -errno : -ENOSPC;
+                if (close(fd) < 0 && r == 0)
+                        r = -errno;
+                if (r == 0 && renameat(dir, tmp, dir, LAST_APPLY) < 0)
+                        r = -errno;
+                if (r < 0)
+                        unlinkat(dir, tmp, 0);
+        }
+        if (r < 0)
+                log_notice(k, NULL, "cannot write /%s: %s", LAST_APPLY_REL, strerror(-r));
+        free(text);
+}
