@@ -187,6 +187,19 @@ static char *reader(char *str, int num, void *stream)
                         log_error(p->k, &at, "syntax error: expected 'key = value'");
                         return str;
                 }
+                /* sysctl.d's exclusion: '-KEY' alone, no '=' */
+                if (!eq && *line == '-' && p->section == SECTION_OK && p->sec == SEC_SYSCTL) {
+                        char *key = strndup(line, n);
+
+                        if (!key)
+                                return str;
+                        for (size_t e = strlen(key); e > 0 && (key[e - 1] == ' ' || key[e - 1] == '\t'); e--)
+                                key[e - 1] = '\0';
+                        if (section_enabled(p->k, p->sec))
+                                section_table[p->sec]->parse(p->k, p->sub, key, NULL, at);
+                        free(key);
+                        return str;
+                }
         }
         memcpy(str, line, n);
         str[n] = '\n';

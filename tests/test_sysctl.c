@@ -510,11 +510,70 @@ static void test_plan_writes_nothing(void **state)
         free(after);
 }
 
+/* sysctl.d's key forms: fnmatch globs with ? and [...], any interface-name character, '-KEY' exclusions */
+static void test_key_syntax(void **state)
+{
+        const char *root = *state;
+        const char *ifs[] = { "v0", "v1", "vx", "x+1", "a@b", "vlan.7" };
+        const char *keys[] = { "rp_filter", "log_martians", "accept_redirects" };
+        struct run_result r;
+
+        for (size_t i = 0; i < sizeof(ifs) / sizeof(*ifs); i++)
+                for (size_t j = 0; j < sizeof(keys) / sizeof(*keys); j++) {
+                        char *rel;
+                        assert_true(asprintf(&rel, "proc/sys/net/ipv4/conf/%s/%s", ifs[i], keys[j]) > 0);
+                        fr_write(root, rel, j == 2 ? "1\n" : "0\n");
+                        free(rel);
+                }
+        fr_write(root, CONFD "50-k.conf",
+                 "[sysctl]\n"
+                 "net.ipv4.conf.v?.rp_filter = 2\n"
+                 "-net.ipv4.conf.v1.rp_filter\n"
+                 "net.ipv4.conf.[xa]*.log_martians = 1\n"
+                 "net.ipv4.conf.x+1.accept_redirects = 0\n"
+                 "net/ipv4/conf/vlan.7/accept_redirects = 0\n");
+        kv_run(&r, root, "apply", NULL);
+        want_status(&r, 0);
+        want_value(root, RP("v0"), "2");
+        want_value(root, RP("vx"), "2");
+        want_value(root, RP("v1"), "0");                /* excluded from the glob */
+        want_value(root, RP("x+1"), "0");
+        want_value(root, LM("x+1"), "1");
+        want_value(root, LM("a@b"), "1");
+        want_value(root, LM("v0"), "0");
+        want_value(root, "proc/sys/net/ipv4/conf/x+1/accept_redirects", "0");
+        want_value(root, "proc/sys/net/ipv4/conf/vlan.7/accept_redirects", "0");
+        want_value(root, "proc/sys/net/ipv4/conf/a@b/accept_redirects", "1");
+        want_not_in("stdout", r.out, "v1.rp_filter");
+        run_result_free(&r);
+
+        /* a later exclusion takes an earlier assignment back; a later assignment wins over it */
+        fr_write(root, RP("v0"), "0\n");
+        fr_write(root, RP("v1"), "0\n");
+        fr_write(root, CONFD "40-k.conf", "[sysctl]\nnet.ipv4.conf.v0.rp_filter = 1\n-net.ipv4.conf.v1.rp_filter\n");
+        fr_write(root, CONFD "50-k.conf", "[sysctl]\n-net.ipv4.conf.v0.rp_filter\nnet.ipv4.conf.v1.rp_filter = 1\n");
+        kv_run(&r, root, "apply", NULL);
+        want_status(&r, 0);
+        want_value(root, RP("v0"), "0");
+        want_value(root, RP("v1"), "1");
+        run_result_free(&r);
+
+        /* an exclusion names a key; '-KEY' means nothing outside [sysctl] */
+        fr_write(root, CONFD "40-k.conf", "");
+        fr_write(root, CONFD "50-k.conf", "[sysctl]\n-net.ipv4.conf.v*.rp_filter\n[ksm]\n-run\n");
+        kv_run(&r, root, "plan", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "50-k.conf:2: sysctl -net.ipv4.conf.v*.rp_filter: an exclusion names one key, not a glob");
+        want_in("stderr", r.err, "50-k.conf:4: syntax error: expected 'key = value'");
+        run_result_free(&r);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
         const struct CMUnitTest tests[] = {
                 T(test_glob),
+                T(test_key_syntax),
                 T(test_explicit_beats_glob),
                 T(test_explicit_beats_glob_reversed),
                 T(test_explicit_beats_glob_across_files),

@@ -92,8 +92,8 @@ static void test_keys(void **state)
 {
         static const char *const bad[] = {
                 "net/../../etc/x", "a..b", "net.ipv4.*/../x", "", ".net", "net.", "net//x",
-                "net.ipv4.tcp fin", "net.ipv4.tcp_fin_timeout\x01", "net.ipv4.$x", "/net/ipv4",
-                NULL,
+                "net.ipv4.tcp fin", "net.ipv4.tcp_fin_timeout\x01", "/net/ipv4", "net.ipv4.tab\tx",
+                "net.ipv4.conf.\xc3\xa9th0.rp_filter", "net.ipv4.x\x7f", NULL,
         };
         char *p;
 
@@ -111,6 +111,19 @@ static void test_keys(void **state)
         free(p);
         p = sysctl_key_to_path("net.ipv4.conf.*.rp_filter");
         assert_string_equal(p, "net/ipv4/conf/*/rp_filter");
+        free(p);
+        /* what interface names may hold (the kernel refuses only '/', ':' and whitespace), and globs */
+        p = sysctl_key_to_path("net.ipv4.conf.x+1.rp_filter");
+        assert_string_equal(p, "net/ipv4/conf/x+1/rp_filter");
+        free(p);
+        p = sysctl_key_to_path("net.ipv4.conf.a@b$c.rp_filter");
+        assert_string_equal(p, "net/ipv4/conf/a@b$c/rp_filter");
+        free(p);
+        p = sysctl_key_to_path("net.ipv6.conf.v?.disable_ipv6");
+        assert_string_equal(p, "net/ipv6/conf/v?/disable_ipv6");
+        free(p);
+        p = sysctl_key_to_path("net.ipv4.conf.[!l]*.rp_filter");
+        assert_string_equal(p, "net/ipv4/conf/[!l]*/rp_filter");
         free(p);
 }
 

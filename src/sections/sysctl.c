@@ -55,8 +55,14 @@ char *sysctl_key_to_path(const char *key)
 
         if (len == 0 || len > 255 || strstr(key, ".."))
                 return NULL;
-        if (strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./*-") != len)
-                return NULL;
+        /*
+         * Printable ASCII without whitespace: every character an interface
+         * name may hold (the kernel refuses only '/', ':' and whitespace
+         * there; '+', '@' and the like occur), and fnmatch(3)'s *, ? and [...].
+         */
+        for (const char *c = key; *c; c++)
+                if (*c <= ' ' || *c >= 0x7f)
+                        return NULL;
         path = xstrdup(key);
         sep = strcspn(key, "./");
         if (key[sep] == '.')
@@ -127,7 +133,7 @@ static const char *module_provides(const char *module)
 static void register_need(struct kvmtune *k, const struct sysctl_entry *e, const char *key)
 {
         char buf[80], *req;
-        const char *module = sysctl_module_for(e->path, e->value, buf, sizeof(buf));
+        const char *module = e->value ? sysctl_module_for(e->path, e->value, buf, sizeof(buf)) : NULL;
 
         if (!module && !k->n_needs)
                 return;         /* nothing to set, nothing an earlier line set to drop */
@@ -195,7 +201,17 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
                 log_error(k, &at, "invalid sysctl key '%s'", key);
                 return -EINVAL;
         }
-        if (!*value) {
+        if (!value && !ignore) {
+                log_error(k, &at, "syntax error: expected 'key = value' (only '-KEY' excludes a key)");
+                free(path);
+                return -EINVAL;
+        }
+        if (!value && strpbrk(path, "*?[")) {
+                log_error(k, &at, "sysctl -%s: an exclusion names one key, not a glob", key);
+                free(path);
+                return -EINVAL;
+        }
+        if (value && !*value) {
                 log_error(k, &at, "sysctl %s: empty value", key);
                 free(path);
                 return -EINVAL;
@@ -227,10 +243,11 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
                 /* the map's key is e->path: entries move on realloc, their strings do not */
                 *strmap_slot(&st->index, e->path, &found) = (void *)st->n;
         }
-        e->value = xstrdup(value);
+        /* an exclusion ('-KEY', no value): this key is neither set nor matched by a glob */
+        e->value = value ? xstrdup(value) : NULL;
         e->at = at;
         e->ignore_missing = ignore;
-        e->glob = strchr(e->path, '*') != NULL;
+        e->glob = strpbrk(e->path, "*?[") != NULL;
         register_need(k, e, key);
         return 0;
 }
@@ -317,7 +334,7 @@ static void expand(struct kvmtune *k, struct sysctl_state *st, const char *dir, 
         struct stat stbuf;
 
         snprintf(comp, sizeof(comp), "%.*s", (int)clen, pattern);
-        if (!strchr(comp, '*')) {
+        if (!strpbrk(comp, "*?[")) {
                 full = xasprintf("%s/%s", dir, comp);
                 if (rest)
                         expand(k, st, full, rest, out, n_out);
@@ -618,6 +635,8 @@ static int sysctl_plan(struct kvmtune *k)
         for (size_t i = 0; i < st->n; i++) {
                 const struct sysctl_entry *e = &st->e[i];
 
+                if (!e->value)
+                        continue;       /* an exclusion: its index entry keeps globs off it */
                 if (!e->glob) {
                         t[n_t++] = (struct target){ e->full, e, false };        /* borrowed */
                         continue;
@@ -692,7 +711,7 @@ static void expand_after_load(struct kvmtune *k, struct sysctl_state *st)
                 char buf[80], **paths = NULL;
                 size_t n_paths = 0;
 
-                if (!e->glob || !(module = sysctl_module_for(e->path, e->value, buf, sizeof(buf))) ||
+                if (!e->glob || !e->value || !(module = sysctl_module_for(e->path, e->value, buf, sizeof(buf))) ||
                     !(n = module_need_find(k, module)) || n->state != NEED_LOADED)
                         continue;
                 listings_free(st);      /* the module added directories */
