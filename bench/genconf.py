@@ -104,6 +104,21 @@ def is_all_or_default(p):
     return re.match(r"^net/ipv[46]/conf/(all|default)/", p) is not None
 
 
+def bounded(p, v):
+    """'>= N' / '<= N': the peers have no bound; give them what kvmtune ends
+    with on this host (the current value when it is already beyond N)."""
+    m = re.match(r"^([<>])=\s*(-?\d+)$", v)
+    if not m:
+        return v
+    n = int(m.group(2))
+    try:
+        with open(os.path.join(PROC, p)) as f:
+            cur = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return str(n)
+    return str(max(cur, n) if m.group(1) == ">" else min(cur, n))
+
+
 def peers(out, files):
     """Merge like kvmtune (later file wins, explicit key beats a glob), expand
     globs, drop '-' keys this kernel lacks; all/default keys first."""
@@ -119,6 +134,7 @@ def peers(out, files):
             if sec == "sysctl":
                 ignore = k.startswith("-")
                 p = key_to_path(k.lstrip("-"))
+                v = bounded(p, v)
                 if "*" in p:
                     for q in expand(p):
                         globbed[q] = v

@@ -26,6 +26,9 @@ struct origin {
 
 enum action { ACT_OK, ACT_SET, ACT_SKIP, ACT_ERROR };
 
+/* ">= N" (only raise) and "<= N" (only lower) for single-number settings */
+enum bound { BOUND_NONE, BOUND_AT_LEAST, BOUND_AT_MOST };
+
 struct kvmtune;
 struct setting;
 
@@ -59,6 +62,7 @@ struct setting {
         bool noted;             /* its old value is in the revert record (this run) */
         bool missing_ok;        /* a missing file is skipped as not on this kernel ('-' key) */
         bool deferred;          /* apply reads it, not plan (sysctl: apply_deferred()) */
+        unsigned char bound;    /* enum bound: want is then the number alone */
         int order;              /* apply order within its section (stable) */
         size_t seq;             /* creation order, the sort tie-break */
         const struct knob_ops *knob;
@@ -260,6 +264,9 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc_array(void *p, size_t n, size_t size);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool has_control_char(const char *s);
+const char *value_bound(const char *v, enum bound *b);
+const char *bound_prefix(enum bound b);
+bool bound_met(enum bound b, const char *cur, const char *limit);
 
 /* A string-keyed hash map (open addressing), for deduplication at scale. */
 void **strmap_slot(struct strmap *m, const char *key, bool *found);

@@ -13,13 +13,20 @@
 static struct setting *add(struct kvmtune *k, int section, const char *name, const char *path,
                            const char *want, struct origin at, bool copy)
 {
-        size_t nl = strlen(name) + 1, pl = copy && path ? strlen(path) + 1 : 0;
-        size_t wl = copy && want ? strlen(want) + 1 : 0;
+        enum bound bound = BOUND_NONE;
+        size_t nl, pl, wl;
+
+        if (want)
+                want = value_bound(want, &bound);       /* "want" is then the number alone */
+        nl = strlen(name) + 1;
+        pl = copy && path ? strlen(path) + 1 : 0;
+        wl = copy && want ? strlen(want) + 1 : 0;
         /* one allocation: the strings, which never change, follow the struct */
         struct setting *s = xcalloc(1, sizeof(*s) + nl + pl + wl);
         char *p = (char *)(s + 1);
 
         s->section = section;
+        s->bound = (unsigned char)bound;
         s->name = memcpy(p, name, nl);
         s->path = !path ? NULL : copy ? memcpy(p + nl, path, pl) : path;
         s->want = !want ? NULL : copy ? memcpy(p + nl + pl, want, wl) : want;
@@ -183,6 +190,8 @@ bool setting_equal(const struct setting *s, const char *cur)
                 return false;
         if (s->knob && s->knob->equal)
                 return s->knob->equal(cur, s->want);
+        if (s->bound)   /* against what the kernel stores for the limit */
+                return bound_met(s->bound, cur, s->stored ? s->stored : s->want);
         return fields_equal(cur, s->want) || (s->stored && fields_equal(cur, s->stored));
 }
 

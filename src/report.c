@@ -157,7 +157,7 @@ const char *action_name(enum action a)
 void report_change(struct kvmtune *k, const struct setting *s, const char *old)
 {
         log_info(k, "%s %s: %s -> %s", section_table[s->section]->name, s->name,
-                 old ? old : "?", s->want);
+                 old ? old : "?", s->want);     /* a bound's write is the number itself */
 }
 
 /* plan / verify: one line per setting */
@@ -168,9 +168,9 @@ void report_plan(struct kvmtune *k, FILE *out)
 
                 if (s->action == ACT_OK && k->quiet)
                         continue;
-                fprintf(out, "%-5s %s %s: %s -> %s", action_name(s->action),
+                fprintf(out, "%-5s %s %s: %s -> %s%s", action_name(s->action),
                         section_table[s->section]->name, s->name,
-                        s->cur ? s->cur : "?", s->want ? s->want : "?");
+                        s->cur ? s->cur : "?", bound_prefix(s->bound), s->want ? s->want : "?");
                 if (s->stored)
                         fprintf(out, " (kernel stores %s)", s->stored);
                 if (s->note)
@@ -269,6 +269,8 @@ void report_json(struct kvmtune *k, FILE *out)
                 json_string(out, s->cur);
                 fputs(",\"wanted\":", out);
                 json_string(out, s->want);
+                if (s->bound)
+                        fprintf(out, ",\"bound\":\"%s\"", s->bound == BOUND_AT_LEAST ? "at-least" : "at-most");
                 if (s->stored) {
                         fputs(",\"stored\":", out);
                         json_string(out, s->stored);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Allocation helpers that abort on exhaustion, as a one-shot tool should. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,43 @@ char *xasprintf(const char *fmt, ...)
                 oom();
         va_end(ap);
         return s;
+}
+
+/*
+ * A value's bound: ">= N" only raises (a larger current value is met), "<= N"
+ * only lowers.  Returns the text after the operator and its blanks (v itself
+ * when there is none).
+ */
+const char *value_bound(const char *v, enum bound *b)
+{
+        *b = BOUND_NONE;
+        if ((v[0] == '>' || v[0] == '<') && v[1] == '=') {
+                *b = v[0] == '>' ? BOUND_AT_LEAST : BOUND_AT_MOST;
+                v += 2;
+                v += strspn(v, " \t");
+        }
+        return v;
+}
+
+const char *bound_prefix(enum bound b)
+{
+        return b == BOUND_AT_LEAST ? ">= " : b == BOUND_AT_MOST ? "<= " : "";
+}
+
+/* Is cur (one decimal integer, as the kernel shows it) within the bound of limit? */
+bool bound_met(enum bound b, const char *cur, const char *limit)
+{
+        char *end;
+        long long c, l;
+
+        errno = 0;
+        c = strtoll(cur, &end, 10);
+        if (errno || end == cur || *(end + strspn(end, " \t\n")))
+                return false;
+        l = strtoll(limit, &end, 10);
+        if (errno || end == limit || *end)
+                return false;
+        return b == BOUND_AT_LEAST ? c >= l : c <= l;
 }
 
 bool has_control_char(const char *s)

@@ -568,12 +568,95 @@ static void test_key_syntax(void **state)
         run_result_free(&r);
 }
 
+/* ">= N" only raises, "<= N" only lowers; a larger (smaller) value is met and left alone */
+static void test_bounds(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, "proc/sys/net/core/somaxconn", "1024\n");
+        fr_write(root, "proc/sys/vm/swappiness", "60\n");
+        fr_write(root, CONFD "50-b.conf", "[sysctl]\nnet.core.somaxconn = >= 4096\nvm.swappiness = <=10\n");
+        kv_run(&r, root, "plan", NULL);
+        want_status(&r, 0);
+        want_in("stdout", r.out, "set   sysctl net.core.somaxconn: 1024 -> >= 4096");
+        want_in("stdout", r.out, "set   sysctl vm.swappiness: 60 -> <= 10");
+        run_result_free(&r);
+        kv_run(&r, root, "apply", NULL);
+        want_status(&r, 0);
+        want_value(root, "proc/sys/net/core/somaxconn", "4096");
+        want_value(root, "proc/sys/vm/swappiness", "10");
+        run_result_free(&r);
+
+        /* beyond the bound: met, never written back towards it */
+        fr_write(root, "proc/sys/net/core/somaxconn", "8192\n");
+        fr_write(root, "proc/sys/vm/swappiness", "1\n");
+        kv_run(&r, root, "verify", NULL);
+        want_status(&r, 0);
+        want_in("stdout", r.out, "ok    sysctl net.core.somaxconn: 8192 -> >= 4096");
+        run_result_free(&r);
+        kv_run(&r, root, "apply", NULL);
+        want_status(&r, 0);
+        want_value(root, "proc/sys/net/core/somaxconn", "8192");
+        want_value(root, "proc/sys/vm/swappiness", "1");
+        want_not_in("stdout", r.out, "->");
+        run_result_free(&r);
+        kv_run(&r, root, "--json", "plan", NULL);
+        want_in("stdout", r.out, "\"wanted\":\"4096\",\"bound\":\"at-least\"");
+        run_result_free(&r);
+
+        /* one number only: not a list key, not a word */
+        fr_write(root, CONFD "50-b.conf", "[sysctl]\nnet.ipv4.tcp_rmem = >= 4096\nnet.core.somaxconn = >= lots\n");
+        kv_run(&r, root, "plan", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "50-b.conf:2: sysctl net.ipv4.tcp_rmem: '>= 4096' is for keys that hold one number");
+        want_in("stderr", r.err, "50-b.conf:3: sysctl net.core.somaxconn: '>=' takes one decimal number, not 'lots'");
+        run_result_free(&r);
+}
+
+/* the same bounds in [block], [netdev] and [ksm] */
+static void test_bounds_other_sections(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, CONFD "50-b.conf",
+                 "[block \"vda\"]\nread_ahead_kb = >= 4096\n"
+                 "[netdev \"eth0\"]\ntxqueuelen = >= 5000\n"
+                 "[ksm]\npages_to_scan = <= 50\n");
+        kv_run(&r, root, "apply", NULL);
+        want_status(&r, 0);
+        want_value(root, "sys/devices/pci0000:00/0000:00:04.0/block/vda/queue/read_ahead_kb", "4096");
+        want_value(root, "sys/devices/virtual/net/eth0/tx_queue_len", "5000");
+        want_value(root, "sys/kernel/mm/ksm/pages_to_scan", "50");
+        run_result_free(&r);
+
+        fr_write(root, "sys/devices/pci0000:00/0000:00:04.0/block/vda/queue/read_ahead_kb", "8192\n");
+        fr_write(root, "sys/devices/virtual/net/eth0/tx_queue_len", "10000\n");
+        fr_write(root, "sys/kernel/mm/ksm/pages_to_scan", "20\n");
+        kv_run(&r, root, "verify", NULL);
+        want_status(&r, 0);
+        want_in("stdout", r.out, "ok    block vda read_ahead_kb: 8192 -> >= 4096");
+        want_in("stdout", r.out, "ok    netdev eth0 txqueuelen: 10000 -> >= 5000");
+        want_in("stdout", r.out, "ok    ksm pages_to_scan: 20 -> <= 50");
+        run_result_free(&r);
+
+        fr_write(root, CONFD "50-b.conf", "[block \"vda\"]\nnr_requests = >= many\n[ksm]\nrun = >= 1\n");
+        kv_run(&r, root, "plan", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "50-b.conf:2: block nr_requests: expected a number, not '>= many'");
+        want_in("stderr", r.err, "50-b.conf:4: ksm run: '>=' takes a number, and only for numeric knobs");
+        run_result_free(&r);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
         const struct CMUnitTest tests[] = {
                 T(test_glob),
                 T(test_key_syntax),
+                T(test_bounds),
+                T(test_bounds_other_sections),
                 T(test_explicit_beats_glob),
                 T(test_explicit_beats_glob_reversed),
                 T(test_explicit_beats_glob_across_files),

@@ -92,12 +92,15 @@ static int block_parse(struct kvmtune *k, const char *sub, const char *key,
                 devsel_set(sec, key, list, at);
                 free(list);
         } else if (!strcmp(key, "read_ahead_kb") || !strcmp(key, "nr_requests")) {
-                if (parse_u64(value, &v) < 0 || v > INT32_MAX || (v == 0 && key[0] == 'n')) {
+                enum bound bound;
+                const char *num = value_bound(value, &bound);
+
+                if (parse_u64(num, &v) < 0 || v > INT32_MAX || (v == 0 && key[0] == 'n')) {
                         log_error(k, &at, "block %s: expected a number, not '%s'", key, value);
                         return -EINVAL;
                 }
-                char buf[24];
-                snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+                char buf[32];
+                snprintf(buf, sizeof(buf), "%s%llu", bound_prefix(bound), (unsigned long long)v);
                 devsel_set(sec, key, buf, at);
         } else if (!strcmp(key, "match-rotational")) {
                 if (parse_bool(value, &b) < 0) {
@@ -192,7 +195,8 @@ out:
  */
 static void stored_value(const char *key, const char *want, char *buf, size_t size)
 {
-        unsigned long long v = strtoull(want, NULL, 10);
+        enum bound bound;
+        unsigned long long v = strtoull(value_bound(want, &bound), NULL, 10);
         long page_kb = sysconf(_SC_PAGESIZE) / 1024;
 
         if (!strcmp(key, "read_ahead_kb") && page_kb > 0)

@@ -55,7 +55,16 @@ static int ksm_parse(struct kvmtune *k, const char *sub, const char *key, const 
                 log_error(k, &at, "invalid [ksm] key '%s'", key);
                 return -EINVAL;
         }
-        if (!strcmp(key, "run") && parse_bool(value, &b) == 0)
+        enum bound bound;
+        const char *num = value_bound(value, &bound);
+
+        if (bound && (!numeric_knob(key) || !is_number(num))) {
+                log_error(k, &at, "ksm %s: '%.2s' takes a number, and only for numeric knobs", key, value);
+                return -EINVAL;
+        }
+        if (bound)
+                ;       /* kept as written: the setting takes the bound */
+        else if (!strcmp(key, "run") && parse_bool(value, &b) == 0)
                 v = b ? "1" : "0";
         else if (!strcmp(key, "run") && strcmp(value, "2")) {
                 log_error(k, &at, "ksm run: expected 0, 1, 2 or a boolean, not '%s'", value);

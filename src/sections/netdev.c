@@ -36,17 +36,20 @@ static int netdev_parse(struct kvmtune *k, const char *sub, const char *key,
 {
         struct dev_section *sec = devsel_current(state(k), sub, at);
         uint64_t v;
-        char buf[24];
+        char buf[32];
 
         if (strcmp(key, "txqueuelen")) {
                 log_error(k, &at, "unknown key '%s' in [netdev]", key);
                 return -EINVAL;
         }
-        if (parse_u64(value, &v) < 0 || v > UINT32_MAX) {
+        enum bound bound;
+        const char *num = value_bound(value, &bound);
+
+        if (parse_u64(num, &v) < 0 || v > UINT32_MAX) {
                 log_error(k, &at, "netdev txqueuelen: expected a number, not '%s'", value);
                 return -EINVAL;
         }
-        snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+        snprintf(buf, sizeof(buf), "%s%llu", bound_prefix(bound), (unsigned long long)v);
         devsel_set(sec, key, buf, at);
         return 0;
 }
@@ -68,7 +71,8 @@ static int netdev_plan(struct kvmtune *k)
                 if (!m.kv)
                         continue;
                 /* the kernel keeps an unsigned int and shows it with %d: above 2^31-1 it reads negative */
-                unsigned long long v = strtoull(m.kv->value, NULL, 10);
+                enum bound bound;
+                unsigned long long v = strtoull(value_bound(m.kv->value, &bound), NULL, 10);
                 char stored[24];
 
                 snprintf(stored, sizeof(stored), "%lld", v > INT32_MAX ? (long long)v - (1LL << 32) : (long long)v);

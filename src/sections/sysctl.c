@@ -216,6 +216,13 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
                 free(path);
                 return -EINVAL;
         }
+        enum bound bound;
+        const char *num = value ? value_bound(value, &bound) : NULL;
+        if (value && bound && (!*num || strspn(num + (*num == '-'), "0123456789") != strlen(num + (*num == '-')))) {
+                log_error(k, &at, "sysctl %s: '%.2s' takes one decimal number, not '%s'", key, value, num);
+                free(path);
+                return -EINVAL;
+        }
         if (sysctl_is_trigger(path)) {
                 log_error(k, &at, "sysctl %s: writing it is an action (it fires on every write), not a setting; "
                           "not applied%s", key, !strcmp(path, "vm/compact_memory") ?
@@ -535,9 +542,26 @@ static bool all_integers(const char *s)
  * those writes into default and interfaces, so their keys are read again
  * at apply, after them.
  */
+/* "-12", "4096": one decimal number, as the kernel shows it */
+static bool one_integer(const char *v)
+{
+        v += strspn(v, " \t");
+        v += *v == '-';
+        if (*v < '0' || *v > '9')
+                return false;
+        v += strspn(v, "0123456789");
+        return !v[strspn(v, " \t")];
+}
+
 /* What a key's read (r: 0 or -errno, s->cur) means: ok, set, wait for a module, skip or fail. */
 static void plan_eval(struct kvmtune *k, struct setting *s, int r)
 {
+        if (r == 0 && s->bound && !one_integer(s->cur)) {
+                setting_fail(k, s, "'%s%s' is for keys that hold one number; this one holds '%s'",
+                             bound_prefix(s->bound), s->want, s->cur);
+                setting_close(s);
+                return;
+        }
         if (r == 0 && all_integers(s->cur)) {
                 bool octal;
 

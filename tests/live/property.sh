@@ -87,11 +87,15 @@ case_ "sysctl default then an interface" "${S}net.ipv4.conf.kvp0.log_martians = 
 	/proc/sys/net/ipv4/conf/kvp0/log_martians 0
 case_ "sysctl string the kernel truncates" "${S}kernel.domainname = $long\n" /proc/sys/kernel/domainname - \
 	"but the kernel stores '${long:0:64}'"
+case_ "sysctl at least, already beyond" "${S}net.core.somaxconn = >= 16\n" /proc/sys/net/core/somaxconn 4096
+case_ "sysctl at least, raised" "${S}net.core.somaxconn = >= 8192\n" /proc/sys/net/core/somaxconn 8192
+case_ "sysctl at most, lowered" "${S}net.ipv4.tcp_fin_timeout = <= 20\n" $T 20
 case_ "sysctl trigger refused" "${S}vm.drop_caches = 3\n" /proc/sys/kernel/domainname - "is an action"
 
 B="[block \"$dev\"]\n"
 case_ "read_ahead_kb whole pages" "${B}read_ahead_kb = 1234\n" /sys/block/$dev/queue/read_ahead_kb 1232
 case_ "read_ahead_kb 130" "${B}read_ahead_kb = 130\n" /sys/block/$dev/queue/read_ahead_kb 128
+case_ "read_ahead_kb at most" "${B}read_ahead_kb = <= 64\n" /sys/block/$dev/queue/read_ahead_kb 64
 case_ "read_ahead_kb 0" "${B}read_ahead_kb = 0\n" /sys/block/$dev/queue/read_ahead_kb 0
 case_ "nr_requests clamped to 4" "${B}nr_requests = 2\n" /sys/block/$dev/queue/nr_requests 4
 case_ "nr_requests 64" "${B}nr_requests = 64\n" /sys/block/$dev/queue/nr_requests 64
