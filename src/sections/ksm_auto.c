@@ -588,9 +588,9 @@ void ksm_auto_plan(struct kvmtune *k, struct ksm_state *st, const struct ksm_ent
                 struct setting *s = auto_setting(k, "run", "auto", at);
 
                 au->boot = true;
-                ksm_plan_knob(k, s);
-                if (s->action != ACT_ERROR)
-                        setting_skip(s, "auto: decided by kvmtune-ksm.timer, not at boot");
+                s->order = 2;
+                kernfs_read(k, s->path, &s->cur);       /* shown only */
+                setting_skip(s, "auto: decided by kvmtune-ksm.timer, not at boot");
                 return;
         }
         state_load(k, &au->last);
