@@ -474,7 +474,7 @@ static void test_keys(void **state)
         fr_write(root, CONF, "[ksm]\nrun = automatic\n");
         kv_run(&r, root, "plan", NULL);
         want_status(&r, 1);
-        assert_contains(r.err, SHOWN ":2: ksm run: expected 0, 1, 2, a boolean or auto");
+        assert_contains(r.err, SHOWN ":2: ksm run: expected 0, 1, 2 or a boolean, not 'automatic' (or auto");
         run_result_free(&r);
         fr_write(root, CONF, "[ksm]\nrun = auto\nauto-pages-min = 500\nauto-pages-max = 400\n");
         kv_run(&r, root, "apply", NULL);

@@ -52,7 +52,7 @@ static int ksm_parse(struct kvmtune *k, const char *sub, const char *key, const 
         if (!strcmp(key, "run") && parse_bool(value, &b) == 0)
                 v = b ? "1" : "0";
         else if (!strcmp(key, "run") && strcmp(value, "2") && strcmp(value, "auto")) {
-                log_error(k, &at, "ksm run: expected 0, 1, 2, a boolean or auto, not '%s'", value);
+                log_error(k, &at, "ksm run: expected 0, 1, 2 or a boolean, not '%s' (or auto: ksmtuned's policy)", value);
                 return -EINVAL;
         } else if (numeric_knob(key) && !is_number(value)) {
                 log_error(k, &at, "ksm %s: expected a number, not '%s'", key, value);
