@@ -16,6 +16,8 @@ want=$(
 		echo /usr/sbin/kvmtune
 		for f in conf.d/*.conf; do echo "/usr/lib/kvmtune/conf.d/${f#conf.d/}"; done
 		echo "$unitdir/kvmtune.service"
+		echo "$unitdir/kvmtune-ksm.service"
+		echo "$unitdir/kvmtune-ksm.timer"
 		echo "$udevdir/rules.d/81-kvmtune.rules"
 		for f in dracut/90kvmtune/*.sh; do echo "$dracutdir/90kvmtune/${f##*/}"; done
 		echo /usr/share/man/man8/kvmtune.8
