@@ -194,7 +194,7 @@ static bool guest_name(const char *argv0)
 /* The first argument of proc/PID/cmdline; false when gone or unreadable. */
 static bool read_argv0(struct kvmtune *k, const char *pid, char *buf, size_t size)
 {
-        char rel[64];
+        char rel[300];
         ssize_t n;
         int fd;
 
@@ -215,7 +215,7 @@ static bool read_argv0(struct kvmtune *k, const char *pid, char *buf, size_t siz
 /* VmRSS of proc/PID/status in kB; false when the process is gone (or a zombie) */
 static bool read_rss(struct kvmtune *k, const char *pid, uint64_t *kb)
 {
-        char rel[64], *text, *p;
+        char rel[300], *text, *p;
         unsigned long long v;
         bool ok = false;
 
