@@ -281,7 +281,7 @@ static void test_state_missing_corrupt(void **state)
         static const char *const corrupt[] = {
                 "garbage\n", "npages many\n", "npages 600\nnpages 700\n", "npages 600\ncolour blue\n",
                 "npages 600\ntick_ms 5\n",      /* a tick without its decision */
-                "tick_ms 5\n", "\x01\x02\x03",
+                "tick_ms 5\n", "\x01\x02\x03", "npages 18446744073709551615\n",
                 ("npages 600\ntick_ms 1\nnpages_before 0\nrun 7\npages_to_scan 1\n"
                  "sleep_millisecs 1\ntotal_kb 1\nfree_kb 1\ncommitted_kb 1\nthreshold_kb 1\nguests 0\n"),
         };

@@ -350,7 +350,8 @@ static void state_load(struct kvmtune *k, struct tick *t)
                 why = "no npages";
         else if (!why && n_seen != 1 && n_seen != N_STATE_KEYS)
                 why = "an incomplete tick";
-        else if (!why && n_seen == N_STATE_KEYS && (run > 1 || tick_ms > INT64_MAX))
+        else if (!why && (t->npages > UINT32_MAX ||
+                          (n_seen == N_STATE_KEYS && (run > 1 || tick_ms > INT64_MAX))))
                 why = "a value out of range";
         if (why) {
                 log_notice(k, NULL, "ksm auto: /%s is corrupt (%s): starting from the initial state", STATE, why);
