@@ -52,7 +52,8 @@ static int ksm_parse(struct kvmtune *k, const char *sub, const char *key, const 
         if (!strcmp(key, "run") && parse_bool(value, &b) == 0)
                 v = b ? "1" : "0";
         else if (!strcmp(key, "run") && strcmp(value, "2") && strcmp(value, "auto")) {
-                log_error(k, &at, "ksm run: expected 0, 1, 2 or a boolean, not '%s' (or auto: ksmtuned's policy)", value);
+                log_error(k, &at, "ksm run: expected 0, 1, 2 or a boolean, not '%s' (or auto: ksmtuned's policy)",
+                          value);
                 return -EINVAL;
         } else if (numeric_knob(key) && !is_number(value)) {
                 log_error(k, &at, "ksm %s: expected a number, not '%s'", key, value);
@@ -146,7 +147,9 @@ static int ksm_plan(struct kvmtune *k)
                 if (e == run)
                         continue;
                 if (run && ksm_auto_owns(e->key)) {
-                        if (e->seq > run->seq || !strcmp(e->at.file ? e->at.file : "", run->at.file ? run->at.file : "")) {
+                        bool same_file = !strcmp(e->at.file ? e->at.file : "", run->at.file ? run->at.file : "");
+
+                        if (e->seq > run->seq || same_file) {
                                 log_error(k, &e->at, "ksm %s: a fixed value next to `run = auto` at %s:%u, which "
                                           "sets %s itself: neither is applied", e->key, run->at.file, run->at.line,
                                           e->key);

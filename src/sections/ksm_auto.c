@@ -479,7 +479,8 @@ static char *tick_note(const struct ksm_auto *au, const struct tick *t, const ch
                                  kb_str(t->total, tot, sizeof(tot)), SLEEP_FLOOR);
         else
                 what = xasprintf("free %s %s threshold %s, guests %s (%" PRIu64 ") + threshold %s total %s: %s",
-                                 kb_str(t->free, f, sizeof(f)), t->free < t->thres ? "<" : t->free > t->thres ? ">" : "=",
+                                 kb_str(t->free, f, sizeof(f)),
+                                 t->free < t->thres ? "<" : t->free > t->thres ? ">" : "=",
                                  kb_str(t->thres, th, sizeof(th)), kb_str(t->committed, g, sizeof(g)), t->guests,
                                  sum < t->total ? "<" : ">=", kb_str(t->total, tot, sizeof(tot)), decision_name(t));
         if (au->due || au->uptime_ms < 0 || t->at_ms < 0)
