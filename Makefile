@@ -131,8 +131,11 @@ install: kvmtune
 	install -m 0644 conf.d/*.conf $(DESTDIR)$(LIBDIR_KV)/conf.d/
 	install -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(UDEVDIR)/rules.d
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/kvmtune.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/kvmtune.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/kvmtune-ksm.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/kvmtune-ksm.service
+	install -m 0644 systemd/kvmtune-ksm.timer $(DESTDIR)$(SYSTEMDUNITDIR)/kvmtune-ksm.timer
 	sed 's|@SBINDIR@|$(SBINDIR)|g' udev/81-kvmtune.rules.in > $(DESTDIR)$(UDEVDIR)/rules.d/81-kvmtune.rules
-	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/kvmtune.service $(DESTDIR)$(UDEVDIR)/rules.d/81-kvmtune.rules
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/kvmtune.service $(DESTDIR)$(SYSTEMDUNITDIR)/kvmtune-ksm.service \
+		$(DESTDIR)$(UDEVDIR)/rules.d/81-kvmtune.rules
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/kvmtune-verify.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/kvmtune-verify.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/kvmtune-verify.service
 	install -m 0644 systemd/kvmtune-verify.timer $(DESTDIR)$(SYSTEMDUNITDIR)/

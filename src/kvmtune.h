@@ -67,6 +67,7 @@ struct setting {
         size_t seq;             /* creation order, the sort tie-break */
         const struct knob_ops *knob;
         const char *claim;      /* a second path this setting controls (conflict check) */
+        char *json_extra;       /* more members of its --json object ("auto":{...}), or NULL */
         void *data;             /* section private */
 };
 

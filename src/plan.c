@@ -325,6 +325,7 @@ void settings_free(struct kvmtune *k)
                 free(s->orig);
                 free(s->stored);
                 free(s->note);
+                free(s->json_extra);
                 setting_close(s);
                 free(s->data);
                 free(s);

@@ -283,6 +283,8 @@ void report_json(struct kvmtune *k, FILE *out)
                 fprintf(out, ",\"line\":%u", s->at.line);
                 fputs(",\"note\":", out);
                 json_string(out, s->note);
+                if (s->json_extra)
+                        fprintf(out, ",%s", s->json_extra);
                 fputc('}', out);
         }
         fputs("]}\n", out);

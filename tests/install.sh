@@ -20,6 +20,8 @@ want=$(
 		echo "$unitdir/kvmtune-verify.service"
 		echo "$unitdir/kvmtune-verify.timer"
 		echo "$bashcompdir/kvmtune"
+		echo "$unitdir/kvmtune-ksm.service"
+		echo "$unitdir/kvmtune-ksm.timer"
 		echo "$udevdir/rules.d/81-kvmtune.rules"
 		for f in dracut/90kvmtune/*.sh; do echo "$dracutdir/90kvmtune/${f##*/}"; done
 		echo /usr/share/man/man8/kvmtune.8

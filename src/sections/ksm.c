@@ -2,23 +2,13 @@
 /*
  * [ksm]: the files of /sys/kernel/mm/ksm.  Knobs that the kernel accepts
  * only while nothing is merged go before `run`; kvmtune never unmerges.
+ * `run = auto` and the auto-* keys are ksm_auto.c's.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../kvmtune.h"
-
-struct ksm_entry {
-        char *key;
-        char *value;
-        struct origin at;
-};
-
-struct ksm_state {
-        struct ksm_entry *e;
-        size_t n;
-};
+#include "ksm.h"
 
 static bool needs_unmerged(const char *key)
 {
@@ -51,6 +41,10 @@ static int ksm_parse(struct kvmtune *k, const char *sub, const char *key, const 
         const char *v = value;
         bool b;
 
+        if (!st)
+                st = k->state[SEC_KSM] = xcalloc(1, sizeof(*st));
+        if (ksm_auto_key(key))
+                return ksm_auto_parse(k, st, key, value, at);
         if (!*key || strspn(key, "abcdefghijklmnopqrstuvwxyz_") != strlen(key) || strlen(key) > 64) {
                 log_error(k, &at, "invalid [ksm] key '%s'", key);
                 return -EINVAL;
@@ -66,8 +60,9 @@ static int ksm_parse(struct kvmtune *k, const char *sub, const char *key, const 
                 ;       /* kept as written: the setting takes the bound */
         else if (!strcmp(key, "run") && parse_bool(value, &b) == 0)
                 v = b ? "1" : "0";
-        else if (!strcmp(key, "run") && strcmp(value, "2")) {
-                log_error(k, &at, "ksm run: expected 0, 1, 2 or a boolean, not '%s'", value);
+        else if (!strcmp(key, "run") && strcmp(value, "2") && strcmp(value, "auto")) {
+                log_error(k, &at, "ksm run: expected 0, 1, 2 or a boolean, not '%s' (or auto: ksmtuned's policy)",
+                          value);
                 return -EINVAL;
         } else if (numeric_knob(key) && !is_number(value)) {
                 log_error(k, &at, "ksm %s: expected a number, not '%s'", key, value);
@@ -76,17 +71,16 @@ static int ksm_parse(struct kvmtune *k, const char *sub, const char *key, const 
                 log_error(k, &at, "ksm %s: expected a number or one word, not '%s'", key, value);
                 return -EINVAL;
         }
-        if (!st)
-                st = k->state[SEC_KSM] = xcalloc(1, sizeof(*st));
         for (size_t i = 0; i < st->n; i++)
                 if (!strcmp(st->e[i].key, key)) {
                         free(st->e[i].value);
                         st->e[i].value = xstrdup(v);
                         st->e[i].at = at;
+                        st->e[i].seq = ++st->seq;
                         return 0;
                 }
         st->e = xrealloc_array(st->e, st->n + 1, sizeof(*st->e));
-        st->e[st->n++] = (struct ksm_entry){ xstrdup(key), xstrdup(v), at };
+        st->e[st->n++] = (struct ksm_entry){ xstrdup(key), xstrdup(v), at, ++st->seq };
         return 0;
 }
 
@@ -103,51 +97,95 @@ static int ksm_write(struct kvmtune *k, struct setting *s)
 /* "[none] scan-time" reads as "none"; a number reads as itself */
 static const struct knob_ops ksm_knob = { .current = bracketed_word, .write = ksm_write };
 
-/* Is word one of "[none] scan-time"? */
+void ksm_plan_knob(struct kvmtune *k, struct setting *s)
+{
+        struct stat sb;
+        char *raw;
+        int r;
+
+        s->knob = &ksm_knob;
+        s->order = needs_unmerged(s->name) ? 0 : strcmp(s->name, "run") ? 1 : 2;
+        r = kernfs_stat(k, s->path, &sb);
+        if (r == -ENOENT) {
+                setting_fail(k, s, "unknown key: no /%s on this kernel", s->path);
+                return;
+        }
+        if (r == 0 && (!S_ISREG(sb.st_mode) || !(sb.st_mode & S_IWUSR))) {
+                setting_fail(k, s, "/%s is not a writable KSM knob", s->path);
+                return;
+        }
+        r = kernfs_read(k, s->path, &raw);
+        if (r < 0) {
+                setting_fail(k, s, "cannot read: %s", strerror(-r));
+                return;
+        }
+        s->cur = bracketed_word(raw);
+        s->orig = xstrdup(s->cur);      /* what revert restores */
+        /* a knob that holds a number takes a number; one that lists words, one of them */
+        if (is_number(s->cur) && !is_number(s->want))
+                setting_fail(k, s, "expected a number, not '%s'", s->want);
+        else if (strchr(raw, '[') && !choice_offered(raw, s->want))
+                setting_fail(k, s, "'%s' is not one of the kernel's choices: %s", s->want, raw);
+        else
+                s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;
+        free(raw);
+}
+
+/*
+ * With `run = auto` the policy owns run, pages_to_scan and sleep_millisecs.
+ * A fixed pages_to_scan or sleep_millisecs from an earlier file is
+ * overridden by it (a later file wins); one in the same file, or a later
+ * one, would undo half of the policy: an error naming both lines.
+ */
 static int ksm_plan(struct kvmtune *k)
 {
         struct ksm_state *st = k->state[SEC_KSM];
+        const struct ksm_entry *run = NULL, *conflict = NULL;
         size_t first = k->n_settings;
 
         if (!st)
                 return 0;
+        for (size_t i = 0; i < st->n; i++)
+                if (!strcmp(st->e[i].key, "run") && !strcmp(st->e[i].value, "auto"))
+                        run = &st->e[i];
         for (size_t i = 0; i < st->n; i++) {
-                char *path = xasprintf("sys/kernel/mm/ksm/%s", st->e[i].key);
-                struct setting *s = setting_add(k, SEC_KSM, st->e[i].key, path, st->e[i].value, st->e[i].at);
-                struct stat sb;
-                char *raw;
-                int r;
+                const struct ksm_entry *e = &st->e[i];
+                char *path;
+                struct setting *s;
 
+                if (e == run)
+                        continue;
+                if (run && ksm_auto_owns(e->key)) {
+                        bool same_file = !strcmp(e->at.file ? e->at.file : "", run->at.file ? run->at.file : "");
+
+                        if (e->seq > run->seq || same_file) {
+                                log_error(k, &e->at, "ksm %s: a fixed value next to `run = auto` at %s:%u, which "
+                                          "sets %s itself: neither is applied", e->key, run->at.file, run->at.line,
+                                          e->key);
+                                conflict = e;
+                        } else
+                                log_debug(k, "ksm %s at %s:%u: overridden by `run = auto` at %s:%u", e->key,
+                                          e->at.file, e->at.line, run->at.file, run->at.line);
+                        continue;
+                }
+                path = xasprintf("sys/kernel/mm/ksm/%s", e->key);
+                s = setting_add(k, SEC_KSM, e->key, path, e->value, e->at);
                 free(path);
-                s->knob = &ksm_knob;
-                s->order = needs_unmerged(s->name) ? 0 : strcmp(s->name, "run") ? 1 : 2;
-                r = kernfs_stat(k, s->path, &sb);
-                if (r == -ENOENT) {
-                        setting_fail(k, s, "unknown key: no /%s on this kernel", s->path);
-                        continue;
-                }
-                if (r == 0 && (!S_ISREG(sb.st_mode) || !(sb.st_mode & S_IWUSR))) {
-                        setting_fail(k, s, "/%s is not a writable KSM knob", s->path);
-                        continue;
-                }
-                r = kernfs_read(k, s->path, &raw);
-                if (r < 0) {
-                        setting_fail(k, s, "cannot read: %s", strerror(-r));
-                        continue;
-                }
-                s->cur = bracketed_word(raw);
-                s->orig = xstrdup(s->cur);      /* what revert restores */
-                /* a knob that holds a number takes a number; one that lists words, one of them */
-                if (is_number(s->cur) && !is_number(s->want))
-                        setting_fail(k, s, "expected a number, not '%s'", s->want);
-                else if (strchr(raw, '[') && !choice_offered(raw, s->want))
-                        setting_fail(k, s, "'%s' is not one of the kernel's choices: %s", s->want, raw);
-                else
-                        s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;
-                free(raw);
+                ksm_plan_knob(k, s);
         }
+        if (run)
+                ksm_auto_plan(k, st, run, conflict);
         settings_sort(k, first);
         return 0;
+}
+
+static int ksm_apply(struct kvmtune *k)
+{
+        int r = apply_settings(k, SEC_KSM);
+
+        if (k->state[SEC_KSM])
+                ksm_auto_apply(k, k->state[SEC_KSM]);
+        return r;
 }
 
 static void ksm_free(struct kvmtune *k)
@@ -161,6 +199,7 @@ static void ksm_free(struct kvmtune *k)
                 free(st->e[i].value);
         }
         free(st->e);
+        ksm_auto_free(st);
         free(st);
         k->state[SEC_KSM] = NULL;
 }
@@ -170,5 +209,6 @@ const struct section_ops ksm_section = {
         .subsection = SUB_NONE,
         .parse = ksm_parse,
         .plan = ksm_plan,
+        .apply = ksm_apply,
         .free = ksm_free,
 };

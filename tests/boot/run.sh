@@ -8,7 +8,8 @@
 # The guest checks itself (guest/kvmtune-boot-check) and prints PASS/FAIL.
 # Boots: "full" (virtio_net in the initramfs; then a disk and a NIC are
 # hot-added through QMP, then revert/verify), "boot" (virtio_net loaded from
-# the root) and "disabled" (kvmtune=0).
+# the root), "disabled" (kvmtune=0) and "ksm-auto" ([ksm] run = auto:
+# kvmtune-ksm.timer starts at boot and ticks).
 #
 # Environment: KVMTUNE_DEB (the .deb; default ../kvmtune_VERSION_amd64.deb),
 # KVMTUNE_BOOT_CACHE (default /var/tmp/kvmtune-boot), KVMTUNE_BOOT_KEEP=1,
@@ -187,6 +188,7 @@ boot() {
 boot full with-net full
 boot boot without-net boot
 boot disabled with-net disabled kvmtune=0
+boot ksm-auto with-net ksm-auto
 say "ran in $((SECONDS - started))s"
 echo "boot-e2e: $pass passed, $fail failed"
 [ $fail = 0 ]
