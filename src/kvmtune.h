@@ -93,6 +93,7 @@ enum section_id {
         SEC_HUGETLBFS,
         SEC_BLOCK,
         SEC_NETDEV,
+        SEC_MODPARAMS,
         N_SECTIONS,
 };
 
@@ -323,4 +324,6 @@ void module_needs_plan(struct kvmtune *k);
 void module_needs_apply(struct kvmtune *k);
 bool module_name_valid(const char *name);
 bool module_present(struct kvmtune *k, const char *name);
+/* sections/modparams.c: "KEY=VALUE ..." of [module "NAME"], or NULL (malloc'd) */
+char *module_param_options(struct kvmtune *k, const char *module);
 int module_state(struct kvmtune *k, const char *name, char **error);

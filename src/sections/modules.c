@@ -425,6 +425,8 @@ void module_needs_plan(struct kvmtune *k)
                         if (!options && n->options)
                                 options = n->options(k);
                 }
+                if (!options)   /* [module "NAME"] options: for kvmtune's own load too */
+                        options = module_param_options(k, first->module);
                 st->e = xrealloc_array(st->e, st->n + 1, sizeof(*st->e));
                 e = &st->e[st->n++];
                 memset(e, 0, sizeof(*e));
