@@ -223,8 +223,13 @@ int setting_apply(struct kvmtune *k, struct setting *s)
                 return 0;
         }
         if (s->path) {
-                /* the planned value stands unless another write may have changed it */
-                if (!s->cur || (s->recheck && k->n_cross_writes)) {
+                /*
+                 * The planned value stands unless another write may have
+                 * changed it.  A value that differed at plan is written
+                 * whatever a copy made of it meanwhile (it is the old value
+                 * or the copied one): only an equal one is read again.
+                 */
+                if (!s->cur || (s->recheck && k->n_cross_writes && setting_equal(s, s->cur))) {
                         r = setting_read(k, s);
                         if (s->optional && (r == -ENOENT || r == -ENOTDIR || r == -ELOOP)) {
                                 setting_skip(s, "not present");
