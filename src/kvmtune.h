@@ -88,6 +88,7 @@ enum section_id {
         SEC_HUGETLBFS,
         SEC_BLOCK,
         SEC_NETDEV,
+        SEC_CPU,
         N_SECTIONS,
 };
 
