@@ -33,7 +33,7 @@ static const char *const keys[N_KEYS] = {
 };
 /* what a CPU lacks when the key's file is missing, for messages */
 static const char *const lacks[N_PERCPU] = {
-        [K_GOVERNOR] = "cpufreq", [K_EPP] = "a cpufreq energy_performance_preference",
+        [K_GOVERNOR] = "cpufreq", [K_EPP] = "cpufreq energy_performance_preference",
         [K_EPB] = "power/energy_perf_bias", [K_RESUME] = "power/pm_qos_resume_latency_us",
         [K_IDLE] = "cpuidle states",
 };
