@@ -94,6 +94,7 @@ enum section_id {
         SEC_BLOCK,
         SEC_NETDEV,
         SEC_MODPARAMS,
+        SEC_CPU,
         N_SECTIONS,
 };
 

@@ -26,7 +26,7 @@ static void help(void)
                "  --config-dir DIR      read DIR instead of the search path (repeatable)\n"
                "  --config FILE         read exactly FILE (repeatable)\n"
                "  --only SECTION[,...]  limit to these sections\n"
-               "  --device NAME         only block/netdev settings for this device\n"
+               "  --device NAME         only block/netdev/cpu settings for this device\n"
                "  --stage initrd|boot   what to apply at this stage of boot\n"
                "  --json                machine-readable report\n"
                "  --metrics FILE        plan/verify: write Prometheus metrics to FILE\n"
@@ -172,10 +172,10 @@ static int parse_args(struct kvmtune *k, int argc, char **argv)
         if (only && parse_only(k, only) < 0)
                 return -EINVAL;
         if (k->device) {
-                unsigned dev = (1u << SEC_BLOCK) | (1u << SEC_NETDEV);
+                unsigned dev = (1u << SEC_BLOCK) | (1u << SEC_NETDEV) | (1u << SEC_CPU);
                 k->only = k->only ? k->only & dev : dev;
                 if (!k->only)
-                        return usage_error("--device works only with block and netdev");
+                        return usage_error("--device works only with block, netdev and cpu");
         }
         return 0;
 }

@@ -56,15 +56,15 @@ grep -q '^ExecStart=/usr/sbin/kvmtune verify .*--metrics /var/lib/prometheus/nod
 	"$dest$unitdir/kvmtune-verify.service" || { echo "kvmtune-verify.service does not write the textfile"; fail=1; }
 grep -q '^OnUnitActiveSec=5min$' "$dest$unitdir/kvmtune-verify.timer" || { echo "timer not every 5 minutes"; fail=1; }
 bash -n "$dest$bashcompdir/kvmtune" || { echo "completion script: syntax error"; fail=1; }
-[ "$(grep -c 'RUN+="/usr/bin/systemd-cat -t kvmtune /usr/sbin/kvmtune apply' "$dest$udevdir/rules.d/81-kvmtune.rules")" = 2 ] \
-	|| { echo "rule does not run /usr/sbin/kvmtune twice"; fail=1; }
+[ "$(grep -c 'RUN+="/usr/bin/systemd-cat -t kvmtune /usr/sbin/kvmtune apply' "$dest$udevdir/rules.d/81-kvmtune.rules")" = 3 ] \
+	|| { echo "rule does not run /usr/sbin/kvmtune three times (net, cpu, block)"; fail=1; }
 local=$(mktemp -d /tmp/kvmtune-install-XXXXXX)
 make -s install DESTDIR="$local" PREFIX=/usr/local SYSTEMDUNITDIR=/usr/local/lib/systemd/system \
 	UDEVDIR=/usr/local/lib/udev DRACUTDIR=/usr/local/lib/dracut/modules.d >/dev/null || { echo "make install PREFIX=/usr/local failed"; fail=1; }
 [ -x "$local/usr/local/sbin/kvmtune" ] || { echo "PREFIX=/usr/local: no /usr/local/sbin/kvmtune"; fail=1; }
 grep -q '^ExecStart=/usr/local/sbin/kvmtune apply' "$local/usr/local/lib/systemd/system/kvmtune.service" \
 	|| { echo "PREFIX=/usr/local: the unit does not run /usr/local/sbin/kvmtune"; fail=1; }
-[ "$(grep -c '/usr/local/sbin/kvmtune apply' "$local/usr/local/lib/udev/rules.d/81-kvmtune.rules")" = 2 ] \
+[ "$(grep -c '/usr/local/sbin/kvmtune apply' "$local/usr/local/lib/udev/rules.d/81-kvmtune.rules")" = 3 ] \
 	|| { echo "PREFIX=/usr/local: the rule does not run /usr/local/sbin/kvmtune"; fail=1; }
 rm -rf "$local"
 for page in man/kvmtune.8 man/kvmtune.conf.5; do

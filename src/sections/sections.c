@@ -8,6 +8,7 @@ extern const struct section_ops sysctl_section;
 extern const struct section_ops modules_section, conntrack_section, block_section, netdev_section;
 extern const struct section_ops hugepages_section, ksm_section, thp_section, hugetlbfs_section;
 extern const struct section_ops modparams_section;
+extern const struct section_ops cpu_section;
 
 const struct section_ops *const section_table[N_SECTIONS] = {
         [SEC_HUGEPAGES] = &hugepages_section,
@@ -20,6 +21,7 @@ const struct section_ops *const section_table[N_SECTIONS] = {
         [SEC_BLOCK] = &block_section,
         [SEC_NETDEV] = &netdev_section,
         [SEC_MODPARAMS] = &modparams_section,
+        [SEC_CPU] = &cpu_section,
 };
 
 int section_lookup(const char *name)
@@ -36,7 +38,7 @@ bool section_enabled(const struct kvmtune *k, int section)
                 return false;
         if (k->only && !(k->only & (1u << section)))
                 return false;
-        if (k->stage == STAGE_INITRD && (section == SEC_BLOCK || section == SEC_NETDEV))
+        if (k->stage == STAGE_INITRD && (section == SEC_BLOCK || section == SEC_NETDEV || section == SEC_CPU))
                 return false;
         return true;
 }
