@@ -75,6 +75,25 @@ static void parses_cleanly(const char *root, const char *text)
         close(k.rootfd);
 }
 
+static void unlink_rel(const char *root, const char *rel)
+{
+        char *path;
+
+        assert_true(asprintf(&path, "%s/%s", root, rel) > 0);
+        assert_int_equal(unlink(path), 0);
+        free(path);
+}
+
+/* rc-local.service runs rc.local only when it is executable */
+static void make_exec(const char *root, const char *rel)
+{
+        char *path;
+
+        assert_true(asprintf(&path, "%s/%s", root, rel) > 0);
+        assert_int_equal(chmod(path, 0755), 0);
+        free(path);
+}
+
 /* ---- the host the guides describe ---------------------------------------- */
 
 #define RC_LOCAL                                                                             \
@@ -119,6 +138,7 @@ static void guide_host(const char *root)
                  "hugetlbfs /hugepages hugetlbfs mode=1770,gid=2021 0 0\n");
         fr_write(root, "etc/modprobe.d/nf_conntrack.conf", "options nf_conntrack hashsize=250000\n");
         fr_write(root, "etc/rc.local", RC_LOCAL);
+        make_exec(root, "etc/rc.local");
 }
 
 static const char expected[] =
@@ -336,6 +356,7 @@ static void hostile_rc_local(void **state)
         fwrite("echo 7 > /proc/sys/vm/swappiness\0; rm -rf /\n", 1, 44, f);  /* line 13: NUL */
         fputs("echo 9 > /proc/sys/vm/swappiness\n", f);              /* line 14: after them */
         fclose(f);
+        make_exec(root, "etc/rc.local");
 
         kv_run(&r, root, "import", NULL);
         want_status(&r, 1);
@@ -414,7 +435,7 @@ static void shell_forms(void **state)
                  "EOF\n"
                  "f() { echo 6 > /sys/kernel/mm/ksm/sleep_millisecs; }\n"         /* 17 */
                  "echo 7 > /sys/kernel/mm/ksm/sleep_millisecs &\n"                /* 18 */
-                 "echo 8 | tee /sys/kernel/mm/ksm/sleep_millisecs\n"              /* 19 */
+                 "echo 8 | tee /sys/kernel/mm/ksm/sleep_millisecs | cat\n"        /* 19 */
                  "ip link set eth0 txqlen 2000\n"
                  "echo \"a\n"
                  "b\" > /proc/sys/kernel/hostname\n"                              /* 21-22 */
@@ -450,6 +471,7 @@ static void shell_forms(void **state)
         want_in("stderr", r.err, "rc.local:17: not carried: echo 6 > /sys/kernel/mm/ksm/sleep_millisecs: inside {");
         want_in("stderr", r.err, "rc.local:18: not carried: echo 7 > /sys/kernel/mm/ksm/sleep_millisecs: run in the background");
         want_in("stderr", r.err, "rc.local:19: not carried: tee /sys/kernel/mm/ksm/sleep_millisecs: in a pipe");
+        want_not_in("stderr", r.err, "rc.local:19: carried");
         want_in("stderr", r.err, "rc.local:21: not carried:");
         want_not_in("stderr", r.err, "rc.local:26");
         free(got);
@@ -518,6 +540,210 @@ static void named_files_and_other_sources(void **state)
         run_result_free(&r);
 }
 
+/* ---- conditions, echo escapes, triggers: never carried with another meaning -- */
+
+static void guards_and_conditions(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/sh\n"
+                 "grep -q db-host /etc/hostname && sysctl -w vm.swappiness=5\n"                          /* 2 */
+                 "[ -w /sys/kernel/mm/ksm/run ] && echo 1 > /sys/kernel/mm/ksm/run\n"                     /* 3 */
+                 "test -f /proc/sys/net/core/somaxconn && echo 4096 > /proc/sys/net/core/somaxconn\n"    /* 4 */
+                 "[ -w /sys/kernel/mm/ksm/run ] && echo 500 > /sys/kernel/mm/ksm/pages_to_scan\n"         /* 5 */
+                 "if test -f /sys/kernel/mm/transparent_hugepage/enabled; then\n"                         /* 6 */
+                 "    echo never > /sys/kernel/mm/transparent_hugepage/enabled\n"                         /* 7 */
+                 "fi\n"
+                 "if [ -e /sys/kernel/mm/transparent_hugepage/defrag ]; then echo never > "
+                 "/sys/kernel/mm/transparent_hugepage/defrag; fi\n"                                       /* 9 */
+                 "if [ -f /sys/kernel/mm/ksm/run ]; then echo 20 > /sys/kernel/mm/ksm/sleep_millisecs; fi\n" /* 10 */
+                 "if [ -f /proc/sys/fs/file-max ]; then echo 1 > /proc/sys/fs/file-max; else echo 2 > "
+                 "/proc/sys/fs/file-max; fi\n"                                                            /* 11 */
+                 "[ -w /sys/kernel/mm/ksm/nosuchknob ] && echo 1 > /sys/kernel/mm/ksm/nosuchknob\n"       /* 12 */
+                 "! [ -w /sys/kernel/mm/ksm/max_page_sharing ] && echo 9 > /sys/kernel/mm/ksm/max_page_sharing\n" /* 13 */
+                 "[ -d /sys/kernel/mm/ksm ] && echo 7 > /sys/kernel/mm/ksm/merge_across_nodes\n"          /* 14 */
+                 "modprobe tcp_htcp &&\n"                                                                 /* 15 */
+                 "    sysctl -w net.ipv4.tcp_fin_timeout=21\n"
+                 "true && echo 22 > /proc/sys/vm/swappiness\n"                                            /* 17 */
+                 "echo 3 > /proc/sys/vm/drop_caches\n"                                                    /* 18 */
+                 "sysctl -w vm.compact_memory=1\n"                                                        /* 19 */
+                 "echo 1 > /proc/sys/vm/compact_memory\n");                                               /* 20 */
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[sysctl] -net.core.somaxconn = 4096\n"
+                            "[sysctl] net.ipv4.tcp_fin_timeout = 21\n"
+                            "[sysctl] vm.swappiness = 22\n"
+                            "[modules] load = tcp_htcp\n"
+                            "[ksm] run = 1\n"
+                            "[thp] enabled = never\n"
+                            "[thp] defrag = never\n");
+        want_in("stderr", r.err, "rc.local:2: not carried: sysctl -w vm.swappiness=5: after '&&' behind 'grep -q "
+                                 "db-host /etc/hostname', a condition import does not evaluate");
+        want_in("stderr", r.err, "rc.local:3: carried: [ -w /sys/kernel/mm/ksm/run ] && echo 1 > /sys/kernel/mm/ksm/run\n");
+        want_in("output", r.out, "# /etc/rc.local:3: [ -w /sys/kernel/mm/ksm/run ] && echo 1 > /sys/kernel/mm/ksm/run\n"
+                                 "# written only where /sys/kernel/mm/ksm/run exists");
+        want_in("output", r.out, "the '-' prefix skips the key where the kernel lacks it\n-net.core.somaxconn = 4096\n");
+        want_in("stderr", r.err, "rc.local:5: not carried: [ -w /sys/kernel/mm/ksm/run ] && echo 500 > "
+                                 "/sys/kernel/mm/ksm/pages_to_scan: the guard '[ -w /sys/kernel/mm/ksm/run ]' tests "
+                                 "another file");
+        want_in("stderr", r.err, "rc.local:7: carried: echo never > /sys/kernel/mm/transparent_hugepage/enabled "
+                                 "(under 'if' at line 6");
+        want_in("stderr", r.err, "rc.local:9: carried: echo never > /sys/kernel/mm/transparent_hugepage/defrag");
+        want_not_in("stderr", r.err, "rc.local:9: not carried");
+        want_in("stderr", r.err, "rc.local:10: not carried: echo 20 > /sys/kernel/mm/ksm/sleep_millisecs: the "
+                                 "condition '[ -f /sys/kernel/mm/ksm/run ]' tests another file");
+        want_in("stderr", r.err, "rc.local:11: not carried: echo 1 > /proc/sys/fs/file-max: inside if");
+        want_in("stderr", r.err, "rc.local:11: not carried: echo 2 > /proc/sys/fs/file-max: inside if");
+        want_in("stderr", r.err, "rc.local:12: not carried: [ -w /sys/kernel/mm/ksm/nosuchknob ] && echo 1 > "
+                                 "/sys/kernel/mm/ksm/nosuchknob: guarded by");
+        want_in("stderr", r.err, "does not exist on this host");
+        want_in("stderr", r.err, "rc.local:13: not carried: echo 9 > /sys/kernel/mm/ksm/max_page_sharing: after '&&'");
+        want_in("stderr", r.err, "rc.local:14: not carried: echo 7 > /sys/kernel/mm/ksm/merge_across_nodes: after '&&'");
+        want_in("stderr", r.err, "rc.local:16: carried: sysctl -w net.ipv4.tcp_fin_timeout=21");
+        want_in("stderr", r.err, "rc.local:18: not carried: echo 3 > /proc/sys/vm/drop_caches: vm.drop_caches is an action");
+        want_in("stderr", r.err, "rc.local:19: not carried: sysctl -w vm.compact_memory=1: vm.compact_memory is an action");
+        want_in("stderr", r.err, "rc.local:20: not carried: echo 1 > /proc/sys/vm/compact_memory: vm.compact_memory is an action");
+        free(got);
+        run_result_free(&r);
+}
+
+/* dash's echo (Debian's /bin/sh) turns \t into a tab; bash's echo does so only with -e */
+static void echo_escapes(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_mkdir(root, "usr/bin");
+        fr_symlink(root, "dash", "usr/bin/sh");
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/sh -e\n"
+                 "echo \"4096\\t87380\\t6291456\" > /proc/sys/net/ipv4/tcp_rmem\n"
+                 "echo '30\\c and the rest' > /proc/sys/net/ipv4/tcp_fin_timeout\n"
+                 "echo -e 5 > /proc/sys/vm/swappiness\n"
+                 "echo \"1\\n\" > /proc/sys/net/core/somaxconn\n");
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[sysctl] net.ipv4.tcp_rmem = 4096 87380 6291456\n"
+                                 "[sysctl] net.ipv4.tcp_fin_timeout = 30\n");
+        want_in("stderr", r.err, "rc.local:4: not carried: echo -e 5 > /proc/sys/vm/swappiness: dash's echo");
+        want_in("stderr", r.err, "rc.local:5: not carried: echo \"1\\n\" > /proc/sys/net/core/somaxconn: echo "
+                                 "interprets '\\n'");
+        free(got);
+        run_result_free(&r);
+
+        /* bash: the backslash stays without -e, and -e makes it a tab; /bin/echo is coreutils' */
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/bash\n"
+                 "echo -e \"4096\\t87380\\t6291456\" > /proc/sys/net/ipv4/tcp_rmem\n"
+                 "echo 'a\\tb' > /proc/sys/kernel/hostname\n");
+        fr_write(root, "proc/sys/kernel/hostname", "h\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[sysctl] net.ipv4.tcp_rmem = 4096 87380 6291456\n"
+                                 "[sysctl] kernel.hostname = a\\tb\n");
+        free(got);
+        run_result_free(&r);
+
+        /* a /bin/sh that is neither: a backslash is refused */
+        unlink_rel(root, "usr/bin/sh");
+        fr_write(root, "etc/rc.local", "#!/bin/sh\necho \"4096\\t87380\" > /proc/sys/net/ipv4/tcp_rmem\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "rc.local:2: not carried: echo \"4096\\t87380\" > /proc/sys/net/ipv4/tcp_rmem: a "
+                                 "backslash");
+        run_result_free(&r);
+}
+
+/* rc-local.service runs only an executable rc.local; a linked rc.d/rc.local is the same file */
+static void rc_local_as_systemd_runs_it(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "etc/rc.d/rc.local", "#!/bin/sh\necho 33 > /proc/sys/vm/swappiness\n");
+        fr_symlink(root, "rc.d/rc.local", "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "/etc/rc.local: not carried: not executable: rc-local.service does not run it");
+        want_not_in("stderr", r.err, "carried: echo");
+        want_not_in("stderr", r.err, "/etc/rc.d/rc.local");
+        got = settings_of(r.out);
+        assert_string_equal(got, "");
+        free(got);
+        run_result_free(&r);
+
+        make_exec(root, "etc/rc.d/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[sysctl] vm.swappiness = 33\n");
+        want_in("stderr", r.err, "1 carried, 0 not carried");       /* read once */
+        free(got);
+        run_result_free(&r);
+}
+
+/* grub joins GRUB_CMDLINE_LINUX and _DEFAULT; grub.d drop-ins come after /etc/default/grub */
+static void grub_joined_and_dropins(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "etc/default/grub",
+                 "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet hugepages=16\"\n"
+                 "GRUB_CMDLINE_LINUX=\"hugepagesz=1G\"\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[hugepages \"1G\"] pages = 16\n");
+        want_in("output", r.out, "hugepagesz=1G is at /etc/default/grub:2: grub joins GRUB_CMDLINE_LINUX and "
+                                 "GRUB_CMDLINE_LINUX_DEFAULT");
+        want_in("stderr", r.err, "/etc/default/grub:1: carried: hugepagesz=1G hugepages=16 (with hugepagesz=1G "
+                                 "from /etc/default/grub:2)");
+        free(got);
+        run_result_free(&r);
+
+        /* a drop-in replaces one variable and extends the other; 1GB is the kernel's spelling too */
+        fr_write(root, "etc/default/grub.d/50-cloudimg.cfg", "GRUB_CMDLINE_LINUX_DEFAULT=\"console=ttyS0\"\n");
+        fr_write(root, "etc/default/grub.d/60-hugepages.cfg",
+                 "GRUB_CMDLINE_LINUX=\"${GRUB_CMDLINE_LINUX} transparent_hugepage=never\"\n"
+                 "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT hugepagesz=1GB hugepages=4 "
+                 "hugepagesz=2M hugepages=512\"\n");
+        fr_write(root, "etc/default/grub.d/notes.txt", "GRUB_CMDLINE_LINUX=\"hugepages=99\"\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[hugepages \"1G\"] pages = 4\n"
+                                 "[hugepages] pages = 512\n"
+                                 "[thp] enabled = never\n");
+        want_in("stderr", r.err, "kept on the kernel command line: hugepagesz=1G: no hugepages= follows");
+        want_in("output", r.out, "# /etc/default/grub.d/60-hugepages.cfg:2: hugepagesz=1GB hugepages=4\n");
+        want_not_in("output", r.out, "pages = 16");
+        want_not_in("stderr", r.err, "notes.txt");
+        free(got);
+        run_result_free(&r);
+
+        /* any other expansion is refused */
+        fr_write(root, "etc/default/grub.d/70-x.cfg", "GRUB_CMDLINE_LINUX=\"$EXTRA hugepages=2\"\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "/etc/default/grub.d/70-x.cfg:1: not carried: GRUB_CMDLINE_LINUX=\"$EXTRA "
+                                 "hugepages=2\": it holds $ or a backquote");
+        run_result_free(&r);
+}
+
 /* nothing to import: a valid, empty configuration, exit 0 */
 static void empty_host(void **state)
 {
@@ -556,7 +782,8 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
         const struct CMUnitTest tests[] = {
                 T(import_guide_host), T(imported_file_plans), T(round_trip), T(hostile_rc_local),
-                T(shell_forms), T(named_files_and_other_sources), T(empty_host),
+                T(shell_forms), T(named_files_and_other_sources), T(empty_host), T(guards_and_conditions),
+                T(echo_escapes), T(rc_local_as_systemd_runs_it), T(grub_joined_and_dropins),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,8 +56,8 @@ static char *src_text(const struct imp_src *src)
  * Set one thing.  idkey names what is set (a sysctl path, a module name, a
  * key); the same (section, subsection, idkey) again is the same setting.
  */
-struct imp_entry *imp_put(struct imp *im, enum imp_sec sec, const char *sub, const char *key,
-                          const char *idkey, const char *value, const struct imp_src *src)
+static struct imp_entry *put(struct imp *im, enum imp_sec sec, const char *sub, const char *key,
+                             const char *idkey, const char *value, const struct imp_src *src)
 {
         char *id = make_id(sec, sub, idkey ? idkey : key);
         struct imp_entry *e;
@@ -90,6 +90,25 @@ struct imp_entry *imp_put(struct imp *im, enum imp_sec sec, const char *sub, con
         /* the map keeps a pointer to the key: the id lives as long as the entry */
         *slot = (void *)(im->n + 1);
         im->n++;
+        return e;
+}
+
+struct imp_entry *imp_put(struct imp *im, enum imp_sec sec, const char *sub, const char *key,
+                          const char *idkey, const char *value, const struct imp_src *src)
+{
+        struct imp_entry *e = put(im, sec, sub, key, idkey, value, src);
+
+        if (!im->guard)
+                ;
+        else if (sec == IS_SYSCTL)
+                imp_note(e, "written only where %s exists (an existence test guarded it): the '-' prefix "
+                            "skips the key where the kernel lacks it", im->guard);
+        else if (sec == IS_BLOCK || sec == IS_NETDEV)
+                imp_note(e, "written only where %s exists (an existence test guarded it): kvmtune sets it "
+                            "when the device is there and skips a device that is absent", im->guard);
+        else
+                imp_note(e, "written only where %s exists (an existence test guarded it); it exists on this "
+                            "host, and kvmtune reports an error on a host without it", im->guard);
         return e;
 }
 

@@ -231,7 +231,7 @@ static struct imp_file *list_add(struct file_list *l, const char *shown, enum im
  * files found in a directory and reported for the fixed paths.
  */
 static void add_rooted(struct imp *im, struct file_list *l, const char *rel, enum imp_kind kind,
-                       bool from_dir, dev_t *dev, ino_t *ino)
+                       bool from_dir, struct stat *st_out)
 {
         char shown[4200];
         struct imp_file *f;
@@ -255,10 +255,8 @@ static void add_rooted(struct imp *im, struct file_list *l, const char *rel, enu
                 }
                 return;
         }
-        if (dev) {
-                *dev = st.st_dev;
-                *ino = st.st_ino;
-        }
+        if (st_out)
+                *st_out = st;
         f = list_add(l, shown, kind);
         r = read_fd(fd, f);
         close(fd);
@@ -276,8 +274,9 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* the *.conf names of a directory under the root, sorted */
-static char **conf_names(struct imp *im, const char *dir, size_t *n)
+static char **conf_names(struct imp *im, const char *dir, const char *ext, size_t *n)
 {
+        size_t elen = strlen(ext);
         DIR *d = kernfs_opendir(im->k, dir);
         char **names = NULL;
         struct dirent *de;
@@ -288,7 +287,7 @@ static char **conf_names(struct imp *im, const char *dir, size_t *n)
         while ((de = readdir(d))) {
                 size_t len = strlen(de->d_name);
 
-                if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".conf"))
+                if (de->d_name[0] == '.' || len <= elen || strcmp(de->d_name + len - elen, ext))
                         continue;
                 names = xrealloc_array(names, *n + 1, sizeof(char *));
                 names[(*n)++] = xasprintf("%s/%s", dir, de->d_name);
@@ -299,13 +298,13 @@ static char **conf_names(struct imp *im, const char *dir, size_t *n)
         return names;
 }
 
-static void add_dir(struct imp *im, struct file_list *l, const char *dir, enum imp_kind kind)
+static void add_dir(struct imp *im, struct file_list *l, const char *dir, const char *ext, enum imp_kind kind)
 {
         size_t n;
-        char **names = conf_names(im, dir, &n);
+        char **names = conf_names(im, dir, ext, &n);
 
         for (size_t i = 0; i < n; i++) {
-                add_rooted(im, l, names[i], kind, true, NULL, NULL);
+                add_rooted(im, l, names[i], kind, true, NULL);
                 free(names[i]);
         }
         free(names);
@@ -319,15 +318,14 @@ static void add_dir(struct imp *im, struct file_list *l, const char *dir, enum i
 static void add_sysctl(struct imp *im, struct file_list *l)
 {
         size_t n, first = l->n;
-        char **names = conf_names(im, "etc/sysctl.d", &n);
-        dev_t *devs = xcalloc(n + 1, sizeof(dev_t));
-        ino_t *inos = xcalloc(n + 1, sizeof(ino_t));
+        char **names = conf_names(im, "etc/sysctl.d", ".conf", &n);
+        struct stat *sts = xcalloc(n + 1, sizeof(struct stat));
         size_t *at = xcalloc(n + 1, sizeof(size_t)), m = 0;
 
         for (size_t i = 0; i <= n; i++) {
                 size_t before = l->n;
 
-                add_rooted(im, l, i < n ? names[i] : "etc/sysctl.conf", IK_SYSCTL, i < n, &devs[m], &inos[m]);
+                add_rooted(im, l, i < n ? names[i] : "etc/sysctl.conf", IK_SYSCTL, i < n, &sts[m]);
                 if (l->n > before)
                         at[m++] = before;
                 if (i < n)
@@ -337,7 +335,7 @@ static void add_sysctl(struct imp *im, struct file_list *l)
         /* drop earlier copies of a file read again later */
         for (size_t i = 0; i < m; i++)
                 for (size_t j = i + 1; j < m; j++)
-                        if (devs[i] == devs[j] && inos[i] == inos[j] && l->f[at[i]].text) {
+                        if (sts[i].st_dev == sts[j].st_dev && sts[i].st_ino == sts[j].st_ino && l->f[at[i]].text) {
                                 file_free(&l->f[at[i]]);
                                 l->f[at[i]].text = NULL;
                                 l->f[at[i]].shown = NULL;
@@ -349,24 +347,55 @@ static void add_sysctl(struct imp *im, struct file_list *l)
                 if (l->f[i].text)
                         l->f[o++] = l->f[i];
         l->n = o;
-        free(devs);
-        free(inos);
+        free(sts);
         free(at);
+}
+
+/*
+ * rc.local as rc-local.service runs it: only when it is executable
+ * (ConditionFileIsExecutable; systemd's rc-local generator checks the same),
+ * and once when /etc/rc.local links to /etc/rc.d/rc.local (Fedora, RHEL).
+ */
+static void add_rc_local(struct imp *im, struct file_list *l)
+{
+        static const char *const paths[] = { "etc/rc.local", "etc/rc.d/rc.local" };
+        struct stat st[2];
+        bool have[2] = { false, false };
+
+        for (size_t i = 0; i < 2; i++) {
+                size_t before = l->n;
+
+                add_rooted(im, l, paths[i], IK_SHELL, false, &st[i]);
+                if (l->n == before)
+                        continue;
+                have[i] = true;
+                if (i == 1 && have[0] && st[0].st_dev == st[1].st_dev && st[0].st_ino == st[1].st_ino) {
+                        file_free(&l->f[--l->n]);       /* the same file, read once */
+                        continue;
+                }
+                if (!(st[i].st_mode & 0111)) {
+                        struct imp_src src = { l->f[l->n - 1].shown, 0, NULL };
+                        imp_refused(im, &src, "not executable: rc-local.service does not run it "
+                                              "(ConditionFileIsExecutable), so nothing in it is carried; "
+                                              "chmod +x it and import again if it is meant to run");
+                        file_free(&l->f[--l->n]);
+                }
+        }
 }
 
 static void default_sources(struct imp *im, struct file_list *l)
 {
-        add_rooted(im, l, "etc/default/grub", IK_GRUB, false, NULL, NULL);
-        add_rooted(im, l, "etc/modules", IK_MODULES, false, NULL, NULL);
-        add_dir(im, l, "etc/modules-load.d", IK_MODULES);
-        add_dir(im, l, "etc/modprobe.d", IK_MODPROBE);
+        add_rooted(im, l, "etc/default/grub", IK_GRUB, false, NULL);
+        add_dir(im, l, "etc/default/grub.d", ".cfg", IK_GRUB);
+        add_rooted(im, l, "etc/modules", IK_MODULES, false, NULL);
+        add_dir(im, l, "etc/modules-load.d", ".conf", IK_MODULES);
+        add_dir(im, l, "etc/modprobe.d", ".conf", IK_MODPROBE);
         add_sysctl(im, l);
-        add_dir(im, l, "etc/tmpfiles.d", IK_TMPFILES);
-        add_rooted(im, l, "etc/sysfs.conf", IK_SYSFS, false, NULL, NULL);
-        add_dir(im, l, "etc/sysfs.d", IK_SYSFS);
-        add_rooted(im, l, "etc/fstab", IK_FSTAB, false, NULL, NULL);
-        add_rooted(im, l, "etc/rc.local", IK_SHELL, false, NULL, NULL);
-        add_rooted(im, l, "etc/rc.d/rc.local", IK_SHELL, false, NULL, NULL);
+        add_dir(im, l, "etc/tmpfiles.d", ".conf", IK_TMPFILES);
+        add_rooted(im, l, "etc/sysfs.conf", IK_SYSFS, false, NULL);
+        add_dir(im, l, "etc/sysfs.d", ".conf", IK_SYSFS);
+        add_rooted(im, l, "etc/fstab", IK_FSTAB, false, NULL);
+        add_rc_local(im, l);
 }
 
 /* ---- recognising a named file by its content ------------------------------ */
@@ -489,7 +518,7 @@ out:
 int kvmtune_import(struct kvmtune *k, char **files, size_t n_files)
 {
         static void (*const readers[IK_N])(struct imp *, struct imp_file *) = {
-                [IK_GRUB] = imp_read_grub, [IK_MODULES] = imp_read_modules,
+                [IK_MODULES] = imp_read_modules,
                 [IK_MODPROBE] = imp_read_modprobe, [IK_SYSCTL] = imp_read_sysctl,
                 [IK_TMPFILES] = imp_read_tmpfiles, [IK_SYSFS] = imp_read_sysfs,
                 [IK_FSTAB] = imp_read_fstab, [IK_SHELL] = imp_read_shell,
@@ -516,8 +545,14 @@ int kvmtune_import(struct kvmtune *k, char **files, size_t n_files)
         } else {
                 default_sources(&im, &l);
         }
-        for (size_t i = 0; i < l.n; i++)
-                readers[l.f[i].kind](&im, &l.f[i]);
+        for (size_t i = 0, j; i < l.n; i = j) {
+                for (j = i + 1; l.f[i].kind == IK_GRUB && j < l.n && l.f[j].kind == IK_GRUB; j++)
+                        ;
+                if (l.f[i].kind == IK_GRUB)
+                        imp_read_grub(&im, &l.f[i], j - i);
+                else
+                        readers[l.f[i].kind](&im, &l.f[i]);
+        }
         imp_finish(&im);
         imp_emit(&im, stdout);
         fflush(stdout);

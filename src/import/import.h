@@ -86,6 +86,11 @@ struct imp {
         unsigned n_carried, n_failed;
         uint64_t default_kb;    /* Hugepagesize, 0 unknown */
         char why[512];          /* why the last helper refused, for the report */
+        /*
+         * Set while a write under an existence guard ([ -w F ] && echo V > F)
+         * is stored: each entry gets a note, a sysctl the '-' prefix.
+         */
+        const char *guard;
 };
 
 /* emit.c */
@@ -134,7 +139,8 @@ void imp_finish(struct imp *im);
 int imp_hugetlbfs(struct imp *im, const char *target, const char *options, const struct imp_src *src);
 
 /* the readers */
-void imp_read_grub(struct imp *im, struct imp_file *f);
+/* grub: /etc/default/grub and its drop-ins together, in the order grub-mkconfig sources them */
+void imp_read_grub(struct imp *im, struct imp_file *files, size_t n);
 void imp_read_modules(struct imp *im, struct imp_file *f);
 void imp_read_modprobe(struct imp *im, struct imp_file *f);
 void imp_read_sysctl(struct imp *im, struct imp_file *f);

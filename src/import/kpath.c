@@ -122,6 +122,7 @@ int imp_sysctl(struct imp *im, const char *key, const char *value, bool minus, c
                 minus = true;
                 key++;
         }
+        minus |= im->guard != NULL;
         path = sysctl_key_to_path(key);
         if (!path)
                 return imp_why(im, "'%s' is not a valid sysctl key", key);

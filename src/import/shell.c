@@ -22,6 +22,10 @@
 
 #define MAX_DEPTH 64
 #define MAX_WORDS 256
+#define MAX_NEST 4              /* sh -c 'sh -c ...' */
+
+/* the echo that runs a command */
+enum echo_kind { ECHO_GNU, ECHO_DASH, ECHO_UNKNOWN };
 
 /* ---- tokens --------------------------------------------------------------- */
 
@@ -361,6 +365,39 @@ struct cmd {
         char ctx_buf[160];
         enum status status;
         char *why;
+        /* where it stands, for the forms that span commands (guards, pipes, loops) */
+        long frame;             /* innermost compound command (index into parser.frames), -1 none */
+        size_t depth;           /* nesting depth */
+        bool cond;              /* in an if condition, between if and then */
+        bool negated;           /* after '!' */
+        bool broken, after_exit;        /* p->broken, p->exited when it was read */
+        long and_prev;          /* the command before '&&' in its list, -1 none */
+        long pipe_prev;         /* the command before '|', -1 none */
+        const char *guard;      /* the file an existence guard tests for this write */
+        size_t guard_cmd;       /* that guard */
+        unsigned guard_line;    /* where that guard is */
+        long loop;              /* the for loop it writes through, -1 none */
+        size_t span;            /* first command of its form: its text starts there */
+        bool pipe_out;          /* it ends with '|' */
+        bool tee;               /* the tee of 'echo V | tee FILE...' */
+        bool if_guard;          /* the guard is the condition of its if */
+        bool external;          /* run through sudo, env or nohup: echo is /usr/bin/echo */
+        char *extra;            /* said after "carried:" */
+        bool part;              /* part of a later command's form (a guard, the echo of a pipe) */
+};
+
+/* a compound command: if, a loop, case, a group or a subshell */
+struct frame {
+        char kind;
+        bool is_for;
+        bool in_cond;           /* if: the condition is being read */
+        bool has_else;          /* if: an else or elif */
+        bool complex;           /* a compound command inside the condition */
+        bool closed, sound;     /* its end was read, the structure still known then */
+        size_t n_cond;          /* if: commands of the condition */
+        long cond_first;        /* if: the first of them */
+        long header;            /* for: the header command (VAR in WORDS) */
+        size_t li;              /* where it begins */
 };
 
 struct parser {
@@ -379,6 +416,15 @@ struct parser {
         bool exited;
         unsigned exit_line;
         bool header_next;       /* the next words are a header, not a command */
+        struct frame *frames;
+        size_t n_frames;
+        long fidx[MAX_DEPTH];   /* frame of each stack level */
+        long and_from;          /* the command that ended with '&&', -1 none */
+        long pipe_from;         /* the command that ended with '|', -1 none */
+        bool negate_next;       /* a '!' was read */
+        bool cont;              /* the last operator continues onto the next line (&&, ||, |) */
+        int nest;               /* sh -c depth */
+        int echo;               /* enum echo_kind of the file's shell */
 };
 
 static void word_free(struct word *w)
@@ -395,6 +441,7 @@ static void cmd_free(struct cmd *c)
         free(c->w);
         free(c->r);
         free(c->why);
+        free(c->extra);
 }
 
 static bool unquoted_is(const struct word *w, const char *s)
@@ -435,6 +482,27 @@ static struct cmd *new_cmd(struct parser *p, const struct tok *t)
         c->header = p->header_next;
         c->in_pipe = p->pipe_next;
         c->after_or = p->list_or;
+        c->depth = p->depth;
+        c->frame = p->depth ? p->fidx[p->depth - 1] : -1;
+        c->and_prev = p->and_from;
+        c->pipe_prev = p->pipe_next ? p->pipe_from : -1;
+        c->negated = p->negate_next;
+        c->broken = p->broken;
+        c->after_exit = p->exited;
+        c->loop = -1;
+        c->span = p->n - 1;
+        p->and_from = -1;
+        p->negate_next = false;
+        if (c->frame >= 0) {
+                struct frame *fr = &p->frames[c->frame];
+                if (fr->kind == 'i' && fr->in_cond) {
+                        c->cond = true;
+                        if (!fr->n_cond++)
+                                fr->cond_first = (long)(p->n - 1);
+                }
+                if (fr->is_for && c->header && fr->header < 0)
+                        fr->header = (long)(p->n - 1);
+        }
         if (p->broken)
                 c->ctx = p->broken_why;
         else if (p->depth)
@@ -455,13 +523,22 @@ static void set_broken(struct parser *p, size_t li, const char *what)
                  line_no(p, li));
 }
 
-static void push(struct parser *p, char k, size_t li)
+static struct frame *push(struct parser *p, char k, size_t li)
 {
+        struct frame *fr;
+
         if (p->depth == MAX_DEPTH) {
                 set_broken(p, li, "nesting deeper than 64");
-                return;
+                return NULL;
         }
+        if (p->depth && p->frames[p->fidx[p->depth - 1]].in_cond)
+                p->frames[p->fidx[p->depth - 1]].complex = true;
+        p->frames = xrealloc_array(p->frames, p->n_frames + 1, sizeof(*p->frames));
+        fr = &p->frames[p->n_frames];
+        *fr = (struct frame){ .kind = k, .cond_first = -1, .header = -1, .li = li };
+        p->fidx[p->depth] = (long)p->n_frames++;
         p->stack[p->depth++] = k;
+        return fr;
 }
 
 static void pop(struct parser *p, char k, size_t li, const char *word)
@@ -473,6 +550,8 @@ static void pop(struct parser *p, char k, size_t li, const char *word)
                 return;
         }
         p->depth--;
+        p->frames[p->fidx[p->depth]].closed = true;
+        p->frames[p->fidx[p->depth]].sound = !p->broken;
 }
 
 /* a reserved word at the start of a command: true when it was one */
@@ -483,18 +562,27 @@ static bool reserved(struct parser *p, const struct tok *t)
         if (w->quoted)
                 return false;
         if (!strcmp(w->s, "if")) {
-                push(p, 'i', t->li0);
+                struct frame *fr = push(p, 'i', t->li0);
+                if (fr)
+                        fr->in_cond = true;
         } else if (!strcmp(w->s, "while") || !strcmp(w->s, "until")) {
                 push(p, 'l', t->li0);
         } else if (!strcmp(w->s, "for") || !strcmp(w->s, "select")) {
-                push(p, 'l', t->li0);
+                struct frame *fr = push(p, 'l', t->li0);
+                if (fr)
+                        fr->is_for = !strcmp(w->s, "for");
                 p->header_next = true;
         } else if (!strcmp(w->s, "case")) {
                 push(p, 'c', t->li0);
                 p->header_next = true;
         } else if (!strcmp(w->s, "then") || !strcmp(w->s, "else") || !strcmp(w->s, "elif")) {
-                if (!p->depth || p->stack[p->depth - 1] != 'i')
+                if (!p->depth || p->stack[p->depth - 1] != 'i') {
                         set_broken(p, t->li0, "a misplaced 'then', 'else' or 'elif'");
+                } else {
+                        struct frame *fr = &p->frames[p->fidx[p->depth - 1]];
+                        fr->in_cond = w->s[0] == 'e' && w->s[2] == 'i';     /* elif */
+                        fr->has_else |= w->s[0] == 'e';
+                }
         } else if (!strcmp(w->s, "do")) {
                 if (!p->depth || p->stack[p->depth - 1] != 'l')
                         set_broken(p, t->li0, "a misplaced 'do'");
@@ -511,7 +599,8 @@ static bool reserved(struct parser *p, const struct tok *t)
         } else if (!strcmp(w->s, "function")) {
                 p->header_next = true;
         } else if (!strcmp(w->s, "!")) {
-                /* negation: the command still runs */
+                /* negation: the command still runs, its status is inverted */
+                p->negate_next = true;
         } else {
                 return false;
         }
@@ -621,6 +710,9 @@ terminator:
                 }
                 if (t.type == T_EOF)
                         break;
+                if (t.type == T_NL && !c && p->cont)
+                        continue;       /* "A &&" at the end of a line: the list goes on */
+                p->cont = false;
                 if (t.type == T_NL || !strcmp(t.op, ";") || !strcmp(t.op, ";;") || !strcmp(t.op, "&")) {
                         if (!strcmp(t.op, "&"))
                                 for (size_t i = p->list_start; i < p->n; i++)
@@ -631,15 +723,23 @@ terminator:
                         p->list_start = p->n;
                         p->list_or = false;
                         p->pipe_next = false;
+                        p->and_from = -1;
+                        p->negate_next = false;
                 } else if (!strcmp(t.op, "&&")) {
                         p->pipe_next = false;
+                        p->and_from = c ? (long)(c - p->c) : -1;
+                        p->cont = true;
                 } else if (!strcmp(t.op, "||")) {
                         p->list_or = true;
                         p->pipe_next = false;
+                        p->and_from = -1;
+                        p->cont = true;
                 } else if (!strcmp(t.op, "|") || !strcmp(t.op, "|&")) {
                         if (c)
-                                c->in_pipe = true;
+                                c->in_pipe = c->pipe_out = true;
+                        p->pipe_from = c && !strcmp(t.op, "|") ? (long)(c - p->c) : -1;
                         p->pipe_next = true;
+                        p->cont = true;
                 } else if (!strcmp(t.op, "(")) {
                         if (!(p->depth && p->stack[p->depth - 1] == 'c'))
                                 push(p, 's', t.li0);
@@ -733,6 +833,7 @@ static bool harmless_redir(const struct redir *r, bool stdout_ok)
 }
 
 static int refuse(struct cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *cmd_text(const struct parser *p, const struct cmd *c);
 static int refuse(struct cmd *c, const char *fmt, ...)
 {
         va_list ap;
@@ -766,12 +867,257 @@ static int from_kpath(struct parser *p, struct cmd *c, int r)
         return refuse(c, "%s", p->im->why);
 }
 
+static enum echo_kind echo_kind(const struct parser *p, const struct cmd *c)
+{
+        /* sudo, env and nohup exec /usr/bin/echo; so does a path */
+        if (c->external || c->w[0].s[0] == '/')
+                return ECHO_GNU;
+        return (enum echo_kind)p->echo;
+}
+
+/*
+ * The shell that runs the file: the #! line, and for /bin/sh what it links
+ * to on this host (dash on Debian and Ubuntu, bash on Fedora).
+ */
+static enum echo_kind file_echo_kind(struct imp *im, const struct imp_file *f)
+{
+        char interp[256] = "/bin/sh", link[256];
+        const char *base;
+
+        if (f->n_lines && !f->lines[0].bad && f->lines[0].len > 2 && !memcmp(f->lines[0].s, "#!", 2)) {
+                const char *s = f->lines[0].s + 2;
+                size_t n = f->lines[0].len - 2, skip = 0;
+
+                while (skip < n && (s[skip] == ' ' || s[skip] == '\t'))
+                        skip++;
+                s += skip;
+                n -= skip;
+                n = strcspn(s, " \t") < n ? strcspn(s, " \t") : n;
+                if (n >= sizeof(interp))
+                        return ECHO_UNKNOWN;
+                memcpy(interp, s, n);
+                interp[n] = '\0';
+                if (!strcmp(interp, "/usr/bin/env") || !strcmp(interp, "/bin/env")) {
+                        /* #!/usr/bin/env bash */
+                        s += n;
+                        n = f->lines[0].len - (size_t)(s - f->lines[0].s);
+                        while (n && (*s == ' ' || *s == '\t'))
+                                s++, n--;
+                        n = strcspn(s, " \t") < n ? strcspn(s, " \t") : n;
+                        if (!n || n >= sizeof(interp) - 5)
+                                return ECHO_UNKNOWN;
+                        snprintf(interp, sizeof(interp), "/bin/%.*s", (int)n, s);
+                }
+        }
+        base = strrchr(interp, '/') ? strrchr(interp, '/') + 1 : interp;
+        if (!strcmp(base, "bash"))
+                return ECHO_GNU;
+        if (!strcmp(base, "dash"))
+                return ECHO_DASH;
+        if (strcmp(base, "sh"))
+                return ECHO_UNKNOWN;
+        /* /bin/sh: what it links to under the root (bin may itself link to usr/bin) */
+        if (kernfs_readlink(im->k, "usr/bin/sh", link, sizeof(link)) < 0 &&
+            kernfs_readlink(im->k, "bin/sh", link, sizeof(link)) < 0)
+                return ECHO_UNKNOWN;
+        base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+        return !strcmp(base, "dash") ? ECHO_DASH : !strcmp(base, "bash") ? ECHO_GNU : ECHO_UNKNOWN;
+}
+
+/*
+ * sudo, env, nohup and command in front of a command, and VAR=value
+ * assignments, change nothing a tuning command writes: they are dropped
+ * (their words were already checked for expansions).  sudo -u and other
+ * options that change who runs it, and `command -v`, are left in place.
+ */
+static void strip_prefixes(struct cmd *c)
+{
+        size_t i = 0;
+
+        for (;;) {
+                const char *name = i < c->n && !c->w[i].quoted ? cmd_name(&c->w[i]) : NULL;
+                size_t j = i + 1;
+
+                if (!name)
+                        break;
+                if (!strcmp(name, "sudo")) {
+                        while (j < c->n && (unquoted_is(&c->w[j], "-E") || unquoted_is(&c->w[j], "-H") ||
+                                            unquoted_is(&c->w[j], "-n") || unquoted_is(&c->w[j], "-S")))
+                                j++;
+                        if (j < c->n && unquoted_is(&c->w[j], "--"))
+                                j++;
+                        if (j < c->n && c->w[j].s[0] == '-')
+                                break;
+                        c->external = true;
+                } else if (!strcmp(name, "env")) {
+                        while (j < c->n && strchr(c->w[j].s, '=') && c->w[j].s[0] != '=' && c->w[j].s[0] != '-')
+                                j++;
+                        if (j < c->n && c->w[j].s[0] == '-')
+                                break;
+                        c->external = true;
+                } else if (!strcmp(name, "nohup")) {
+                        c->external = true;
+                } else if (!strcmp(name, "command")) {
+                        if (j < c->n && unquoted_is(&c->w[j], "-p"))
+                                j++;
+                        if (j < c->n && c->w[j].s[0] == '-')
+                                break;
+                } else if (strchr(c->w[i].s, '=') && c->w[i].s[0] != '=' &&
+                           strspn(c->w[i].s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+                                   (size_t)(strchr(c->w[i].s, '=') - c->w[i].s) &&
+                           !(c->w[i].s[0] >= '0' && c->w[i].s[0] <= '9')) {
+                        j = i + 1;      /* VAR=value cmd */
+                } else {
+                        break;
+                }
+                if (j >= c->n)
+                        break;          /* "sudo" alone: not a prefix of anything */
+                i = j;
+        }
+        if (!i)
+                return;
+        for (size_t k = 0; k < i; k++)
+                word_free(&c->w[k]);
+        memmove(c->w, c->w + i, (c->n - i) * sizeof(*c->w));
+        c->n -= i;
+}
+
+/* [ -w F ], [ -e F ], [ -f F ], test -f F, [[ -f F ]]: the file F, or NULL */
+static const char *exist_guard(const struct cmd *c)
+{
+        const char *name, *op;
+        size_t at;
+
+        if (!c->n || c->n_r || c->negated || c->background || c->pipe_out || c->pipe_prev >= 0 ||
+            !(name = cmd_name(&c->w[0])) || c->w[0].quoted)
+                return NULL;
+        if (!strcmp(name, "[") && c->n == 4 && unquoted_is(&c->w[3], "]"))
+                at = 1;
+        else if (!strcmp(name, "[[") && c->n == 4 && unquoted_is(&c->w[3], "]]"))
+                at = 1;
+        else if (!strcmp(name, "test") && c->n == 3)
+                at = 1;
+        else
+                return NULL;
+        op = c->w[at].s;
+        if (c->w[at].quoted || (strcmp(op, "-e") && strcmp(op, "-f") && strcmp(op, "-w")))
+                return NULL;
+        if (c->w[at + 1].glob || c->w[at + 1].dollar || c->w[at + 1].backquote || c->w[at + 1].unterminated)
+                return NULL;
+        return c->w[at + 1].s;
+}
+
+static const char *cmd_word0(const struct cmd *c)
+{
+        return c->n ? cmd_name(&c->w[0]) : NULL;
+}
+
+/* the one file a write command writes: echo's redirection, tee's file; NULL when not one */
+static const char *write_target(const struct cmd *c)
+{
+        const char *name = cmd_word0(c), *t = NULL;
+
+        if (!name)
+                return NULL;
+        if (!strcmp(name, "echo")) {
+                for (size_t j = 0; j < c->n_r; j++)
+                        if ((!strcmp(c->r[j].op, ">") || !strcmp(c->r[j].op, ">>")) &&
+                            (c->r[j].fd == -1 || c->r[j].fd == 1)) {
+                                if (t)
+                                        return NULL;
+                                t = c->r[j].target.s;
+                        }
+                return t;
+        }
+        if (!strcmp(name, "tee")) {
+                for (size_t i = 1; i < c->n; i++) {
+                        if (c->w[i].s[0] == '-' && !c->w[i].quoted)
+                                continue;
+                        if (t && strcmp(t, c->w[i].s))
+                                return NULL;
+                        t = c->w[i].s;
+                }
+                return t;
+        }
+        return NULL;
+}
+
+/*
+ * What echo writes.  dash's builtin echo (Debian's /bin/sh) takes only -n
+ * and always interprets backslash escapes; bash's builtin and
+ * /usr/bin/echo (coreutils) take -n, -e and -E and interpret them only
+ * with -e.  \t becomes a tab (a separator in multi-value sysctls), \\ a
+ * backslash and \c ends the output; other escapes are refused.
+ */
+static int echo_value(struct cmd *c, int kind, struct buf *v)
+{
+        bool escapes = kind == ECHO_DASH, stop = false;
+        size_t i = 1;
+
+        if (kind == ECHO_DASH) {
+                if (i < c->n && unquoted_is(&c->w[i], "-n"))
+                        i++;
+                if (i < c->n && c->w[i].s[0] == '-' && c->w[i].s[1] && strchr("eE", c->w[i].s[1]))
+                        return refuse(c, "dash's echo (this host's /bin/sh) prints '%s' itself: it takes no "
+                                         "option but -n", c->w[i].s);
+        } else {
+                for (; i < c->n && !c->w[i].quoted && c->w[i].s[0] == '-' &&
+                       strspn(c->w[i].s + 1, "neE") == strlen(c->w[i].s + 1) && c->w[i].s[1]; i++)
+                        for (const char *o = c->w[i].s + 1; *o; o++)
+                                escapes = *o == 'e' ? true : *o == 'E' ? false : escapes;
+        }
+        put(v, 0);
+        v->n = 0;
+        for (; i < c->n && !stop; i++) {
+                const char *s = c->w[i].s;
+
+                if (c->w[i].glob)
+                        return refuse(c, "'%s' is an unquoted shell glob", s);
+                if (v->n)
+                        put(v, ' ');
+                for (; *s && !stop; s++) {
+                        if (*s != '\\') {
+                                put(v, *s);
+                                continue;
+                        }
+                        if (kind == ECHO_UNKNOWN)
+                                return refuse(c, "a backslash: whether echo interprets it depends on the shell, "
+                                                 "and this host's /bin/sh is neither dash nor bash");
+                        if (!escapes) {
+                                put(v, *s);
+                                continue;
+                        }
+                        switch (s[1]) {
+                        case 't':
+                                put(v, '\t');
+                                s++;
+                                break;
+                        case '\\':
+                                put(v, '\\');
+                                s++;
+                                break;
+                        case 'c':
+                                stop = true;
+                                break;
+                        case '\0':
+                                put(v, '\\');
+                                break;
+                        default:
+                                if (strchr("abefnrvx0123456789u", s[1]))
+                                        return refuse(c, "echo interprets '\\%c' as a control character here, "
+                                                         "which a configuration cannot hold", s[1]);
+                                put(v, *s);     /* an unknown escape stays as it is */
+                                break;
+                        }
+                }
+        }
+        return 0;
+}
+
 static int do_echo(struct parser *p, struct cmd *c, const struct imp_src *src)
 {
         const struct redir *out = NULL;
         struct buf v = { 0 };
-        bool escapes = false;
-        size_t i = 1;
         int r;
 
         for (size_t j = 0; j < c->n_r; j++)
@@ -787,21 +1133,8 @@ static int do_echo(struct parser *p, struct cmd *c, const struct imp_src *src)
                 return -1;
         if (out->target.glob)
                 return refuse(c, "the target '%s' is a shell glob", out->target.s);
-        for (; i < c->n && !c->w[i].quoted && c->w[i].s[0] == '-' &&
-               strspn(c->w[i].s + 1, "neE") == strlen(c->w[i].s + 1) && c->w[i].s[1]; i++)
-                escapes |= strchr(c->w[i].s, 'e') != NULL;
-        put(&v, 0);
-        v.n = 0;
-        for (; i < c->n; i++) {
-                if (c->w[i].glob)
-                        return free(v.s), refuse(c, "'%s' is an unquoted shell glob", c->w[i].s);
-                if (v.n)
-                        put(&v, ' ');
-                for (const char *s = c->w[i].s; *s; s++)
-                        put(&v, *s);
-        }
-        if (escapes && strchr(v.s, '\\'))
-                return free(v.s), refuse(c, "echo -e with backslash escapes");
+        if (echo_value(c, echo_kind(p, c), &v) < 0)
+                return free(v.s), -1;
         if (strchr(v.s, '\n'))
                 return free(v.s), refuse(c, "the value spans lines");
         r = imp_kernel_write(p->im, out->target.s, v.s, src);
@@ -959,24 +1292,96 @@ static int do_mount(struct parser *p, struct cmd *c, const struct imp_src *src)
         return from_kpath(p, c, imp_hugetlbfs(p->im, pos[1], opts ? opts : "defaults", src));
 }
 
+static int do_tee(struct parser *p, struct cmd *c, const struct imp_src *src)
+{
+        struct cmd *a = &p->c[c->pipe_prev];
+        struct buf v = { 0 };
+        size_t files = 0;
+        int r = 1;
+
+        if (other_redirs(a, NULL) < 0 || a->n_r)
+                return refuse(c, "the echo before the pipe has a redirection");
+        if (other_redirs(c, NULL) < 0)
+                return -1;
+        for (size_t i = 1; i < c->n; i++)
+                if (c->w[i].s[0] == '-' && !c->w[i].quoted && !unquoted_is(&c->w[i], "-a") &&
+                    !unquoted_is(&c->w[i], "--append"))
+                        return refuse(c, "the tee option '%s' is not understood", c->w[i].s);
+                else if (c->w[i].glob)
+                        return refuse(c, "the target '%s' is a shell glob", c->w[i].s);
+        if (echo_value(a, echo_kind(p, a), &v) < 0) {
+                free(v.s);
+                return refuse(c, "%s", a->why);
+        }
+        if (strchr(v.s, '\n'))
+                return free(v.s), refuse(c, "the value spans lines");
+        for (size_t i = 1; i < c->n && r > 0; i++) {
+                if (c->w[i].s[0] == '-' && !c->w[i].quoted)
+                        continue;
+                files++;
+                r = imp_kernel_write(p->im, c->w[i].s, v.s, src);
+        }
+        free(v.s);
+        if (!files)
+                return refuse(c, "tee writes no file");
+        a->status = ST_SILENT;
+        return from_kpath(p, c, r);
+}
+
+/* a kernel file that kvmtune may carry a guarded write to when it is absent (a device may come later) */
+static bool device_file(const char *path)
+{
+        return !strncmp(path, "/proc/sys/", 10) || !strncmp(path, "/sys/block/", 11) ||
+               !strncmp(path, "/sys/class/net/", 15);
+}
+
+/* a guarded write: the guard must test the file written, and that file must exist here */
+static int check_guard(struct parser *p, struct cmd *c)
+{
+        const char *t = write_target(c);
+        char *g;
+
+        if (c->and_prev >= 0 && (long)c->guard_cmd != c->and_prev && p->c[c->and_prev].status != ST_CARRIED)
+                return refuse(c, "after '&&' behind a command that was not carried");
+        g = cmd_text(p, &p->c[c->guard_cmd]);
+        if (!t || strcmp(t, c->guard)) {
+                refuse(c, "%s '%s' tests another file than the one written (%s): it is a condition import does "
+                          "not evaluate", c->if_guard ? "the condition" : "the guard", g, t ? t : "no single file");
+                free(g);
+                return -1;
+        }
+        if (!device_file(t) && !strncmp(t, "/sys/", 5) && imp_path_canonical(t) && kernfs_probe(p->im->k, t + 1) == 0) {
+                refuse(c, "guarded by '%s', and %s does not exist on this host: the write does nothing here, and "
+                          "kvmtune has no setting that applies only where a file exists", g, t);
+                free(g);
+                return -1;
+        }
+        free(g);
+        return 0;
+}
+
 static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
 {
         const char *name;
         bool dollar = false, back = false, subst = false, unterm = false;
 
-        for (size_t i = 0; i < c->n; i++) {
-                dollar |= c->w[i].dollar;
-                back |= c->w[i].backquote;
-                subst |= c->w[i].subst;
-                unterm |= c->w[i].unterminated;
-        }
-        for (size_t i = 0; i < c->n_r; i++) {
-                dollar |= c->r[i].target.dollar;
-                back |= c->r[i].target.backquote;
-                subst |= c->r[i].target.subst;
-                unterm |= c->r[i].target.unterminated;
+        for (struct cmd *x = c; x; x = x == c && c->tee ? &p->c[c->pipe_prev] : NULL) {
+                for (size_t i = 0; i < x->n; i++) {
+                        dollar |= x->w[i].dollar;
+                        back |= x->w[i].backquote;
+                        subst |= x->w[i].subst;
+                        unterm |= x->w[i].unterminated;
+                }
+                for (size_t i = 0; i < x->n_r; i++) {
+                        dollar |= x->r[i].target.dollar;
+                        back |= x->r[i].target.backquote;
+                        subst |= x->r[i].target.subst;
+                        unterm |= x->r[i].target.unterminated;
+                }
         }
         if (c->header && !is_tuning(c))
+                return;
+        if (c->status == ST_SILENT && c->part)
                 return;
         if (subst || back) {
                 refuse(c, "it holds %s (command substitution), which is never evaluated", subst ? "$(" : "a backquote");
@@ -1006,19 +1411,37 @@ static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
                 refuse(c, "after ||: it runs only when an earlier command failed");
                 return;
         }
-        if (c->in_pipe) {
-                refuse(c, "in a pipe");
+        if (c->in_pipe && !c->tee) {
+                refuse(c, "in a pipe (only 'echo V | tee FILE' is understood)");
                 return;
         }
         if (c->background) {
                 refuse(c, "run in the background (&)");
                 return;
         }
-        name = c->n ? cmd_name(&c->w[0]) : NULL;
+        if (c->guard) {
+                if (check_guard(p, c) < 0)
+                        return;
+        } else if (c->and_prev >= 0) {
+                struct cmd *a = &p->c[c->and_prev];
+                bool trivial = a->n == 1 && !a->n_r && (unquoted_is(&a->w[0], "true") || unquoted_is(&a->w[0], ":"));
+
+                if (a->status != ST_CARRIED && !trivial) {
+                        char *at = cmd_text(p, a);
+                        refuse(c, "after '&&' behind '%s', %s: it runs only when that succeeds", at,
+                               a->status == ST_REFUSED ? "which is not carried" : "a condition import does not evaluate");
+                        free(at);
+                        return;
+                }
+        }
+        name = cmd_word0(c);
+        p->im->guard = c->guard;
         if (!name) {
                 refuse(c, "only echo writes to kernel files are understood");
         } else if (!strcmp(name, "echo")) {
                 do_echo(p, c, src);
+        } else if (!strcmp(name, "tee") && c->tee) {
+                do_tee(p, c, src);
         } else if (!strcmp(name, "sysctl")) {
                 do_sysctl(p, c, src);
         } else if (!strcmp(name, "modprobe")) {
@@ -1036,6 +1459,81 @@ static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
         } else {
                 refuse(c, "only 'echo VALUE > FILE' writes to kernel files are understood");
         }
+        p->im->guard = NULL;
+        if (c->status == ST_CARRIED && c->guard) {
+                struct cmd *g = &p->c[c->guard_cmd];
+                g->status = ST_SILENT;
+                g->part = true;
+                if (c->if_guard && !c->extra)
+                        c->extra = xasprintf("(under 'if' at line %u: delete the whole if ... fi once all of it "
+                                             "is carried)", c->guard_line);
+        }
+}
+
+/*
+ * The forms that span commands, found once the whole file is parsed:
+ * prefixes dropped, 'echo V | tee F' joined, existence guards (before
+ * '&&' or as the only condition of an if) tied to the writes they guard.
+ * The text of a joined form starts at its first command.
+ */
+static void link_forms(struct parser *p)
+{
+        for (size_t i = 0; i < p->n; i++)
+                strip_prefixes(&p->c[i]);
+        for (size_t i = 0; i < p->n; i++) {
+                struct cmd *c = &p->c[i];
+
+                if (c->header)
+                        continue;
+                if (c->pipe_prev >= 0 && !c->pipe_out) {
+                        struct cmd *a = &p->c[c->pipe_prev];
+                        const char *name = cmd_word0(c), *an = cmd_word0(a);
+
+                        if (name && an && !strcmp(name, "tee") && !strcmp(an, "echo") && a->pipe_prev < 0 &&
+                            !a->header) {
+                                c->tee = true;
+                                c->span = a->span;
+                                c->and_prev = a->and_prev;
+                        }
+                }
+                if (c->and_prev >= 0) {
+                        struct cmd *a = &p->c[c->and_prev];
+                        const char *f = exist_guard(a);
+
+                        if (f) {
+                                c->guard = f;
+                                c->guard_cmd = (size_t)c->and_prev;
+                                c->guard_line = line_no(p, a->li0);
+                                c->span = a->span;
+                        } else if (a->guard) {
+                                c->guard = a->guard;
+                                c->guard_cmd = a->guard_cmd;
+                                c->guard_line = a->guard_line;
+                                c->if_guard = a->if_guard;
+                        }
+                        if (c->if_guard && c->frame == a->frame && c->depth == 1 && !c->broken && !c->after_exit)
+                                c->ctx = NULL;
+                        continue;
+                }
+                if (c->frame >= 0 && c->depth == 1 && !c->cond) {
+                        struct frame *fr = &p->frames[c->frame];
+
+                        if (fr->kind == 'i' && fr->closed && fr->sound && !fr->has_else && !fr->complex &&
+                            fr->n_cond == 1) {
+                                struct cmd *g = &p->c[fr->cond_first];
+                                const char *f = g->depth == 1 && g->and_prev < 0 ? exist_guard(g) : NULL;
+
+                                if (f) {
+                                        c->guard = f;
+                                        c->guard_cmd = (size_t)fr->cond_first;
+                                        c->guard_line = line_no(p, g->li0);
+                                        c->if_guard = true;
+                                        if (!c->broken && !c->after_exit)
+                                                c->ctx = NULL;
+                                }
+                        }
+                }
+        }
 }
 
 /* the command's own text, on one line */
@@ -1046,9 +1544,11 @@ static char *cmd_text(const struct parser *p, const struct cmd *c)
 
         put(&b, 0);
         b.n = 0;
-        for (size_t li = c->li0; li <= c->li1 && li < p->f->n_lines && b.n < 4 * IMP_SHOW_MAX; li++) {
+        size_t li0 = p->c[c->span].li0, pos0 = p->c[c->span].pos0;
+
+        for (size_t li = li0; li <= c->li1 && li < p->f->n_lines && b.n < 4 * IMP_SHOW_MAX; li++) {
                 const struct imp_line *l = &p->f->lines[li];
-                size_t from = li == c->li0 ? c->pos0 : 0, to = li == c->li1 ? c->pos1 : l->len;
+                size_t from = li == li0 ? pos0 : 0, to = li == c->li1 ? c->pos1 : l->len;
 
                 if (l->bad)
                         continue;
@@ -1068,19 +1568,21 @@ static char *cmd_text(const struct parser *p, const struct cmd *c)
 
 void imp_read_shell(struct imp *im, struct imp_file *f)
 {
-        struct parser p = { .im = im, .f = f, .lx = { .f = f } };
+        struct parser p = { .im = im, .f = f, .lx = { .f = f }, .and_from = -1, .pipe_from = -1 };
         bool *carried_line = xcalloc(f->n_lines + 1, sizeof(bool));
         size_t next_bad = 0;
 
+        p.echo = (int)file_echo_kind(im, f);
         parse(&p);
+        link_forms(&p);
         for (size_t i = 0; i < p.n; i++) {
                 struct cmd *c = &p.c[i];
                 char *text = cmd_text(&p, c);
-                struct imp_src src = { f->shown, line_no(&p, c->li0), text };
+                struct imp_src src = { f->shown, line_no(&p, p.c[c->span].li0), text };
 
                 evaluate(&p, c, &src);
                 if (c->status == ST_CARRIED)
-                        for (size_t li = c->li0; li <= c->li1 && li < f->n_lines; li++)
+                        for (size_t li = p.c[c->span].li0; li <= c->li1 && li < f->n_lines; li++)
                                 carried_line[li] = true;
                 free(text);
         }
@@ -1104,9 +1606,9 @@ void imp_read_shell(struct imp *im, struct imp_file *f)
                 }
                 if (c->status == ST_CARRIED || c->status == ST_REFUSED) {
                         char *text = cmd_text(&p, c);
-                        struct imp_src src = { f->shown, line_no(&p, c->li0), text };
+                        struct imp_src src = { f->shown, line_no(&p, p.c[c->span].li0), text };
                         if (c->status == ST_CARRIED)
-                                imp_carried(im, &src, NULL);
+                                imp_carried(im, &src, c->extra);
                         else
                                 imp_refused(im, &src, "%s", c->why ? c->why : "not understood");
                         free(text);
@@ -1115,5 +1617,6 @@ void imp_read_shell(struct imp *im, struct imp_file *f)
         for (size_t i = 0; i < p.n; i++)
                 cmd_free(&p.c[i]);
         free(p.c);
+        free(p.frames);
         free(carried_line);
 }
