@@ -744,6 +744,80 @@ static void grub_joined_and_dropins(void **state)
         run_result_free(&r);
 }
 
+/* sudo, env, nohup, command in front; sh -c and bash -c; tee; continuation lines */
+static void prefixes_pipes_and_scripts(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_mkdir(root, "usr/bin");
+        fr_symlink(root, "dash", "usr/bin/sh");
+        fr_write(root, "proc/sys/vm/max_map_count", "65530\n");
+        fr_write(root, "proc/sys/net/core/netdev_max_backlog", "1000\n");
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/sh\n"
+                 "sudo sysctl -w vm.max_map_count=262144\n"                                               /* 2 */
+                 "sudo sysctl -w \\\n"                                                                     /* 3 */
+                 "    net.core.somaxconn=1024 \\\n"
+                 "    net.core.netdev_max_backlog=5000 \\\n"
+                 "    vm.swappiness=1\n"
+                 "echo 2048 | sudo tee /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages\n"          /* 7 */
+                 "echo never | tee -a /sys/kernel/mm/transparent_hugepage/enabled "
+                 "/sys/kernel/mm/transparent_hugepage/defrag >/dev/null\n"                                /* 8 */
+                 "sudo sh -c \"echo 1 > /sys/kernel/mm/ksm/run\"\n"                                        /* 9 */
+                 "bash -c 'echo 100 > /sys/kernel/mm/ksm/pages_to_scan; sysctl -w net.ipv4.tcp_fin_timeout=15'\n" /* 10 */
+                 "sudo echo 2 > /sys/kernel/mm/ksm/merge_across_nodes\n"                                  /* 11 */
+                 "env LC_ALL=C nohup sysctl -w fs.file-max=100000 2>/dev/null\n"                          /* 12 */
+                 "command modprobe tcp_bbr\n"                                                             /* 13 */
+                 "sudo sysctl -w vm.swappiness=$SWAP\n"                                                   /* 14 */
+                 "sudo -u nobody sysctl -w vm.swappiness=9\n"                                             /* 15 */
+                 "sh -c \"echo $N > /sys/kernel/mm/ksm/sleep_millisecs\"\n"                               /* 16 */
+                 "sh -c 'echo 8 > /sys/kernel/mm/ksm/sleep_millisecs; echo $HOME > /proc/sys/vm/swappiness'\n" /* 17 */
+                 "cat /etc/thp | tee /sys/kernel/mm/transparent_hugepage/enabled\n"                       /* 18 */
+                 "echo 4 | tr 4 5 | tee /sys/kernel/mm/ksm/max_page_sharing\n"                            /* 19 */
+                 "sh -c 'echo 5 > /sys/kernel/mm/ksm/max_page_sharing' extra\n");                         /* 20 */
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[sysctl] vm.max_map_count = 262144\n"
+                            "[sysctl] net.core.somaxconn = 1024\n"
+                            "[sysctl] net.core.netdev_max_backlog = 5000\n"
+                            "[sysctl] vm.swappiness = 1\n"
+                            "[sysctl] net.ipv4.tcp_fin_timeout = 15\n"
+                            "[sysctl] fs.file-max = 100000\n"
+                            "[modules] load = tcp_bbr\n"
+                            "[hugepages] pages = 2048\n"
+                            "[ksm] run = 1\n"
+                            "[ksm] pages_to_scan = 100\n"
+                            "[ksm] merge_across_nodes = 2\n"
+                            "[ksm] sleep_millisecs = 8\n"
+                            "[thp] enabled = never\n"
+                            "[thp] defrag = never\n");
+        want_in("stderr", r.err, "rc.local:2: carried: sudo sysctl -w vm.max_map_count=262144\n");
+        want_in("stderr", r.err, "rc.local:3: carried: sudo sysctl -w \\");
+        want_in("stderr", r.err, "rc.local:7: carried: echo 2048 | sudo tee /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages\n");
+        want_in("output", r.out, "# /etc/rc.local:8: echo never | tee -a /sys/kernel/mm/transparent_hugepage/enabled");
+        want_in("stderr", r.err, "rc.local:9: carried: echo 1 > /sys/kernel/mm/ksm/run (inside sh -c)");
+        want_in("stderr", r.err, "rc.local:10: carried: sysctl -w net.ipv4.tcp_fin_timeout=15 (inside bash -c)");
+        want_in("stderr", r.err, "rc.local:11: carried: sudo echo 2 > /sys/kernel/mm/ksm/merge_across_nodes");
+        want_in("stderr", r.err, "rc.local:12: carried: env LC_ALL=C nohup sysctl");
+        want_in("stderr", r.err, "rc.local:13: carried: command modprobe tcp_bbr");
+        want_in("stderr", r.err, "rc.local:14: not carried: sudo sysctl -w vm.swappiness=$SWAP: it holds $");
+        want_in("stderr", r.err, "rc.local:15: not carried: sudo -u nobody sysctl -w vm.swappiness=9: 'sudo' with options");
+        want_in("stderr", r.err, "rc.local:16: not carried: sh -c \"echo $N > /sys/kernel/mm/ksm/sleep_millisecs\": it holds $");
+        want_in("stderr", r.err, "rc.local:17: carried: echo 8 > /sys/kernel/mm/ksm/sleep_millisecs (inside sh -c)");
+        want_in("stderr", r.err, "rc.local:17: not carried: echo $HOME > /proc/sys/vm/swappiness: it holds $");
+        want_in("stderr", r.err, "rc.local:18: not carried: tee /sys/kernel/mm/transparent_hugepage/enabled: in a pipe");
+        want_in("stderr", r.err, "rc.local:19: not carried: tee /sys/kernel/mm/ksm/max_page_sharing: in a pipe");
+        want_in("stderr", r.err, "rc.local:20: not carried: sh -c 'echo 5 > /sys/kernel/mm/ksm/max_page_sharing' extra: only 'sh -c SCRIPT'");
+        free(got);
+        run_result_free(&r);
+}
+
 /* nothing to import: a valid, empty configuration, exit 0 */
 static void empty_host(void **state)
 {
@@ -784,6 +858,7 @@ int main(void)
                 T(import_guide_host), T(imported_file_plans), T(round_trip), T(hostile_rc_local),
                 T(shell_forms), T(named_files_and_other_sources), T(empty_host), T(guards_and_conditions),
                 T(echo_escapes), T(rc_local_as_systemd_runs_it), T(grub_joined_and_dropins),
+                T(prefixes_pipes_and_scripts),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

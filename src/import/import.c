@@ -34,12 +34,18 @@ char *imp_clean_text(const char *s, size_t len)
         return out;
 }
 
+/* where the report goes: stderr, or the buffer of an sh -c script until its line is reported */
+static FILE *rep(const struct imp *im)
+{
+        return im->report ? im->report : stderr;
+}
+
 void imp_carried(struct imp *im, const struct imp_src *src, const char *extra)
 {
         im->n_carried++;
         if (im->k->quiet)
                 return;
-        fprintf(stderr, "kvmtune: %s:%u: carried: %s%s%s\n", src->file, src->line,
+        fprintf(rep(im), "kvmtune: %s:%u: carried: %s%s%s\n", src->file, src->line,
                 src->text ? src->text : "", extra ? " " : "", extra ? extra : "");
 }
 
@@ -49,15 +55,15 @@ void imp_refused(struct imp *im, const struct imp_src *src, const char *fmt, ...
 
         im->n_failed++;
         if (src->line)
-                fprintf(stderr, "kvmtune: %s:%u: not carried: ", src->file, src->line);
+                fprintf(rep(im), "kvmtune: %s:%u: not carried: ", src->file, src->line);
         else
-                fprintf(stderr, "kvmtune: %s: not carried: ", src->file);
+                fprintf(rep(im), "kvmtune: %s: not carried: ", src->file);
         if (src->text && *src->text)
-                fprintf(stderr, "%s: ", src->text);
+                fprintf(rep(im), "%s: ", src->text);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        vfprintf(rep(im), fmt, ap);
         va_end(ap);
-        fputc('\n', stderr);
+        fputc('\n', rep(im));
 }
 
 void imp_kept(struct imp *im, const struct imp_src *src, const char *fmt, ...)
@@ -72,7 +78,7 @@ void imp_kept(struct imp *im, const struct imp_src *src, const char *fmt, ...)
         if (!why)
                 return;
         if (!im->k->quiet)
-                fprintf(stderr, "kvmtune: %s:%u: kept on the kernel command line: %s: %s\n", src->file,
+                fprintf(rep(im), "kvmtune: %s:%u: kept on the kernel command line: %s: %s\n", src->file,
                         src->line, src->text, why);
         im->kept = xrealloc_array(im->kept, im->n_kept + 1, sizeof(char *));
         im->kept[im->n_kept++] = xasprintf("%s:%u: %s (%s)", src->file, src->line, src->text, why);
@@ -123,10 +129,10 @@ size_t imp_fields(char *s, char **out, size_t max)
 }
 
 /* Cut the text into lines, each checked once: length, NUL, control characters. */
-static void split_lines(struct imp_file *f)
+void imp_split_lines(struct imp_file *f, unsigned first_no)
 {
         size_t pos = 0;
-        unsigned no = 0;
+        unsigned no = first_no - 1;
 
         while (pos < f->len) {
                 const char *s = f->text + pos, *nl = memchr(s, '\n', f->len - pos);
@@ -190,7 +196,7 @@ static int read_fd(int fd, struct imp_file *f)
                 return -EFBIG;
         f->text[got] = '\0';
         f->len = got;
-        split_lines(f);
+        imp_split_lines(f, 1);
         return 0;
 }
 

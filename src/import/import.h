@@ -91,6 +91,7 @@ struct imp {
          * is stored: each entry gets a note, a sysctl the '-' prefix.
          */
         const char *guard;
+        FILE *report;           /* NULL: stderr */
 };
 
 /* emit.c */
@@ -111,6 +112,8 @@ char *imp_clean_text(const char *s, size_t len);
 char *imp_line_str(const struct imp_line *l);   /* trimmed copy, NULL when bad */
 /* line i trimmed, or NULL after reporting it when it was refused */
 char *imp_take_line(struct imp *im, const struct imp_file *f, size_t i);
+/* cut f->text into f->lines, the first numbered first_no, each checked (import.c) */
+void imp_split_lines(struct imp_file *f, unsigned first_no);
 /* whitespace-separated fields of s (modified in place); returns the count */
 size_t imp_fields(char *s, char **out, size_t max);
 

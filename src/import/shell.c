@@ -351,7 +351,8 @@ struct redir {
         struct word target;
 };
 
-enum status { ST_SILENT, ST_OTHER, ST_CARRIED, ST_REFUSED };
+/* ST_NESTED: an sh -c whose script was read and reported on its own, ST_NESTED_CARRIED when part was carried */
+enum status { ST_SILENT, ST_OTHER, ST_CARRIED, ST_REFUSED, ST_NESTED, ST_NESTED_CARRIED };
 
 struct cmd {
         struct word *w;
@@ -383,6 +384,7 @@ struct cmd {
         bool if_guard;          /* the guard is the condition of its if */
         bool external;          /* run through sudo, env or nohup: echo is /usr/bin/echo */
         char *extra;            /* said after "carried:" */
+        char *nested;           /* the report of its sh -c script */
         bool part;              /* part of a later command's form (a guard, the echo of a pipe) */
 };
 
@@ -425,6 +427,7 @@ struct parser {
         bool cont;              /* the last operator continues onto the next line (&&, ||, |) */
         int nest;               /* sh -c depth */
         int echo;               /* enum echo_kind of the file's shell */
+        int sh_echo;            /* enum echo_kind of /bin/sh */
 };
 
 static void word_free(struct word *w)
@@ -442,6 +445,7 @@ static void cmd_free(struct cmd *c)
         free(c->r);
         free(c->why);
         free(c->extra);
+        free(c->nested);
 }
 
 static bool unquoted_is(const struct word *w, const char *s)
@@ -813,6 +817,19 @@ static bool is_tuning(const struct cmd *c)
                 return has_word(c, "txqueuelen") || has_word(c, "txqlen");
         if (!strcmp(name, "mount"))
                 return has_word(c, "hugetlbfs") || has_word(c, "-thugetlbfs");
+        if (!strcmp(name, "sudo") || !strcmp(name, "env") || !strcmp(name, "nohup") || !strcmp(name, "command") ||
+            !strcmp(name, "xargs") || !strcmp(name, "nice") || !strcmp(name, "ionice") || !strcmp(name, "timeout"))
+                for (size_t i = 1; i < c->n; i++) {
+                        const char *n2 = cmd_name(&c->w[i]);
+                        if (kernel_path(c->w[i].s) ||
+                            (n2 && (!strcmp(n2, "sysctl") || !strcmp(n2, "modprobe") || !strcmp(n2, "tee") ||
+                                    !strcmp(n2, "ip") || !strcmp(n2, "ifconfig") || !strcmp(n2, "mount"))))
+                                return true;
+                }
+        if (!strcmp(name, "sh") || !strcmp(name, "bash") || !strcmp(name, "dash"))
+                for (size_t i = 1; i < c->n; i++)
+                        if (kernel_path(c->w[i].s) || strstr(c->w[i].s, "sysctl") || strstr(c->w[i].s, "modprobe"))
+                                return true;
         if (!strcmp(name, "tee") || !strcmp(name, "dd") || !strcmp(name, "cp"))
                 for (size_t i = 1; i < c->n; i++)
                         if (kernel_path(c->w[i].s))
@@ -879,9 +896,10 @@ static enum echo_kind echo_kind(const struct parser *p, const struct cmd *c)
  * The shell that runs the file: the #! line, and for /bin/sh what it links
  * to on this host (dash on Debian and Ubuntu, bash on Fedora).
  */
+static enum echo_kind sh_echo_kind(struct imp *im);
 static enum echo_kind file_echo_kind(struct imp *im, const struct imp_file *f)
 {
-        char interp[256] = "/bin/sh", link[256];
+        char interp[256] = "/bin/sh";
         const char *base;
 
         if (f->n_lines && !f->lines[0].bad && f->lines[0].len > 2 && !memcmp(f->lines[0].s, "#!", 2)) {
@@ -916,7 +934,15 @@ static enum echo_kind file_echo_kind(struct imp *im, const struct imp_file *f)
                 return ECHO_DASH;
         if (strcmp(base, "sh"))
                 return ECHO_UNKNOWN;
-        /* /bin/sh: what it links to under the root (bin may itself link to usr/bin) */
+        return sh_echo_kind(im);
+}
+
+/* /bin/sh: what it links to under the root (bin may itself link to usr/bin) */
+static enum echo_kind sh_echo_kind(struct imp *im)
+{
+        char link[256];
+        const char *base;
+
         if (kernfs_readlink(im->k, "usr/bin/sh", link, sizeof(link)) < 0 &&
             kernfs_readlink(im->k, "bin/sh", link, sizeof(link)) < 0)
                 return ECHO_UNKNOWN;
@@ -1328,6 +1354,51 @@ static int do_tee(struct parser *p, struct cmd *c, const struct imp_src *src)
         return from_kpath(p, c, r);
 }
 
+static int read_script(struct imp *im, struct imp_file *f, int nest, enum echo_kind echo, const char *extra);
+
+/* sh -c 'SCRIPT' and bash -c "SCRIPT": the script is read as rc.local is, at the same line */
+static int do_sh_c(struct parser *p, struct cmd *c, const struct imp_src *src)
+{
+        const char *name = cmd_word0(c);
+        struct imp_file f = { 0 };
+        enum echo_kind echo;
+        char extra[32];
+        int r;
+
+        if (other_redirs(c, NULL) < 0)
+                return -1;
+        if (c->n != 3 || !unquoted_is(&c->w[1], "-c"))
+                return refuse(c, "only '%s -c SCRIPT' with a quoted script is understood", name);
+        if (p->nest >= MAX_NEST)
+                return refuse(c, "%s -c nested more than %d deep", name, MAX_NEST);
+        echo = !strcmp(name, "bash") ? ECHO_GNU : !strcmp(name, "dash") ? ECHO_DASH : (enum echo_kind)p->sh_echo;
+        f.shown = p->f->shown;
+        f.kind = IK_SHELL;
+        f.text = xstrdup(c->w[2].s);
+        f.len = strlen(f.text);
+        imp_split_lines(&f, src->line);
+        snprintf(extra, sizeof(extra), "(inside %s -c)", name);
+        {
+                /* its report waits for the line's turn in the file's report */
+                FILE *saved = p->im->report, *m;
+                size_t len = 0;
+
+                free(c->nested);
+                c->nested = NULL;
+                m = open_memstream(&c->nested, &len);
+                if (m)
+                        p->im->report = m;
+                r = read_script(p->im, &f, p->nest + 1, echo, extra);
+                p->im->report = saved;
+                if (m)
+                        fclose(m);
+        }
+        free(f.text);
+        free(f.lines);
+        c->status = r > 0 ? ST_NESTED_CARRIED : ST_NESTED;
+        return 0;
+}
+
 /* a kernel file that kvmtune may carry a guarded write to when it is absent (a device may come later) */
 static bool device_file(const char *path)
 {
@@ -1456,6 +1527,11 @@ static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
                 do_ip(p, c, src);
         } else if (!strcmp(name, "mount")) {
                 do_mount(p, c, src);
+        } else if (!strcmp(name, "sh") || !strcmp(name, "bash") || !strcmp(name, "dash")) {
+                do_sh_c(p, c, src);
+        } else if (!strcmp(name, "sudo") || !strcmp(name, "env") || !strcmp(name, "command")) {
+                refuse(c, "'%s' with options import does not know (only a plain %s is taken as transparent)",
+                       name, name);
         } else {
                 refuse(c, "only 'echo VALUE > FILE' writes to kernel files are understood");
         }
@@ -1566,13 +1642,16 @@ static char *cmd_text(const struct parser *p, const struct cmd *c)
         return clean;
 }
 
-void imp_read_shell(struct imp *im, struct imp_file *f)
+/* one script: parse, link the forms, evaluate, report in the order of the file; >0 when something was carried */
+static int read_script(struct imp *im, struct imp_file *f, int nest, enum echo_kind echo, const char *extra)
 {
-        struct parser p = { .im = im, .f = f, .lx = { .f = f }, .and_from = -1, .pipe_from = -1 };
+        struct parser p = { .im = im, .f = f, .lx = { .f = f }, .and_from = -1, .pipe_from = -1, .nest = nest };
         bool *carried_line = xcalloc(f->n_lines + 1, sizeof(bool));
         size_t next_bad = 0;
+        int any = 0;
 
-        p.echo = (int)file_echo_kind(im, f);
+        p.echo = (int)echo;
+        p.sh_echo = (int)sh_echo_kind(im);
         parse(&p);
         link_forms(&p);
         for (size_t i = 0; i < p.n; i++) {
@@ -1581,7 +1660,8 @@ void imp_read_shell(struct imp *im, struct imp_file *f)
                 struct imp_src src = { f->shown, line_no(&p, p.c[c->span].li0), text };
 
                 evaluate(&p, c, &src);
-                if (c->status == ST_CARRIED)
+                any |= c->status == ST_CARRIED || c->status == ST_NESTED_CARRIED;
+                if (c->status == ST_CARRIED || c->status == ST_NESTED_CARRIED)
                         for (size_t li = p.c[c->span].li0; li <= c->li1 && li < f->n_lines; li++)
                                 carried_line[li] = true;
                 free(text);
@@ -1604,11 +1684,13 @@ void imp_read_shell(struct imp *im, struct imp_file *f)
                                         refuse(c, "not tuning, but it shares a line with carried commands: delete "
                                                   "only those");
                 }
+                if (c->nested)
+                        fputs(c->nested, im->report ? im->report : stderr);
                 if (c->status == ST_CARRIED || c->status == ST_REFUSED) {
                         char *text = cmd_text(&p, c);
                         struct imp_src src = { f->shown, line_no(&p, p.c[c->span].li0), text };
                         if (c->status == ST_CARRIED)
-                                imp_carried(im, &src, c->extra);
+                                imp_carried(im, &src, c->extra ? c->extra : extra);
                         else
                                 imp_refused(im, &src, "%s", c->why ? c->why : "not understood");
                         free(text);
@@ -1619,4 +1701,10 @@ void imp_read_shell(struct imp *im, struct imp_file *f)
         free(p.c);
         free(p.frames);
         free(carried_line);
+        return any;
+}
+
+void imp_read_shell(struct imp *im, struct imp_file *f)
+{
+        read_script(im, f, 0, file_echo_kind(im, f), NULL);
 }
