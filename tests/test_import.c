@@ -465,7 +465,7 @@ static void shell_forms(void **state)
         want_in("stderr", r.err, "rc.local:3: carried: echo 1 > /sys/kernel/mm/ksm/run");
         want_in("stderr", r.err, "rc.local:6: carried: modprobe -q tcp_bbr");
         want_in("stderr", r.err, "rc.local:8: not carried: echo 3 > /sys/kernel/mm/ksm/sleep_millisecs: inside if");
-        want_in("stderr", r.err, "rc.local:10: not carried: echo none > /sys/block/sda/queue/scheduler: inside a loop");
+        want_in("stderr", r.err, "rc.local:10: not carried: for d in sda sdb; do echo none > /sys/block/sda/queue/scheduler; done: in the for loop of line 10: the target must name $d once");
         want_in("stderr", r.err, "rc.local:12: not carried: echo 4 > /sys/kernel/mm/ksm/sleep_millisecs: inside case");
         want_not_in("stderr", r.err, "rc.local:15");
         want_in("stderr", r.err, "rc.local:17: not carried: echo 6 > /sys/kernel/mm/ksm/sleep_millisecs: inside {");
@@ -818,6 +818,66 @@ static void prefixes_pipes_and_scripts(void **state)
         run_result_free(&r);
 }
 
+/* for loops over device globs and word lists become the glob settings */
+static void for_loops(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/sh\n"
+                 "for f in /sys/block/sd*/queue/scheduler; do echo deadline > $f; done\n"                  /* 2 */
+                 "for i in /sys/block/sd?; do echo 1024 > $i/queue/read_ahead_kb; done\n"                  /* 3 */
+                 "for d in vda zram0\n"                                                                     /* 4 */
+                 "do\n"
+                 "    echo 256 > \"/sys/block/${d}/queue/read_ahead_kb\"\n"                                 /* 6 */
+                 "done\n"
+                 "echo 0 > /proc/sys/net/ipv4/conf/eth0/log_martians\n"                                     /* 8 */
+                 "for n in /proc/sys/net/ipv4/conf/*/rp_filter; do echo 2 > $n; done\n"                    /* 9 */
+                 "for dev in /sys/class/net/eth*; do echo 5000 > $dev/tx_queue_len; done\n"                /* 10 */
+                 "for f in /sys/block/vd*/queue/scheduler; do logger \"$f\"; echo noop > $f; done\n"       /* 11 */
+                 "for f in /sys/block/*/device/timeout; do echo 180 > $f; done\n"                          /* 12 */
+                 "for k in $(ls /sys/block); do echo none > /sys/block/$k/queue/scheduler; done\n"         /* 13 */
+                 "for f in /sys/block/sd*/queue/nr_requests; do echo $N > $f; done\n"                      /* 14 */
+                 "while read d; do echo none > /sys/block/$d/queue/scheduler; done < /etc/disks\n"         /* 15 */
+                 "for i in 1 2 3; do logger hi; done\n"                                                     /* 16 */
+                 "for m in /proc/sys/net/ipv4/conf/*/log_martians; do echo 1 > $m; done\n"                 /* 17 */
+                 "for f in /sys/block/sd*/queue/scheduler; do echo none > $f/x/$f; done\n");               /* 18 */
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[sysctl] net.ipv4.conf.eth0.log_martians = 0\n"
+                            "[sysctl] net.ipv4.conf.*.rp_filter = 2\n"
+                            "[block \"sd*\"] scheduler = mq-deadline\n"
+                            "[block \"sd?\"] read_ahead_kb = 1024\n"
+                            "[block \"vda\"] read_ahead_kb = 256\n"
+                            "[block \"zram0\"] read_ahead_kb = 256\n"
+                            "[block \"vd*\"] scheduler = none\n"
+                            "[netdev \"eth*\"] txqueuelen = 5000\n");
+        want_in("stderr", r.err, "rc.local:2: carried: for f in /sys/block/sd*/queue/scheduler; do echo deadline > $f; "
+                                 "done (in the for loop of line 2");
+        want_in("output", r.out, "# /etc/rc.local:6: for d in vda zram0; do echo 256 > \"/sys/block/${d}/queue/read_ahead_kb\"; done\n");
+        want_in("stderr", r.err, "rc.local:11: not carried: for f in /sys/block/vd*/queue/scheduler; do logger \"$f\"; "
+                                 "done: in the for loop of line 11: only 'echo VALUE > FILE' through $f");
+        want_in("stderr", r.err, "rc.local:11: carried: for f in /sys/block/vd*/queue/scheduler; do echo noop > $f; done");
+        want_in("stderr", r.err, "rc.local:12: not carried: for f in /sys/block/*/device/timeout; do echo 180 > $f; "
+                                 "done: kvmtune has no glob form for /sys/block/*/device/timeout");
+        want_in("stderr", r.err, "rc.local:13: not carried: ");
+        want_in("stderr", r.err, "rc.local:14: not carried: for f in /sys/block/sd*/queue/nr_requests; do echo $N > "
+                                 "$f; done: in the for loop of line 14: the value holds $");
+        want_in("stderr", r.err, "rc.local:15: not carried: echo none > /sys/block/$d/queue/scheduler: it holds $");
+        want_not_in("stderr", r.err, "rc.local:16");
+        want_in("stderr", r.err, "rc.local:17: not carried: for m in /proc/sys/net/ipv4/conf/*/log_martians; do echo "
+                                 "1 > $m; done: it overrides net/ipv4/conf/eth0/log_martians set earlier");
+        want_in("stderr", r.err, "rc.local:18: not carried: ");
+        free(got);
+        run_result_free(&r);
+}
+
 /* nothing to import: a valid, empty configuration, exit 0 */
 static void empty_host(void **state)
 {
@@ -858,7 +918,7 @@ int main(void)
                 T(import_guide_host), T(imported_file_plans), T(round_trip), T(hostile_rc_local),
                 T(shell_forms), T(named_files_and_other_sources), T(empty_host), T(guards_and_conditions),
                 T(echo_escapes), T(rc_local_as_systemd_runs_it), T(grub_joined_and_dropins),
-                T(prefixes_pipes_and_scripts),
+                T(prefixes_pipes_and_scripts), T(for_loops),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -124,6 +124,9 @@ size_t imp_fields(char *s, char **out, size_t max);
  */
 bool imp_path_canonical(const char *path);
 bool imp_devname_valid(const char *name, size_t max);
+bool imp_devglob_valid(const char *glob, size_t max);
+/* a kernel file named by a shell glob (a for loop): its glob setting */
+int imp_glob_write(struct imp *im, const char *path, const char *value, const struct imp_src *src);
 int imp_why(struct imp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int imp_kernel_write(struct imp *im, const char *path, const char *value, const struct imp_src *src);
 int imp_sysctl(struct imp *im, const char *key, const char *value, bool minus, const struct imp_src *src);

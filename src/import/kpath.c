@@ -6,6 +6,7 @@
  * those.  Every value is checked the way the section parsers check it, so
  * the configuration printed is one kvmtune accepts.
  */
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,6 +49,15 @@ bool imp_devname_valid(const char *name, size_t max)
 
         return n && (!max || n <= max) && strcmp(name, ".") && strcmp(name, "..") &&
                strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@+-") == n;
+}
+
+/* a glob over device names, as a [block "GLOB"] or [netdev "GLOB"] subsection holds it */
+bool imp_devglob_valid(const char *glob, size_t max)
+{
+        size_t n = strlen(glob);
+
+        return n && (!max || n <= max) && strpbrk(glob, "*?[") && strcmp(glob, ".") && strcmp(glob, "..") &&
+               strspn(glob, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@+-*?[]!") == n;
 }
 
 static bool number(const char *v, uint64_t max, uint64_t min)
@@ -201,7 +211,7 @@ int imp_block(struct imp *im, const char *dev, const char *key, const char *valu
         const char *v = value, *was = NULL;
         struct imp_entry *e;
 
-        if (strcmp(dev, "*") && !imp_devname_valid(dev, 0))     /* "*": grub's elevator= */
+        if (strcmp(dev, "*") && !imp_devname_valid(dev, 0) && !imp_devglob_valid(dev, 0))  /* "*": elevator= */
                 return imp_why(im, "'%s' is not a plain device name", dev);
         if (!strcmp(key, "scheduler")) {
                 if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(v))
@@ -232,7 +242,7 @@ int imp_block(struct imp *im, const char *dev, const char *key, const char *valu
 
 int imp_netdev_txqueuelen(struct imp *im, const char *dev, const char *value, const struct imp_src *src)
 {
-        if (!imp_devname_valid(dev, 15))
+        if (!imp_devname_valid(dev, 15) && !imp_devglob_valid(dev, 15))
                 return imp_why(im, "'%s' is not an interface name", dev);
         if (!number(value, UINT32_MAX, 0))
                 return imp_why(im, "txqueuelen '%s' is not a number", value);
@@ -399,6 +409,68 @@ int imp_kernel_write(struct imp *im, const char *path, const char *value, const 
                                            "load = no: the hash size was set on a module something else loaded");
         } else {
                 r = imp_why(im, "kvmtune has no setting that writes %s", path);
+        }
+        free(v);
+        return r;
+}
+
+/* the /proc/sys path an entry of [sysctl] sets (its id is "SECTION\x1fSUB\x1fPATH") */
+static const char *entry_path(const struct imp_entry *e)
+{
+        const char *p = strrchr(e->id, '\x1f');
+
+        return p ? p + 1 : e->id;
+}
+
+/*
+ * A write through a shell glob (a for loop over /sys/block/sd*): the
+ * equivalent glob setting, [block "sd*"], [netdev "eth*"] or a sysctl key
+ * with '*'.  The kernel files behind other globs have no kvmtune form.
+ */
+int imp_glob_write(struct imp *im, const char *path, const char *value, const struct imp_src *src)
+{
+        const char *rest, *slash;
+        char *v, *dev;
+        int r;
+
+        if (!imp_path_canonical(path))
+                return imp_why(im, "'%s' is not a canonical path ('..', '.' or an empty component)", path);
+        if (strpbrk(path, "{}~\\\"' \t"))
+                return imp_why(im, "'%s' holds a brace, tilde or quoting character", path);
+        v = clean_value(im, value);
+        if (!v)
+                return -1;
+        if (!strncmp(path, "/sys/block/", 11) && (slash = strchr(path + 11, '/')) && !strncmp(slash, "/queue/", 7) &&
+            !strchr(slash + 7, '/') && !strpbrk(slash, "*?[]")) {
+                dev = strndup(path + 11, (size_t)(slash - path - 11));
+                r = imp_devglob_valid(dev, 0) ? imp_block(im, dev, slash + 7, v, src)
+                                              : imp_why(im, "'%s' is not a glob over disk names", dev);
+                free(dev);
+        } else if (!strncmp(path, "/sys/class/net/", 15) && (rest = strchr(path + 15, '/')) &&
+                   !strcmp(rest, "/tx_queue_len")) {
+                dev = strndup(path + 15, (size_t)(rest - path - 15));
+                r = imp_netdev_txqueuelen(im, dev, v, src);
+                free(dev);
+        } else if (!strncmp(path, "/proc/sys/", 10) && !strpbrk(path, "?[]")) {
+                char *key = path_to_key(path + 10);
+                const char *glob = path + 10;
+
+                r = 1;
+                /* an explicit key wins over a glob in kvmtune, whatever the order: here the loop came later */
+                for (size_t i = 0; i < im->n && r > 0; i++)
+                        if (im->e[i].sec == IS_SYSCTL && !im->e[i].dropped &&
+                            !fnmatch(glob, entry_path(&im->e[i]), FNM_PATHNAME) && strcmp(im->e[i].value, v) &&
+                            !strchr(entry_path(&im->e[i]), '*'))
+                                r = imp_why(im, "it overrides %s set earlier (%s), but in kvmtune an explicit key "
+                                                "wins over a glob whatever the order", entry_path(&im->e[i]),
+                                            im->e[i].src);
+                if (r > 0)
+                        r = imp_sysctl(im, key, v, false, src);
+                free(key);
+        } else if (!strncmp(path, "/proc/sys/", 10)) {
+                r = imp_why(im, "kvmtune's sysctl globs know only '*'");
+        } else {
+                r = imp_why(im, "kvmtune has no glob form for %s", path);
         }
         free(v);
         return r;

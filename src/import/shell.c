@@ -1431,6 +1431,120 @@ static int check_guard(struct parser *p, struct cmd *c)
         return 0;
 }
 
+/* the first $VAR or ${VAR} in s (quotes already removed), its length in *len */
+static const char *var_ref(const char *s, const char *var, size_t *len)
+{
+        static const char name_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
+        size_t n = strlen(var);
+
+        for (const char *d = strchr(s, '$'); d; d = strchr(d + 1, '$')) {
+                if (!strncmp(d + 1, var, n) && (!d[1 + n] || !strchr(name_chars, d[1 + n]))) {
+                        *len = 1 + n;
+                        return d;
+                }
+                if (d[1] == '{' && !strncmp(d + 2, var, n) && d[2 + n] == '}') {
+                        *len = 3 + n;
+                        return d;
+                }
+        }
+        return NULL;
+}
+
+/*
+ * A command in the body of `for VAR in WORDS; do ...; done`: only
+ * `echo V > ...$VAR...` is understood, one setting per word, a glob word
+ * becoming the glob setting.  Nothing is expanded but VAR, by the words
+ * as written.
+ */
+static void loop_body(struct parser *p, struct cmd *c, const struct imp_src *src)
+{
+        const struct frame *fr = &p->frames[c->loop];
+        const struct cmd *h = &p->c[fr->header];
+        const char *var = h->w[0].s, *name = cmd_word0(c), *at;
+        const struct redir *out = NULL;
+        unsigned line = line_no(p, h->li0);
+        struct buf v = { 0 };
+        size_t len;
+        int r = 1;
+
+        if (c->why) {
+                c->status = ST_REFUSED;
+                return;
+        }
+        if (!c->n && !c->n_r) {
+                c->status = ST_SILENT;
+                return;
+        }
+        if (c->after_or || c->in_pipe || c->background || c->and_prev >= 0 || c->negated || c->pipe_out ||
+            !name || strcmp(name, "echo")) {
+                refuse(c, "in the for loop of line %u: only 'echo VALUE > FILE' through $%s is understood there",
+                       line, var);
+                return;
+        }
+        for (size_t i = 0; i < c->n; i++)
+                if (c->w[i].dollar || c->w[i].backquote || c->w[i].unterminated) {
+                        refuse(c, "in the for loop of line %u: the value holds $, a backquote or an open quote, "
+                                  "which is never evaluated", line);
+                        return;
+                }
+        for (size_t j = 0; j < c->n_r; j++)
+                if ((!strcmp(c->r[j].op, ">") || !strcmp(c->r[j].op, ">>")) && (c->r[j].fd == -1 || c->r[j].fd == 1)) {
+                        if (out) {
+                                refuse(c, "more than one output redirection");
+                                return;
+                        }
+                        out = &c->r[j];
+                }
+        if (!out) {
+                refuse(c, "no 'echo V > FILE' redirection kvmtune understands");
+                return;
+        }
+        if (other_redirs(c, out) < 0)
+                return;
+        at = var_ref(out->target.s, var, &len);
+        if (!at || out->target.backquote || out->target.subst || out->target.unterminated ||
+            strchr(at + len, '$') || memchr(out->target.s, '$', (size_t)(at - out->target.s))) {
+                refuse(c, "in the for loop of line %u: the target must name $%s once, and nothing else to expand",
+                       line, var);
+                return;
+        }
+        if (echo_value(c, echo_kind(p, c), &v) < 0) {
+                free(v.s);
+                return;
+        }
+        if (strchr(v.s, '\n')) {
+                free(v.s);
+                refuse(c, "the value spans lines");
+                return;
+        }
+        for (size_t i = 2; i < h->n && r > 0; i++) {
+                const struct word *w = &h->w[i];
+                char *path;
+
+                if (w->dollar || w->backquote || w->unterminated || strpbrk(w->s, "{}~") || !*w->s) {
+                        r = imp_why(p->im, "the loop word '%s' needs an expansion import does not do", w->s);
+                        break;
+                }
+                path = xasprintf("%.*s%s%s", (int)(at - out->target.s), out->target.s, w->s, at + len);
+                if (w->glob || strpbrk(path, "*?["))
+                        r = imp_glob_write(p->im, path, v.s, src);
+                else
+                        r = imp_kernel_write(p->im, path, v.s, src);
+                if (r == 0)
+                        r = imp_why(p->im, "%s is not a kernel file kvmtune sets", path);
+                free(path);
+        }
+        free(v.s);
+        if (r < 0) {
+                refuse(c, "%s", p->im->why);
+                return;
+        }
+        c->status = ST_CARRIED;
+        if (!c->extra)
+                c->extra = xasprintf("(in the for loop of line %u: delete the whole loop once all of it is carried)",
+                                     line);
+}
+
 static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
 {
         const char *name;
@@ -1452,8 +1566,10 @@ static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
         }
         if (c->header && !is_tuning(c))
                 return;
-        if (c->status == ST_SILENT && c->part)
+        if (c->loop >= 0) {
+                loop_body(p, c, src);
                 return;
+        }
         if (subst || back) {
                 refuse(c, "it holds %s (command substitution), which is never evaluated", subst ? "$(" : "a backquote");
                 return;
@@ -1552,14 +1668,68 @@ static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
  * '&&' or as the only condition of an if) tied to the writes they guard.
  * The text of a joined form starts at its first command.
  */
+/* for VAR in WORDS: the header, when it is one import reads */
+static const struct cmd *for_header(const struct parser *p, const struct frame *fr)
+{
+        const struct cmd *h;
+        const char *v;
+
+        if (!fr->is_for || !fr->closed || !fr->sound || fr->header < 0)
+                return NULL;
+        h = &p->c[fr->header];
+        v = h->n ? h->w[0].s : "";
+        if (h->n < 3 || h->w[0].quoted || !unquoted_is(&h->w[1], "in") || h->n_r || !*v || (*v >= '0' && *v <= '9') ||
+            strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != strlen(v))
+                return NULL;
+        return h;
+}
+
+/* a for loop is tuning when its body writes through $VAR to a kernel file or its words name kernel files */
+static bool loop_is_tuning(const struct parser *p, long fi)
+{
+        const struct frame *fr = &p->frames[fi];
+        const struct cmd *h = for_header(p, fr);
+
+        if (!h)
+                return false;
+        for (size_t i = 2; i < h->n; i++)
+                if (kernel_path(h->w[i].s))
+                        return true;
+        for (size_t i = (size_t)fr->header + 1; i < p->n; i++) {
+                const struct cmd *c = &p->c[i];
+                size_t len;
+
+                if (c->frame != fi)
+                        continue;
+                if (is_tuning(c))
+                        return true;
+                for (size_t j = 0; j < c->n_r; j++)
+                        if (out_redir(&c->r[j]) && var_ref(c->r[j].target.s, h->w[0].s, &len))
+                                return true;
+        }
+        return false;
+}
+
 static void link_forms(struct parser *p)
 {
         for (size_t i = 0; i < p->n; i++)
                 strip_prefixes(&p->c[i]);
+        for (size_t fi = 0; fi < p->n_frames; fi++) {
+                if (!p->frames[fi].is_for || !loop_is_tuning(p, (long)fi))
+                        continue;
+                for (size_t i = (size_t)p->frames[fi].header + 1; i < p->n; i++) {
+                        struct cmd *c = &p->c[i];
+                        if (c->frame != (long)fi || c->depth != 1)
+                                continue;
+                        c->loop = (long)fi;
+                        if (!c->broken && !c->after_exit)
+                                c->ctx = NULL;
+                }
+        }
         for (size_t i = 0; i < p->n; i++) {
                 struct cmd *c = &p->c[i];
 
-                if (c->header)
+                if (c->header || c->loop >= 0)
                         continue;
                 if (c->pipe_prev >= 0 && !c->pipe_out) {
                         struct cmd *a = &p->c[c->pipe_prev];
@@ -1642,6 +1812,20 @@ static char *cmd_text(const struct parser *p, const struct cmd *c)
         return clean;
 }
 
+/* a command's text; in a for loop "for HEADER; do COMMAND; done" */
+static char *loop_text(const struct parser *p, const struct cmd *c)
+{
+        char *t = cmd_text(p, c), *h, *out;
+
+        if (c->loop < 0)
+                return t;
+        h = cmd_text(p, &p->c[p->frames[c->loop].header]);
+        out = xasprintf("for %s; do %s; done", h, t);
+        free(h);
+        free(t);
+        return out;
+}
+
 /* one script: parse, link the forms, evaluate, report in the order of the file; >0 when something was carried */
 static int read_script(struct imp *im, struct imp_file *f, int nest, enum echo_kind echo, const char *extra)
 {
@@ -1656,7 +1840,7 @@ static int read_script(struct imp *im, struct imp_file *f, int nest, enum echo_k
         link_forms(&p);
         for (size_t i = 0; i < p.n; i++) {
                 struct cmd *c = &p.c[i];
-                char *text = cmd_text(&p, c);
+                char *text = loop_text(&p, c);
                 struct imp_src src = { f->shown, line_no(&p, p.c[c->span].li0), text };
 
                 evaluate(&p, c, &src);
@@ -1687,7 +1871,7 @@ static int read_script(struct imp *im, struct imp_file *f, int nest, enum echo_k
                 if (c->nested)
                         fputs(c->nested, im->report ? im->report : stderr);
                 if (c->status == ST_CARRIED || c->status == ST_REFUSED) {
-                        char *text = cmd_text(&p, c);
+                        char *text = loop_text(&p, c);
                         struct imp_src src = { f->shown, line_no(&p, p.c[c->span].li0), text };
                         if (c->status == ST_CARRIED)
                                 imp_carried(im, &src, c->extra ? c->extra : extra);
