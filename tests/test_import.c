@@ -878,6 +878,82 @@ static void for_loops(void **state)
         run_result_free(&r);
 }
 
+/* per-node pools, blockdev --setra, sysctl -p FILE, a mount point with a trailing '/' */
+static void nodes_blockdev_sysctl_p_mounts(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        for (int n = 0; n < 2; n++) {
+                char rel[128];
+                snprintf(rel, sizeof(rel), "sys/devices/system/node/node%d/hugepages/hugepages-1048576kB/nr_hugepages", n);
+                fr_write(root, rel, "0\n");
+                snprintf(rel, sizeof(rel), "sys/devices/system/node/node%d/hugepages/hugepages-2048kB/nr_hugepages", n);
+                fr_write(root, rel, "0\n");
+        }
+        fr_write(root, "sys/devices/pci0000:00/0000:00:05.0/block/sdb/queue/read_ahead_kb", "128\n");
+        fr_symlink(root, "../devices/pci0000:00/0000:00:05.0/block/sdb", "sys/block/sdb");
+        fr_write(root, "sys/class/block/sdb1/partition", "1\n");
+        fr_write(root, "etc/sysctl.d/60-hv.conf", "# hypervisor\nvm.swappiness = 7\nkernel.nosuchkey.x = 1\n");
+        fr_write(root, "etc/sysctl.conf", "net.core.somaxconn = 300\n");
+        fr_write(root, "etc/fstab", "nodev /mnt/huge/ hugetlbfs pagesize=1G 0 0\n");
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/sh\n"
+                 "echo 4 > /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages\n"     /* 2 */
+                 "echo 4 > /sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages\n"     /* 3 */
+                 "echo 512 > /sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages\n"      /* 4 */
+                 "echo 100 > /sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages\n"      /* 5 */
+                 "echo 1 > /sys/devices/system/node/node7/hugepages/hugepages-2048kB/nr_hugepages\n"        /* 6 */
+                 "blockdev --setra 8192 /dev/vda /dev/sdb\n"                                               /* 7 */
+                 "blockdev --setra 256 /dev/sdb1\n"                                                        /* 8 */
+                 "blockdev --setbsz 4096 /dev/vda\n"                                                       /* 9 */
+                 "blockdev --getra /dev/vda\n"                                                             /* 10 */
+                 "echo 50 > /proc/sys/net/core/somaxconn\n"                                                /* 11 */
+                 "sysctl -p\n"                                                                             /* 12 */
+                 "sysctl -q -p /etc/sysctl.d/60-hv.conf\n"                                                 /* 13 */
+                 "sysctl -p /etc/nosuch.conf\n"                                                            /* 14 */
+                 "mount -t hugetlbfs -o pagesize=2048K none /mnt/huge2m/\n");                              /* 15 */
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[sysctl] vm.swappiness = 7\n"
+                            "[sysctl] -kernel.nosuchkey.x = 1\n"
+                            "[sysctl] net.core.somaxconn = 300\n"
+                            "[hugepages \"1G\"] pages = 8\n"
+                            "[hugepages \"1G\"] nodes = 0 1\n"
+                            "[hugepages] pages = 512\n"
+                            "[hugepages] nodes = 0\n"
+                            "[hugetlbfs \"/mnt/huge\"] pagesize = 1G\n"
+                            "[hugetlbfs \"/mnt/huge2m\"] pagesize = 2048K\n"
+                            "[block \"vda\"] read_ahead_kb = 4096\n"
+                            "[block \"sdb\"] read_ahead_kb = 4096\n");
+        want_in("stderr", r.err, "rc.local:3: carried: echo 4 > /sys/devices/system/node/node1/");
+        want_in("output", r.out, "node 1: 4 pages; the per-node pools read so far sum to 8 on nodes 0 1");
+        want_in("stderr", r.err, "rc.local:5: not carried: echo 100 > /sys/devices/system/node/node1/hugepages/"
+                                 "hugepages-2048kB/nr_hugepages: with the other per-node pools of this size the nodes "
+                                 "are not an even split");
+        want_in("stderr", r.err, "rc.local:6: not carried: echo 1 > /sys/devices/system/node/node7/hugepages/"
+                                 "hugepages-2048kB/nr_hugepages: this host has no");
+        want_in("output", r.out, "blockdev --setra 8192 counts 512-byte sectors: read_ahead_kb = 4096");
+        want_in("stderr", r.err, "rc.local:8: not carried: blockdev --setra 256 /dev/sdb1: /dev/sdb1 is a partition");
+        want_in("stderr", r.err, "rc.local:9: not carried: blockdev --setbsz 4096 /dev/vda: only 'blockdev --setra");
+        want_not_in("stderr", r.err, "rc.local:10");
+        /* sysctl -p re-reads sysctl.conf after line 11: its value wins again, as at boot */
+        want_in("output", r.out, "# conflict: overrides /etc/rc.local:11: echo 50 > /proc/sys/net/core/somaxconn (50); "
+                                 "the later source wins\nnet.core.somaxconn = 300\n");
+        want_in("stderr", r.err, "rc.local:12: carried: sysctl -p\n");
+        want_in("stderr", r.err, "rc.local:13: carried: sysctl -q -p /etc/sysctl.d/60-hv.conf\n");
+        want_in("stderr", r.err, "rc.local:14: not carried: sysctl -p /etc/nosuch.conf: cannot read /etc/nosuch.conf");
+        want_in("stderr", r.err, "/etc/fstab:1: carried: nodev /mnt/huge/ hugetlbfs");
+        want_in("stderr", r.err, "rc.local:15: carried: mount -t hugetlbfs");
+        free(got);
+        run_result_free(&r);
+}
+
 /* nothing to import: a valid, empty configuration, exit 0 */
 static void empty_host(void **state)
 {
@@ -918,7 +994,7 @@ int main(void)
                 T(import_guide_host), T(imported_file_plans), T(round_trip), T(hostile_rc_local),
                 T(shell_forms), T(named_files_and_other_sources), T(empty_host), T(guards_and_conditions),
                 T(echo_escapes), T(rc_local_as_systemd_runs_it), T(grub_joined_and_dropins),
-                T(prefixes_pipes_and_scripts), T(for_loops),
+                T(prefixes_pipes_and_scripts), T(for_loops), T(nodes_blockdev_sysctl_p_mounts),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,11 @@ void imp_note(struct imp_entry *e, const char *fmt, ...)
         va_end(ap);
         if (!s)
                 return;
+        for (size_t i = 0; i < e->n_notes; i++)
+                if (!strcmp(e->notes[i], s)) {
+                        free(s);        /* a file read again (sysctl -p) says it once */
+                        return;
+                }
         e->notes = xrealloc_array(e->notes, e->n_notes + 1, sizeof(char *));
         e->notes[e->n_notes++] = s;
 }
@@ -68,12 +73,14 @@ static struct imp_entry *put(struct imp *im, enum imp_sec sec, const char *sub, 
         if (found) {
                 e = &im->e[(size_t)*slot - 1];
                 free(id);
+                char *now = src_text(src);
+
                 if (strcmp(e->value, value))
                         imp_note(e, "conflict: overrides %s (%s); the later source wins", e->src, e->value);
-                else
+                else if (strcmp(e->src, now))
                         imp_note(e, "also set, to the same value, by %s", e->src);
                 free(e->src);
-                e->src = src_text(src);
+                e->src = now;
                 free(e->value);
                 e->value = xstrdup(value);
                 free(e->key);
@@ -182,4 +189,5 @@ void imp_free(struct imp *im)
         for (size_t i = 0; i < im->n_kept; i++)
                 free(im->kept[i]);
         free(im->kept);
+        free(im->np);
 }

@@ -38,7 +38,7 @@ static bool valid(size_t k, const char *v)
         }
 }
 
-int imp_hugetlbfs(struct imp *im, const char *target, const char *options, const struct imp_src *src)
+static int hugetlbfs_at(struct imp *im, const char *target, const char *options, const struct imp_src *src)
 {
         const char *val[7] = { NULL };
         char *copy, *save = NULL;
@@ -92,6 +92,20 @@ int imp_hugetlbfs(struct imp *im, const char *target, const char *options, const
                 }
         }
         free(copy);
+        return r;
+}
+
+int imp_hugetlbfs(struct imp *im, const char *target, const char *options, const struct imp_src *src)
+{
+        char *t = xstrdup(target);
+        size_t n = strlen(t);
+        int r;
+
+        /* mount(8) and fstab take /mnt/huge/ for /mnt/huge */
+        while (n > 1 && t[n - 1] == '/')
+                t[--n] = '\0';
+        r = hugetlbfs_at(im, t, options, src);
+        free(t);
         return r;
 }
 

@@ -212,6 +212,41 @@ static void file_free(struct imp_file *f)
         free(f->lines);
 }
 
+/*
+ * A file a source names (sysctl -p FILE, a tuned profile), read under the
+ * root: 0, or a negative errno with *why set.
+ */
+int imp_read_rooted(struct imp *im, const char *path, enum imp_kind kind, struct imp_file *f, const char **why)
+{
+        int fd, r;
+
+        *f = (struct imp_file){ .kind = kind };
+        if (!imp_path_canonical(path) || has_control_char(path)) {
+                *why = "not an absolute, canonical path";
+                return -EINVAL;
+        }
+        fd = kernfs_openat(im->k, path + 1, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0) {
+                *why = strerror(-fd);
+                return fd;
+        }
+        f->shown = xstrdup(path);
+        r = read_fd(fd, f);
+        close(fd);
+        if (r < 0) {
+                *why = read_error(r);
+                imp_file_free(f);
+                return r;
+        }
+        return 0;
+}
+
+void imp_file_free(struct imp_file *f)
+{
+        file_free(f);
+        *f = (struct imp_file){ 0 };
+}
+
 struct file_list {
         struct imp_file *f;
         size_t n;

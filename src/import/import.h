@@ -92,6 +92,14 @@ struct imp {
          */
         const char *guard;
         FILE *report;           /* NULL: stderr */
+        /* per-node hugepage pools written so far (nodeN/hugepages/...), by size */
+        struct imp_node_pool {
+                uint64_t kb;
+                unsigned node;
+                uint64_t pages;
+        } *np;
+        size_t n_np;
+        bool in_node_pool;
 };
 
 /* emit.c */
@@ -112,6 +120,9 @@ char *imp_clean_text(const char *s, size_t len);
 char *imp_line_str(const struct imp_line *l);   /* trimmed copy, NULL when bad */
 /* line i trimmed, or NULL after reporting it when it was refused */
 char *imp_take_line(struct imp *im, const struct imp_file *f, size_t i);
+/* a file a source names, read under the root (import.c) */
+int imp_read_rooted(struct imp *im, const char *path, enum imp_kind kind, struct imp_file *f, const char **why);
+void imp_file_free(struct imp_file *f);
 /* cut f->text into f->lines, the first numbered first_no, each checked (import.c) */
 void imp_split_lines(struct imp_file *f, unsigned first_no);
 /* whitespace-separated fields of s (modified in place); returns the count */

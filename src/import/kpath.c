@@ -196,6 +196,19 @@ int imp_hugepages(struct imp *im, uint64_t kb, const char *key, const char *valu
         }
         if (kb && kb != im->default_kb)
                 sub = imp_size_name(kb);
+        if (!im->in_node_pool && !strcmp(key, "pages")) {
+                /* a write to the pool of all nodes replaces the per-node pools before it */
+                struct imp_entry *nodes;
+                snprintf(idkey, sizeof(idkey), "%llu nodes", (unsigned long long)kb);
+                nodes = imp_find(im, IS_HUGEPAGES, sub, idkey);
+                if (nodes && !nodes->dropped) {
+                        nodes->dropped = true;
+                        imp_note(nodes, "dropped: %s:%u sets the pool of all nodes after it", src->file, src->line);
+                }
+                for (size_t i = 0; i < im->n_np; i++)
+                        if (im->np[i].kb == kb)
+                                im->np[i--] = im->np[--im->n_np];
+        }
         snprintf(idkey, sizeof(idkey), "%llu %s", (unsigned long long)kb, key);
         e = imp_put(im, IS_HUGEPAGES, sub, key, idkey, value, src);
         if (how)
@@ -344,6 +357,104 @@ static int hugepages_file(struct imp *im, const char *rest, const char *v, const
         return imp_why(im, "kvmtune has no [hugepages] key for %s", file);
 }
 
+static int cmp_node(const void *a, const void *b)
+{
+        const struct imp_node_pool *x = a, *y = b;
+
+        return x->node < y->node ? -1 : x->node > y->node;
+}
+
+/*
+ * "/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages":
+ * the per-node pools of one size together become pages = SUM with nodes =
+ * N ..., which kvmtune splits evenly (the first nodes take the remainder);
+ * pools that are not such a split have no form and are refused.
+ */
+static int node_pool(struct imp *im, const char *rest, const char *v, const struct imp_src *src)
+{
+        unsigned long long kb, sum = 0;
+        unsigned node;
+        char file[32], rel[160], list[512] = "", sum_s[32], *sub = NULL, idkey[64];
+        struct imp_node_pool *mine = NULL, saved = { 0 };
+        struct imp_entry *e;
+        size_t k = 0, o = 0;
+        uint64_t pages;
+        int n = 0, r;
+        bool added = false;
+
+        if (sscanf(rest, "%u/hugepages/hugepages-%llukB/%31[a-z_]%n", &node, &kb, file, &n) != 3 || rest[n] || !kb ||
+            rest[0] < '0' || rest[0] > '9')
+                return imp_why(im, "kvmtune has no setting for /sys/devices/system/node/node%s", rest);
+        if (strcmp(file, "nr_hugepages"))
+                return imp_why(im, "kvmtune has no per-node [hugepages] key for %s", file);
+        if (parse_u64(v, &pages) < 0 || pages > UINT64_MAX / 4)
+                return imp_why(im, "hugepages: '%s' is not a number", v);
+        snprintf(rel, sizeof(rel), "sys/devices/system/node/node%u/hugepages/hugepages-%llukB/nr_hugepages", node, kb);
+        if (kernfs_probe(im->k, rel) == 0)
+                return imp_why(im, "this host has no /%s", rel);
+        if (kb != im->default_kb || !im->default_kb)
+                sub = imp_size_name(kb);
+        snprintf(idkey, sizeof(idkey), "%llu nodes", kb);
+        e = imp_find(im, IS_HUGEPAGES, sub, idkey);
+        snprintf(idkey, sizeof(idkey), "%llu pages", kb);
+        if ((!e || e->dropped) && (e = imp_find(im, IS_HUGEPAGES, sub, idkey))) {
+                free(sub);
+                return imp_why(im, "the pool of all nodes is set before it (%s): kvmtune cannot combine it with "
+                                   "per-node pools", e->src);
+        }
+        for (size_t i = 0; i < im->n_np; i++)
+                if (im->np[i].kb == kb && im->np[i].node == node)
+                        mine = &im->np[i];
+        if (!mine) {
+                im->np = xrealloc_array(im->np, im->n_np + 1, sizeof(*im->np));
+                mine = &im->np[im->n_np++];
+                *mine = (struct imp_node_pool){ kb, node, 0 };
+                added = true;
+        }
+        saved = *mine;
+        mine->pages = pages;
+        qsort(im->np, im->n_np, sizeof(*im->np), cmp_node);
+        for (size_t i = 0; i < im->n_np; i++)
+                if (im->np[i].kb == kb) {
+                        sum += im->np[i].pages;
+                        k++;
+                }
+        r = 1;
+        for (size_t i = 0; i < im->n_np && r > 0; i++) {
+                if (im->np[i].kb != kb)
+                        continue;
+                if (im->np[i].pages != sum / k + (o < sum % k))
+                        r = imp_why(im, "with the other per-node pools of this size the nodes are not an even "
+                                        "split, and kvmtune's nodes = splits a pool evenly");
+                o++;
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%u", *list ? " " : "", im->np[i].node);
+        }
+        if (r < 0) {
+                for (size_t i = 0; i < im->n_np; i++)
+                        if (im->np[i].kb == kb && im->np[i].node == node) {
+                                if (added)
+                                        im->np[i] = im->np[--im->n_np];
+                                else
+                                        im->np[i] = saved;
+                                break;
+                        }
+                free(sub);
+                return -1;
+        }
+        snprintf(sum_s, sizeof(sum_s), "%llu", sum);
+        im->in_node_pool = true;
+        r = imp_hugepages(im, kb, "pages", sum_s, src, NULL);
+        im->in_node_pool = false;
+        if (r > 0) {
+                snprintf(idkey, sizeof(idkey), "%llu nodes", kb);
+                e = imp_put(im, IS_HUGEPAGES, sub, "nodes", idkey, list, src);
+                imp_note(e, "node %u: %llu pages; the per-node pools read so far sum to %llu on nodes %s", node,
+                         (unsigned long long)pages, sum, list);
+        }
+        free(sub);
+        return r;
+}
+
 /* "/sys/block/sda/queue/scheduler" */
 static int block_file(struct imp *im, const char *rest, const char *v, const struct imp_src *src)
 {
@@ -397,6 +508,8 @@ int imp_kernel_write(struct imp *im, const char *path, const char *value, const 
                 }
         } else if (!strncmp(path, "/sys/kernel/mm/hugepages/", 25)) {
                 r = hugepages_file(im, path + 25, v, src);
+        } else if (!strncmp(path, "/sys/devices/system/node/node", 29)) {
+                r = node_pool(im, path + 29, v, src);
         } else if (!strncmp(path, "/sys/block/", 11)) {
                 r = block_file(im, path + 11, v, src);
         } else if (!strncmp(path, "/sys/class/net/", 15) && (rest = strchr(path + 15, '/')) &&

@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "import.h"
 
@@ -428,6 +429,7 @@ struct parser {
         int nest;               /* sh -c depth */
         int echo;               /* enum echo_kind of the file's shell */
         int sh_echo;            /* enum echo_kind of /bin/sh */
+        FILE *saved_report, *nested_m;
 };
 
 static void word_free(struct word *w)
@@ -815,6 +817,10 @@ static bool is_tuning(const struct cmd *c)
                 return true;
         if (!strcmp(name, "ifconfig") || !strcmp(name, "ip"))
                 return has_word(c, "txqueuelen") || has_word(c, "txqlen");
+        if (!strcmp(name, "blockdev"))
+                for (size_t i = 1; i < c->n; i++)
+                        if (!strncmp(c->w[i].s, "--set", 5))
+                                return true;
         if (!strcmp(name, "mount"))
                 return has_word(c, "hugetlbfs") || has_word(c, "-thugetlbfs");
         if (!strcmp(name, "sudo") || !strcmp(name, "env") || !strcmp(name, "nohup") || !strcmp(name, "command") ||
@@ -1168,6 +1174,73 @@ static int do_echo(struct parser *p, struct cmd *c, const struct imp_src *src)
         return from_kpath(p, c, r);
 }
 
+/* what a nested reader reports waits in c->nested for the line's turn in the file's report */
+static void nested_begin(struct parser *p, struct cmd *c)
+{
+        size_t len = 0;
+
+        free(c->nested);
+        c->nested = NULL;
+        p->saved_report = p->im->report;
+        p->nested_m = open_memstream(&c->nested, &len);
+        if (p->nested_m)
+                p->im->report = p->nested_m;
+}
+
+static void nested_end(struct parser *p)
+{
+        p->im->report = p->saved_report;
+        if (p->nested_m)
+                fclose(p->nested_m);
+        p->nested_m = NULL;
+}
+
+/*
+ * sysctl -p [FILE...] (--load): FILE (default /etc/sysctl.conf) is read at
+ * this point of the script, as a sysctl file with its own FILE:LINE
+ * comments, so that it wins over what came before, as at boot.
+ */
+static int sysctl_load(struct parser *p, struct cmd *c, size_t i)
+{
+        const char *files[16];
+        size_t n = 0;
+        unsigned failed = p->im->n_failed;
+
+        for (; i < c->n; i++) {
+                const char *o = c->w[i].s;
+                if (!strcmp(o, "-p") || !strcmp(o, "--load"))
+                        continue;
+                if (!strncmp(o, "--load=", 7))
+                        o += 7;
+                else if (!strncmp(o, "-p", 2) && c->w[i].s[2])
+                        o += 2;
+                else if (o[0] == '-')
+                        return refuse(c, "the sysctl option '%s' is not understood with -p", o);
+                if (c->w[i].glob)
+                        return refuse(c, "'%s' is a shell glob", o);
+                if (n == 16)
+                        return refuse(c, "more than 16 files");
+                files[n++] = o;
+        }
+        if (!n)
+                files[n++] = "/etc/sysctl.conf";
+        for (size_t j = 0; j < n; j++) {
+                struct imp_file f;
+                const char *why = NULL;
+
+                if (imp_read_rooted(p->im, files[j], IK_SYSCTL, &f, &why) < 0)
+                        return refuse(c, "cannot read %s: %s", files[j], why);
+                nested_begin(p, c);
+                imp_read_sysctl(p->im, &f);
+                nested_end(p);
+                imp_file_free(&f);
+        }
+        if (p->im->n_failed != failed)
+                return refuse(c, "a line of the file it loads is not carried (see there)");
+        c->status = ST_CARRIED;
+        return 1;
+}
+
 static int do_sysctl(struct parser *p, struct cmd *c, const struct imp_src *src)
 {
         bool minus = false, any = false;
@@ -1187,9 +1260,12 @@ static int do_sysctl(struct parser *p, struct cmd *c, const struct imp_src *src)
                         minus |= strchr(o, 'e') != NULL;
                         continue;
                 }
-                if (!strcmp(o, "-p") || !strncmp(o, "--load", 6) || !strcmp(o, "--system"))
-                        return refuse(c, "sysctl %s re-reads sysctl files: import reads those files itself; remove "
-                                         "this line by hand once they are imported", o);
+                if (!strcmp(o, "-p") || !strncmp(o, "-p", 2) || !strncmp(o, "--load", 6))
+                        return sysctl_load(p, c, i);
+                if (!strcmp(o, "--system"))
+                        return refuse(c, "sysctl --system re-reads every sysctl file: import reads those files "
+                                         "itself, in the order --system does; remove this line by hand once they "
+                                         "are imported");
                 return refuse(c, "the sysctl option '%s' is not understood", o);
         }
         if (i == c->n)
@@ -1287,6 +1363,48 @@ static int do_ip(struct parser *p, struct cmd *c, const struct imp_src *src)
         return from_kpath(p, c, imp_netdev_txqueuelen(p->im, c->w[i].s, c->w[i + 2].s, src));
 }
 
+/*
+ * blockdev --setra SECTORS /dev/DEV...: the read-ahead in 512-byte sectors;
+ * the kernel keeps whole pages of it, and read_ahead_kb shows those.
+ */
+static int do_blockdev(struct parser *p, struct cmd *c, const struct imp_src *src)
+{
+        uint64_t sectors, page = (uint64_t)sysconf(_SC_PAGESIZE), kb;
+        char value[32], rel[300];
+
+        if (other_redirs(c, NULL) < 0)
+                return -1;
+        if (c->n < 4 || strcmp(c->w[1].s, "--setra"))
+                return refuse(c, "only 'blockdev --setra SECTORS DEVICE...' is understood");
+        if (parse_u64(c->w[2].s, &sectors) < 0 || sectors > (uint64_t)INT32_MAX * 2)
+                return refuse(c, "'%s' is not a number of sectors", c->w[2].s);
+        if (!page || page % 1024)
+                page = 4096;
+        kb = sectors * 512 / page * (page / 1024);
+        snprintf(value, sizeof(value), "%llu", (unsigned long long)kb);
+        for (size_t i = 3; i < c->n; i++) {
+                const char *dev = c->w[i].s;
+
+                if (strncmp(dev, "/dev/", 5) || strchr(dev + 5, '/') || !imp_devname_valid(dev + 5, 0))
+                        return refuse(c, "'%s' is not /dev/NAME of a disk in /sys/block", dev);
+                snprintf(rel, sizeof(rel), "sys/class/block/%s/partition", dev + 5);
+                if (kernfs_probe(p->im->k, rel) > 0)
+                        return refuse(c, "%s is a partition: blockdev sets the read-ahead of its whole disk", dev);
+        }
+        for (size_t i = 3; i < c->n; i++) {
+                struct imp_entry *e;
+
+                if (imp_block(p->im, c->w[i].s + 5, "read_ahead_kb", value, src) < 0)
+                        return refuse(c, "%s", p->im->why);
+                e = imp_find(p->im, IS_BLOCK, c->w[i].s + 5, "read_ahead_kb");
+                if (e)
+                        imp_note(e, "blockdev --setra %llu counts 512-byte sectors: read_ahead_kb = %s (whole "
+                                    "%llu-byte pages)", (unsigned long long)sectors, value, (unsigned long long)page);
+        }
+        c->status = ST_CARRIED;
+        return 1;
+}
+
 static int do_mount(struct parser *p, struct cmd *c, const struct imp_src *src)
 {
         const char *type = NULL, *opts = NULL, *pos[3] = { NULL };
@@ -1378,21 +1496,9 @@ static int do_sh_c(struct parser *p, struct cmd *c, const struct imp_src *src)
         f.len = strlen(f.text);
         imp_split_lines(&f, src->line);
         snprintf(extra, sizeof(extra), "(inside %s -c)", name);
-        {
-                /* its report waits for the line's turn in the file's report */
-                FILE *saved = p->im->report, *m;
-                size_t len = 0;
-
-                free(c->nested);
-                c->nested = NULL;
-                m = open_memstream(&c->nested, &len);
-                if (m)
-                        p->im->report = m;
-                r = read_script(p->im, &f, p->nest + 1, echo, extra);
-                p->im->report = saved;
-                if (m)
-                        fclose(m);
-        }
+        nested_begin(p, c);
+        r = read_script(p->im, &f, p->nest + 1, echo, extra);
+        nested_end(p);
         free(f.text);
         free(f.lines);
         c->status = r > 0 ? ST_NESTED_CARRIED : ST_NESTED;
@@ -1643,6 +1749,8 @@ static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
                 do_ip(p, c, src);
         } else if (!strcmp(name, "mount")) {
                 do_mount(p, c, src);
+        } else if (!strcmp(name, "blockdev")) {
+                do_blockdev(p, c, src);
         } else if (!strcmp(name, "sh") || !strcmp(name, "bash") || !strcmp(name, "dash")) {
                 do_sh_c(p, c, src);
         } else if (!strcmp(name, "sudo") || !strcmp(name, "env") || !strcmp(name, "command")) {
