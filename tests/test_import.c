@@ -954,6 +954,70 @@ static void nodes_blockdev_sysctl_p_mounts(void **state)
         run_result_free(&r);
 }
 
+/* udev rules that set queue attributes or tx_queue_len */
+static void udev_rules(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "etc/udev/rules.d/60-scheduler.rules",
+                 "# set the I/O scheduler by disk kind\n"
+                 "ACTION==\"add|change\", KERNEL==\"sd[a-z]\", ATTR{queue/rotational}==\"0\", ATTR{queue/scheduler}=\"mq-deadline\"\n"
+                 "ACTION==\"add|change\", KERNEL==\"sd[a-z]\", ATTR{queue/rotational}==\"1\", ATTR{queue/scheduler}=\"bfq\"\n"
+                 "ACTION==\"add|change\", KERNEL==\"nvme[0-9]n[0-9]|vd*\", ATTR{queue/scheduler}=\"none\", \\\n"
+                 "    ATTR{queue/read_ahead_kb}=\"256\"\n"                                                     /* 4-5 */
+                 "SUBSYSTEM==\"block\", KERNEL==\"sd*\", ATTRS{model}==\"Samsung*\", ATTR{queue/scheduler}=\"none\"\n" /* 6 */
+                 "ACTION==\"add\", KERNEL==\"dm-*\", OWNER=\"qemu\", ATTR{queue/nr_requests}=\"512\"\n"      /* 7 */
+                 "KERNEL==\"sd*\", ATTR{queue/iosched/slice_idle}=\"0\"\n"                                   /* 8 */
+                 "KERNEL==\"sd*\", RUN+=\"/bin/sh -c 'echo 1024 > /sys%p/queue/read_ahead_kb'\"\n"           /* 9 */
+                 "KERNEL==\"sd*\", OWNER=\"disk\"\n");                                                    /* 10: not tuning */
+        fr_write(root, "etc/udev/rules.d/70-net.rules",
+                 "SUBSYSTEM!=\"net\", GOTO=\"net_end\"\n"
+                 "ACTION==\"add\", KERNEL==\"eth*\", ATTR{tx_queue_len}=\"10000\"\n"                         /* 2 */
+                 "LABEL=\"net_end\"\n"
+                 "ENV{ID_VENDOR}!=\"Intel\", GOTO=\"x_end\"\n"
+                 "KERNEL==\"ens*\", ATTR{tx_queue_len}=\"5000\"\n"                                           /* 5 */
+                 "LABEL=\"x_end\"\n"
+                 "SUBSYSTEM==\"net\", ATTR{queue/scheduler}=\"none\"\n");                                    /* 7 */
+        fr_write(root, "etc/udev/rules.d/README", "KERNEL==\"sd*\", ATTR{queue/scheduler}=\"kyber\"\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[block \"sd[a-z]\"] scheduler = mq-deadline\n"
+                            "[block \"sd[a-z]\"] match-rotational = no\n"
+                            "[block \"sd[a-z]\"] scheduler = bfq\n"
+                            "[block \"sd[a-z]\"] match-rotational = yes\n"
+                            "[block \"nvme[0-9]n[0-9] vd*\"] scheduler = none\n"
+                            "[block \"nvme[0-9]n[0-9] vd*\"] read_ahead_kb = 256\n"
+                            "[block \"dm-*\"] nr_requests = 512\n"
+                            "[netdev \"eth*\"] txqueuelen = 10000\n");
+        want_in("stderr", r.err, "60-scheduler.rules:2: carried: ACTION==\"add|change\", KERNEL==\"sd[a-z]\"");
+        want_in("stderr", r.err, "60-scheduler.rules:4: carried:");
+        want_in("stderr", r.err, "60-scheduler.rules:6: not carried: SUBSYSTEM==\"block\", KERNEL==\"sd*\", "
+                                 "ATTRS{model}==\"Samsung*\", ATTR{queue/scheduler}=\"none\": the match "
+                                 "ATTRS{model}==\"Samsung*\" has no kvmtune form");
+        want_in("stderr", r.err, "60-scheduler.rules:7: carried: ACTION==\"add\", KERNEL==\"dm-*\", OWNER=\"qemu\", "
+                                 "ATTR{queue/nr_requests}=\"512\" (the rule's other assignments stay");
+        want_in("stderr", r.err, "60-scheduler.rules:8: not carried: KERNEL==\"sd*\", ATTR{queue/iosched/slice_idle}="
+                                 "\"0\": kvmtune has no [block] key for queue/iosched/slice_idle");
+        want_in("stderr", r.err, "60-scheduler.rules:9: not carried: KERNEL==\"sd*\", RUN+=");
+        want_not_in("stderr", r.err, "60-scheduler.rules:10");
+        want_in("stderr", r.err, "70-net.rules:2: carried:");
+        want_in("stderr", r.err, "70-net.rules:5: not carried: KERNEL==\"ens*\", ATTR{tx_queue_len}=\"5000\": after the "
+                                 "GOTO of line 4");
+        want_in("stderr", r.err, "70-net.rules:7: not carried: SUBSYSTEM==\"net\", ATTR{queue/scheduler}=\"none\": "
+                                 "SUBSYSTEM==\"net\" with disk attributes");
+        want_not_in("stderr", r.err, "README");
+        /* two sections for one glob, each with its own filter */
+        want_in("output", r.out, "[block \"sd[a-z]\"]\n# /etc/udev/rules.d/60-scheduler.rules:2:");
+        assert_non_null(strstr(strstr(r.out, "[block \"sd[a-z]\"]") + 1, "[block \"sd[a-z]\"]"));
+        free(got);
+        run_result_free(&r);
+}
+
 /* nothing to import: a valid, empty configuration, exit 0 */
 static void empty_host(void **state)
 {
@@ -995,6 +1059,7 @@ int main(void)
                 T(shell_forms), T(named_files_and_other_sources), T(empty_host), T(guards_and_conditions),
                 T(echo_escapes), T(rc_local_as_systemd_runs_it), T(grub_joined_and_dropins),
                 T(prefixes_pipes_and_scripts), T(for_loops), T(nodes_blockdev_sysctl_p_mounts),
+                T(udev_rules),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

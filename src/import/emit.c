@@ -153,8 +153,9 @@ void imp_emit(struct imp *im, FILE *out)
 
                         if (done[i] || (int)first->sec != sec)
                                 continue;
-                        if (first->sub)
-                                fprintf(out, "\n[%s \"%s\"]\n", sec_names[sec], first->sub);
+                        if (first->sub)     /* a udev rule's rotational filter keeps its own section: \x1e */
+                                fprintf(out, "\n[%s \"%.*s\"]\n", sec_names[sec], (int)strcspn(first->sub, "\x1e"),
+                                        first->sub);
                         else
                                 fprintf(out, "\n[%s]\n", sec_names[sec]);
                         for (size_t j = i; j < im->n; j++) {

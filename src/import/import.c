@@ -432,6 +432,7 @@ static void default_sources(struct imp *im, struct file_list *l)
         add_dir(im, l, "etc/modules-load.d", ".conf", IK_MODULES);
         add_dir(im, l, "etc/modprobe.d", ".conf", IK_MODPROBE);
         add_sysctl(im, l);
+        add_dir(im, l, "etc/udev/rules.d", ".rules", IK_UDEV);
         add_dir(im, l, "etc/tmpfiles.d", ".conf", IK_TMPFILES);
         add_rooted(im, l, "etc/sysfs.conf", IK_SYSFS, false, NULL);
         add_dir(im, l, "etc/sysfs.d", ".conf", IK_SYSFS);
@@ -463,6 +464,8 @@ static enum imp_kind line_kind(const char *s)
                 return IK_UNKNOWN;
         if (starts_with(s, "GRUB_") || starts_with(s, "export GRUB_"))
                 return IK_GRUB;
+        if (strstr(s, "==\"") && (strstr(s, "KERNEL") || strstr(s, "SUBSYSTEM") || strstr(s, "ACTION")))
+                return IK_UDEV;
         if (word_is(s, w1, "options") || word_is(s, w1, "blacklist") || word_is(s, w1, "alias") ||
             word_is(s, w1, "install") || word_is(s, w1, "softdep") || word_is(s, w1, "remove"))
                 return IK_MODPROBE;
@@ -547,8 +550,8 @@ static void add_named(struct imp *im, struct file_list *l, const char *path)
         }
         f->kind = classify(f);
         if (f->kind == IK_UNKNOWN) {
-                imp_refused(im, &src, "not recognised as grub, module, modprobe.d, sysctl, sysfs, tmpfiles.d, "
-                                      "fstab or rc.local content");
+                imp_refused(im, &src, "not recognised as grub, module, modprobe.d, sysctl, udev, sysfs, "
+                                      "tmpfiles.d, fstab or rc.local content");
                 file_free(f);
                 l->n--;
         }
@@ -560,7 +563,7 @@ int kvmtune_import(struct kvmtune *k, char **files, size_t n_files)
 {
         static void (*const readers[IK_N])(struct imp *, struct imp_file *) = {
                 [IK_MODULES] = imp_read_modules,
-                [IK_MODPROBE] = imp_read_modprobe, [IK_SYSCTL] = imp_read_sysctl,
+                [IK_MODPROBE] = imp_read_modprobe, [IK_SYSCTL] = imp_read_sysctl, [IK_UDEV] = imp_read_udev,
                 [IK_TMPFILES] = imp_read_tmpfiles, [IK_SYSFS] = imp_read_sysfs,
                 [IK_FSTAB] = imp_read_fstab, [IK_SHELL] = imp_read_shell,
         };

@@ -32,6 +32,7 @@ enum imp_kind {
         IK_MODULES,             /* /etc/modules, modules-load.d */
         IK_MODPROBE,
         IK_SYSCTL,
+        IK_UDEV,                /* /etc/udev/rules.d: coldplug, early in sysinit */
         IK_TMPFILES,
         IK_SYSFS,
         IK_FSTAB,
@@ -165,3 +166,4 @@ void imp_read_sysfs(struct imp *im, struct imp_file *f);
 void imp_read_tmpfiles(struct imp *im, struct imp_file *f);
 void imp_read_fstab(struct imp *im, struct imp_file *f);
 void imp_read_shell(struct imp *im, struct imp_file *f);
+void imp_read_udev(struct imp *im, struct imp_file *f);

@@ -60,6 +60,22 @@ bool imp_devglob_valid(const char *glob, size_t max)
                strspn(glob, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@+-*?[]!") == n;
 }
 
+/*
+ * A device subsection: names or globs separated by one space ("sd* vd*"),
+ * up to an optional \x1e that keeps a udev rule's rotational filter apart.
+ */
+static bool devsel_valid(const char *sub, size_t max)
+{
+        size_t end = strcspn(sub, "\x1e");
+        char *copy = strndup(sub, end), *save = NULL;
+        bool ok = copy && *copy && copy[0] != ' ' && copy[strlen(copy) - 1] != ' ' && !strstr(copy, "  ");
+
+        for (char *w = ok ? strtok_r(copy, " ", &save) : NULL; w && ok; w = strtok_r(NULL, " ", &save))
+                ok = !strcmp(w, "*") || imp_devname_valid(w, max) || imp_devglob_valid(w, max);
+        free(copy);
+        return ok;
+}
+
 static bool number(const char *v, uint64_t max, uint64_t min)
 {
         uint64_t n;
@@ -224,8 +240,8 @@ int imp_block(struct imp *im, const char *dev, const char *key, const char *valu
         const char *v = value, *was = NULL;
         struct imp_entry *e;
 
-        if (strcmp(dev, "*") && !imp_devname_valid(dev, 0) && !imp_devglob_valid(dev, 0))  /* "*": elevator= */
-                return imp_why(im, "'%s' is not a plain device name", dev);
+        if (!devsel_valid(dev, 0))
+                return imp_why(im, "'%.*s' is not a plain device name", (int)strcspn(dev, "\x1e"), dev);
         if (!strcmp(key, "scheduler")) {
                 if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(v))
                         return imp_why(im, "'%s' is not a scheduler name", v);
@@ -247,15 +263,15 @@ int imp_block(struct imp *im, const char *dev, const char *key, const char *valu
         if (strcmp(dev, "*")) {
                 struct imp_entry *all = imp_find(im, IS_BLOCK, "*", key);
                 if (all && strcmp(all->value, v))
-                        imp_note(e, "conflict: for %s this overrides [block \"*\"] %s = %s from %s; the later "
-                                    "source wins", dev, key, all->value, all->src);
+                        imp_note(e, "conflict: for %.*s this overrides [block \"*\"] %s = %s from %s; the later "
+                                    "source wins", (int)strcspn(dev, "\x1e"), dev, key, all->value, all->src);
         }
         return 1;
 }
 
 int imp_netdev_txqueuelen(struct imp *im, const char *dev, const char *value, const struct imp_src *src)
 {
-        if (!imp_devname_valid(dev, 15) && !imp_devglob_valid(dev, 15))
+        if (!devsel_valid(dev, 15))
                 return imp_why(im, "'%s' is not an interface name", dev);
         if (!number(value, UINT32_MAX, 0))
                 return imp_why(im, "txqueuelen '%s' is not a number", value);
