@@ -1018,6 +1018,114 @@ static void udev_rules(void **state)
         run_result_free(&r);
 }
 
+/* TuneD: the active profile and its include chain, read from the host tree */
+static void tuned_profiles(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "usr/lib/tuned/throughput-performance/tuned.conf",
+                 "[main]\n"
+                 "summary=Broadly applicable tuning\n"
+                 "[cpu]\n"
+                 "governor=performance\n"                                        /* 4 */
+                 "[disk]\n"
+                 "readahead=>4096\n"                                             /* 6 */
+                 "[sysctl]\n"
+                 "vm.swappiness=10\n"                                            /* 8 */
+                 "net.core.somaxconn = 2048\n");
+        fr_write(root, "usr/lib/tuned/virtual-host/tuned.conf",
+                 "[main]\n"
+                 "include=throughput-performance\n"
+                 "[sysctl]\n"
+                 "vm.swappiness=5\n"                                             /* 4: wins over the parent */
+                 "[vm]\n"
+                 "transparent_hugepages=never\n"                                 /* 6 */
+                 "[my_disk]\n"
+                 "type=disk\n"
+                 "devices=vda, vdb\n"
+                 "elevator=deadline\n"                                           /* 10 */
+                 "readahead=8192 s\n"                                            /* 11 */
+                 "[sysfs]\n"
+                 "/sys/kernel/mm/ksm/run=0\n"                                    /* 13 */
+                 "[scheduler]\n"
+                 "sched_min_granularity_ns=${f:exec:cat:/x}\n");                 /* 15 */
+        fr_write(root, "etc/tuned/virtual-host/tuned.conf",                     /* the admin's copy comes first */
+                 "[main]\n"
+                 "include=virtual-host-base\n");
+        fr_write(root, "etc/tuned/active_profile", "virtual-host\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "/etc/tuned/virtual-host/tuned.conf:2: not carried: include=virtual-host-base: the "
+                                 "TuneD profile virtual-host-base is not on this host");
+        run_result_free(&r);
+
+        unlink_rel(root, "etc/tuned/virtual-host/tuned.conf");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[sysctl] vm.swappiness = 5\n"
+                            "[sysctl] net.core.somaxconn = 2048\n"
+                            "[ksm] run = 0\n"
+                            "[thp] enabled = never\n"
+                            "[block \"vda vdb\"] scheduler = mq-deadline\n"
+                            "[block \"vda vdb\"] read_ahead_kb = 4096\n");
+        want_in("output", r.out, "# /usr/lib/tuned/virtual-host/tuned.conf:4: vm.swappiness=5\n"
+                                 "# conflict: overrides /usr/lib/tuned/throughput-performance/tuned.conf:8");
+        want_in("stderr", r.err, "throughput-performance/tuned.conf:4: not carried: governor=performance: TuneD's "
+                                 "[cpu] plugin has no kvmtune form (kvmtune has no [cpu] section)");
+        want_in("stderr", r.err, "throughput-performance/tuned.conf:6: not carried: readahead=>4096: '>' sets");
+        want_in("stderr", r.err, "virtual-host/tuned.conf:11: carried: readahead=8192 s");
+        want_in("stderr", r.err, "virtual-host/tuned.conf:15: not carried: sched_min_granularity_ns=${f:exec:cat:/x}: "
+                                 "it holds a TuneD variable");
+        want_in("stderr", r.err, "run 'tuned-adm off'");
+        free(got);
+        run_result_free(&r);
+
+        /* tuned-adm profile in rc.local reads the profile at its place */
+        unlink_rel(root, "etc/tuned/active_profile");
+        fr_write(root, "etc/rc.local", "#!/bin/sh\ntuned-adm profile throughput-performance\ntuned-adm profile no-such\n");
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[sysctl] vm.swappiness = 10\n[sysctl] net.core.somaxconn = 2048\n");
+        want_in("stderr", r.err, "rc.local:2: not carried: tuned-adm profile throughput-performance: a setting of the "
+                                 "profile is not carried");
+        want_in("stderr", r.err, "rc.local:3: not carried: tuned-adm profile no-such: the TuneD profile no-such is "
+                                 "not on this host");
+        /* the profile's report comes at the line that loads it */
+        assert_true(strstr(r.err, "throughput-performance/tuned.conf:8: carried") < strstr(r.err, "rc.local:3:"));
+        free(got);
+        run_result_free(&r);
+}
+
+/* /dev/hugepages is systemd's mount: the output asks for the drop-in that keeps the options */
+static void dev_hugepages_dropin(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, "etc/fstab", "hugetlbfs /dev/hugepages hugetlbfs mode=1770,gid=78,defaults 0 0\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        want_not_in("output", r.out, "dev-hugepages.mount");    /* no systemd unit in this tree */
+        run_result_free(&r);
+
+        fr_write(root, "usr/lib/systemd/system/dev-hugepages.mount", "[Mount]\nWhat=hugetlbfs\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        parses_cleanly(root, r.out);
+        want_in("output", r.out, "#   /etc/systemd/system/dev-hugepages.mount.d/50-kvmtune.conf\n#   [Mount]\n"
+                                 "#   Options=nosuid,nodev,mode=1770,gid=78\n");
+        want_in("output", r.out, "[hugetlbfs \"/dev/hugepages\"]");
+        want_in("stderr", r.err, "/etc/fstab:1: also install a drop-in for dev-hugepages.mount");
+        run_result_free(&r);
+}
+
 /* nothing to import: a valid, empty configuration, exit 0 */
 static void empty_host(void **state)
 {
@@ -1059,7 +1167,7 @@ int main(void)
                 T(shell_forms), T(named_files_and_other_sources), T(empty_host), T(guards_and_conditions),
                 T(echo_escapes), T(rc_local_as_systemd_runs_it), T(grub_joined_and_dropins),
                 T(prefixes_pipes_and_scripts), T(for_loops), T(nodes_blockdev_sysctl_p_mounts),
-                T(udev_rules),
+                T(udev_rules), T(tuned_profiles), T(dev_hugepages_dropin),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

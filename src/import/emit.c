@@ -147,6 +147,8 @@ void imp_emit(struct imp *im, FILE *out)
                 for (size_t i = 0; i < im->n_kept; i++)
                         fprintf(out, "#   %s\n", im->kept[i]);
         }
+        if (im->dropin)
+                fprintf(out, "#\n%s", im->dropin);
         for (int sec = 0; sec < IS_N; sec++) {
                 for (size_t i = 0; i < im->n; i++) {
                         const struct imp_entry *first = &im->e[i];
@@ -191,4 +193,5 @@ void imp_free(struct imp *im)
                 free(im->kept[i]);
         free(im->kept);
         free(im->np);
+        free(im->dropin);
 }

@@ -95,6 +95,49 @@ static int hugetlbfs_at(struct imp *im, const char *target, const char *options,
         return r;
 }
 
+/*
+ * systemd mounts /dev/hugepages itself (dev-hugepages.mount, Options=
+ * nosuid,nodev), before kvmtune runs.  An fstab line for it replaced that
+ * unit; once the line is gone, the unit would mount with its defaults and
+ * kvmtune would find /dev/hugepages mounted with other options (it never
+ * remounts by surprise).  The output asks for a drop-in that gives the unit
+ * the imported options, so that systemd mounts it as configured and kvmtune
+ * verifies it.
+ */
+static void dev_hugepages(struct imp *im, const char *options, const struct imp_src *src)
+{
+        char *copy, *save = NULL, *opts = xstrdup("nosuid,nodev");
+
+        if (kernfs_probe(im->k, "usr/lib/systemd/system/dev-hugepages.mount") <= 0 &&
+            kernfs_probe(im->k, "lib/systemd/system/dev-hugepages.mount") <= 0)
+                return;         /* no systemd unit mounts it here */
+        copy = xstrdup(options);
+        for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+                char *n;
+                bool keep = false;
+                for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++)
+                        keep |= !strncmp(o, keys[k], strlen(keys[k])) && o[strlen(keys[k])] == '=';
+                if (!keep)
+                        continue;
+                n = xasprintf("%s,%s", opts, o);
+                free(opts);
+                opts = n;
+        }
+        free(copy);
+        free(im->dropin);
+        im->dropin = xasprintf("# /dev/hugepages (%s:%u) is mounted at boot by systemd's dev-hugepages.mount,\n"
+                               "# with its own options, before kvmtune runs: install this drop-in, or kvmtune\n"
+                               "# finds it mounted with other options once the old line is gone:\n"
+                               "#   /etc/systemd/system/dev-hugepages.mount.d/50-kvmtune.conf\n"
+                               "#   [Mount]\n"
+                               "#   Options=%s\n", src->file, src->line, opts);
+        if (!im->k->quiet)
+                fprintf(im->report ? im->report : stderr,
+                        "kvmtune: %s:%u: also install a drop-in for dev-hugepages.mount with Options=%s "
+                        "(see the top of the output)\n", src->file, src->line, opts);
+        free(opts);
+}
+
 int imp_hugetlbfs(struct imp *im, const char *target, const char *options, const struct imp_src *src)
 {
         char *t = xstrdup(target);
@@ -105,6 +148,8 @@ int imp_hugetlbfs(struct imp *im, const char *target, const char *options, const
         while (n > 1 && t[n - 1] == '/')
                 t[--n] = '\0';
         r = hugetlbfs_at(im, t, options, src);
+        if (r > 0 && !strcmp(t, "/dev/hugepages"))
+                dev_hugepages(im, options, src);
         free(t);
         return r;
 }

@@ -437,6 +437,7 @@ static void default_sources(struct imp *im, struct file_list *l)
         add_rooted(im, l, "etc/sysfs.conf", IK_SYSFS, false, NULL);
         add_dir(im, l, "etc/sysfs.d", ".conf", IK_SYSFS);
         add_rooted(im, l, "etc/fstab", IK_FSTAB, false, NULL);
+        add_rooted(im, l, "etc/tuned/active_profile", IK_TUNED, false, NULL);
         add_rc_local(im, l);
 }
 
@@ -564,6 +565,7 @@ int kvmtune_import(struct kvmtune *k, char **files, size_t n_files)
         static void (*const readers[IK_N])(struct imp *, struct imp_file *) = {
                 [IK_MODULES] = imp_read_modules,
                 [IK_MODPROBE] = imp_read_modprobe, [IK_SYSCTL] = imp_read_sysctl, [IK_UDEV] = imp_read_udev,
+                [IK_TUNED] = imp_read_tuned,
                 [IK_TMPFILES] = imp_read_tmpfiles, [IK_SYSFS] = imp_read_sysfs,
                 [IK_FSTAB] = imp_read_fstab, [IK_SHELL] = imp_read_shell,
         };

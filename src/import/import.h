@@ -36,6 +36,7 @@ enum imp_kind {
         IK_TMPFILES,
         IK_SYSFS,
         IK_FSTAB,
+        IK_TUNED,               /* /etc/tuned/active_profile */
         IK_SHELL,               /* rc.local */
         IK_N,
         IK_UNKNOWN = IK_N,
@@ -101,6 +102,8 @@ struct imp {
         } *np;
         size_t n_np;
         bool in_node_pool;
+        char *dropin;           /* the dev-hugepages.mount drop-in the output asks for, or NULL */
+        bool tuned_note;        /* "disable tuned" was said */
 };
 
 /* emit.c */
@@ -167,3 +170,6 @@ void imp_read_tmpfiles(struct imp *im, struct imp_file *f);
 void imp_read_fstab(struct imp *im, struct imp_file *f);
 void imp_read_shell(struct imp *im, struct imp_file *f);
 void imp_read_udev(struct imp *im, struct imp_file *f);
+void imp_read_tuned(struct imp *im, struct imp_file *f);
+/* tuned.c: TuneD profiles by name (tuned-adm profile NAME...); 1 when all was carried */
+int imp_tuned_profiles(struct imp *im, const char *names, const struct imp_src *from);

@@ -817,6 +817,8 @@ static bool is_tuning(const struct cmd *c)
                 return true;
         if (!strcmp(name, "ifconfig") || !strcmp(name, "ip"))
                 return has_word(c, "txqueuelen") || has_word(c, "txqlen");
+        if (!strcmp(name, "tuned-adm"))
+                return has_word(c, "profile");
         if (!strcmp(name, "blockdev"))
                 for (size_t i = 1; i < c->n; i++)
                         if (!strncmp(c->w[i].s, "--set", 5))
@@ -1472,6 +1474,36 @@ static int do_tee(struct parser *p, struct cmd *c, const struct imp_src *src)
         return from_kpath(p, c, r);
 }
 
+/* tuned-adm profile NAME...: the profiles are read at this point of the script */
+static int do_tuned_adm(struct parser *p, struct cmd *c, const struct imp_src *src)
+{
+        struct buf names = { 0 };
+        int r;
+
+        if (other_redirs(c, NULL) < 0)
+                return -1;
+        if (c->n < 3 || strcmp(c->w[1].s, "profile"))
+                return refuse(c, "only 'tuned-adm profile NAME...' is understood");
+        put(&names, 0);
+        names.n = 0;
+        for (size_t i = 2; i < c->n; i++) {
+                if (c->w[i].glob || c->w[i].s[0] == '-')
+                        return free(names.s), refuse(c, "'%s' is not a profile name", c->w[i].s);
+                if (names.n)
+                        put(&names, ' ');
+                for (const char *s = c->w[i].s; *s; s++)
+                        put(&names, *s);
+        }
+        nested_begin(p, c);
+        r = imp_tuned_profiles(p->im, names.s, src);
+        nested_end(p);
+        free(names.s);
+        if (r < 0)
+                return refuse(c, "a setting of the profile is not carried (see there)");
+        c->status = ST_CARRIED;
+        return 1;
+}
+
 static int read_script(struct imp *im, struct imp_file *f, int nest, enum echo_kind echo, const char *extra);
 
 /* sh -c 'SCRIPT' and bash -c "SCRIPT": the script is read as rc.local is, at the same line */
@@ -1751,6 +1783,8 @@ static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
                 do_mount(p, c, src);
         } else if (!strcmp(name, "blockdev")) {
                 do_blockdev(p, c, src);
+        } else if (!strcmp(name, "tuned-adm")) {
+                do_tuned_adm(p, c, src);
         } else if (!strcmp(name, "sh") || !strcmp(name, "bash") || !strcmp(name, "dash")) {
                 do_sh_c(p, c, src);
         } else if (!strcmp(name, "sudo") || !strcmp(name, "env") || !strcmp(name, "command")) {
