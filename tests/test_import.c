@@ -1126,6 +1126,92 @@ static void dev_hugepages_dropin(void **state)
         run_result_free(&r);
 }
 
+/*
+ * A host where every line is one of the forms import understands: import
+ * exits 0, and after applying its output to the same tree, verify passes.
+ */
+static void every_form_round_trip(void **state)
+{
+        const char *root = *state;
+        struct run_result r, a, v;
+        char *conf;
+
+        fr_mkdir(root, "usr/bin");
+        fr_symlink(root, "dash", "usr/bin/sh");
+        for (int n = 0; n < 2; n++) {
+                char rel[128];
+                snprintf(rel, sizeof(rel), "sys/devices/system/node/node%d/hugepages/hugepages-1048576kB/nr_hugepages", n);
+                fr_write(root, rel, "0\n");
+                snprintf(rel, sizeof(rel), "sys/devices/system/node/node%d/hugepages/hugepages-2048kB/nr_hugepages", n);
+                fr_write(root, rel, "0\n");
+        }
+        fr_write(root, "sys/devices/system/node/online", "0-1\n");
+        fr_write(root, "sys/devices/system/node/possible", "0-1\n");
+        fr_write(root, "sys/devices/pci0000:00/0000:00:05.0/block/sdb/queue/scheduler", "[none] mq-deadline kyber bfq\n");
+        fr_write(root, "sys/devices/pci0000:00/0000:00:05.0/block/sdb/queue/rotational", "1\n");
+        fr_write(root, "sys/devices/pci0000:00/0000:00:05.0/block/sdb/queue/read_ahead_kb", "128\n");
+        fr_write(root, "sys/devices/pci0000:00/0000:00:05.0/block/sdb/queue/nr_requests", "64\n");
+        fr_symlink(root, "../devices/pci0000:00/0000:00:05.0/block/sdb", "sys/block/sdb");
+        fr_write(root, "proc/sys/vm/max_map_count", "65530\n");
+        fr_write(root, "proc/sys/net/core/netdev_max_backlog", "1000\n");
+
+        fr_write(root, "etc/default/grub", "GRUB_CMDLINE_LINUX=\"hugepagesz=1G\"\n"
+                                           "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n");
+        fr_write(root, "etc/default/grub.d/50-kvm.cfg",
+                 "GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT} hugepages=2 transparent_hugepage=madvise\"\n");
+        fr_write(root, "etc/sysctl.d/50-kvm.conf", "net.core.somaxconn = 4096\nvm.swappiness = 10\n");
+        fr_write(root, "etc/udev/rules.d/60-io.rules",
+                 "ACTION==\"add|change\", KERNEL==\"sd[a-z]\", ATTR{queue/rotational}==\"1\", ATTR{queue/scheduler}=\"bfq\"\n");
+        fr_write(root, "etc/fstab", "nodev /mnt/huge/ hugetlbfs pagesize=2M,mode=1770 0 0\n");
+        fr_write(root, "usr/lib/tuned/kvm/tuned.conf", "[main]\nsummary=kvm\n[sysctl]\nnet.core.netdev_max_backlog=5000\n"
+                                                       "[disk]\ndevices=vda\nreadahead=1024\n");
+        fr_write(root, "etc/tuned/active_profile", "kvm\n");
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/sh -e\n"
+                 "sudo sysctl -w vm.max_map_count=262144\n"
+                 "[ -w /sys/kernel/mm/ksm/run ] && echo 1 > /sys/kernel/mm/ksm/run\n"
+                 "if test -f /sys/kernel/mm/transparent_hugepage/defrag; then\n"
+                 "    echo never > /sys/kernel/mm/transparent_hugepage/defrag\n"
+                 "fi\n"
+                 "echo 500 | sudo tee /sys/kernel/mm/ksm/pages_to_scan >/dev/null\n"
+                 "sudo sh -c 'echo \"4096\\t87380\\t6291456\" > /proc/sys/net/ipv4/tcp_rmem'\n"
+                 "for f in /sys/block/vd*/queue/nr_requests; do echo 128 > $f; done\n"
+                 "echo 8 > /sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages\n"
+                 "echo 8 > /sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages\n"
+                 "blockdev --setra 512 /dev/sdb\n"
+                 "ip link set dev eth0 txqueuelen 2000\n"
+                 "exit 0\n");
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        if (r.status != 0)
+                fail_msg("import exited %d:\n%s", r.status, r.err);
+        want_not_in("stderr", r.err, ": not carried:");
+        parses_cleanly(root, r.out);
+        fr_write(root, "imported.conf", r.out);
+        assert_true(asprintf(&conf, "%s/imported.conf", root) > 0);
+        kv_run(&a, root, "apply", "--config", conf, NULL);
+        if (a.status != 0)
+                fail_msg("apply exited %d:\n%s\n%s\nconfig:\n%s", a.status, a.out, a.err, r.out);
+        /* what a real apply would have done: the mount is there */
+        fr_write(root, "proc/self/mountinfo",
+                 "22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+                 "40 22 0:40 / /mnt/huge rw,relatime shared:20 - hugetlbfs nodev rw,mode=1770,pagesize=2M\n");
+        kv_run(&v, root, "verify", "--config", conf, NULL);
+        if (v.status != 0)
+                fail_msg("verify exited %d:\n%s\n%s\nconfig:\n%s", v.status, v.out, v.err, r.out);
+        want_value(root, "proc/sys/net/ipv4/tcp_rmem", "4096 87380 6291456");
+        want_value(root, "sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "2");
+        want_value(root, "sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages", "8");
+        want_value(root, "sys/block/sdb/queue/scheduler", "bfq");
+        want_value(root, "sys/block/sdb/queue/read_ahead_kb", "256");
+        want_value(root, "sys/block/vda/queue/read_ahead_kb", "1024");
+        want_value(root, "sys/block/vda/queue/nr_requests", "128");
+        free(conf);
+        run_result_free(&v);
+        run_result_free(&a);
+        run_result_free(&r);
+}
+
 /* nothing to import: a valid, empty configuration, exit 0 */
 static void empty_host(void **state)
 {
@@ -1168,6 +1254,7 @@ int main(void)
                 T(echo_escapes), T(rc_local_as_systemd_runs_it), T(grub_joined_and_dropins),
                 T(prefixes_pipes_and_scripts), T(for_loops), T(nodes_blockdev_sysctl_p_mounts),
                 T(udev_rules), T(tuned_profiles), T(dev_hugepages_dropin),
+                T(every_form_round_trip),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
