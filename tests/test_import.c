@@ -1212,6 +1212,35 @@ static void every_form_round_trip(void **state)
         run_result_free(&r);
 }
 
+/* findings of fuzz/fuzz_shell, kept as cases */
+static void fuzz_findings(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *text = NULL, *file;
+        size_t len = 0;
+        FILE *m = open_memstream(&text, &len);
+
+        /* the "after the exit" reason outlived the command array growing under it */
+        fputs("#!/bin/sh\nexit 0\n", m);
+        for (int i = 0; i < 100; i++)
+                fputs("echo 1 > /sys/kernel/mm/ksm/run; true\n", m);
+        fputs("for f in /sys/block/vd*/queue/scheduler; do echo none > $f; done\n", m);
+        fclose(m);
+        fr_write(root, "in/rc.local", text);
+        assert_true(asprintf(&file, "%s/in/rc.local", root) > 0);
+        kv_run(&r, root, "import", file, NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "rc.local:101: not carried: echo 1 > /sys/kernel/mm/ksm/run: after the exit at line 2: "
+                                 "it may never run\n");
+        want_in("stderr", r.err, "rc.local:103: not carried: echo none > $f: ");
+        want_not_in("stderr", r.err, ": carried:");
+        want_in("stderr", r.err, "0 carried, 101 not carried");
+        free(file);
+        free(text);
+        run_result_free(&r);
+}
+
 /* nothing to import: a valid, empty configuration, exit 0 */
 static void empty_host(void **state)
 {
@@ -1254,7 +1283,7 @@ int main(void)
                 T(echo_escapes), T(rc_local_as_systemd_runs_it), T(grub_joined_and_dropins),
                 T(prefixes_pipes_and_scripts), T(for_loops), T(nodes_blockdev_sysctl_p_mounts),
                 T(udev_rules), T(tuned_profiles), T(dev_hugepages_dropin),
-                T(every_form_round_trip),
+                T(every_form_round_trip), T(fuzz_findings),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -364,7 +364,7 @@ struct cmd {
         bool header;            /* for/case/function header or case pattern: not a command */
         bool in_pipe, after_or, background;
         const char *ctx;        /* why its place in the script keeps it from being carried */
-        char ctx_buf[160];
+        unsigned exit_line;     /* after_exit: the line of that exit */
         enum status status;
         char *why;
         /* where it stands, for the forms that span commands (guards, pipes, loops) */
@@ -514,8 +514,8 @@ static struct cmd *new_cmd(struct parser *p, const struct tok *t)
         else if (p->depth)
                 c->ctx = construct_name(p->stack[0]);
         else if (p->exited) {
-                snprintf(c->ctx_buf, sizeof(c->ctx_buf), "after the exit at line %u: it may never run", p->exit_line);
-                c->ctx = c->ctx_buf;
+                /* said in evaluate(): a pointer into the command would not survive the array growing */
+                c->exit_line = p->exit_line;
         }
         return c;
 }
@@ -1732,6 +1732,10 @@ static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
                 refuse(c, "%s", c->ctx);
                 return;
         }
+        if (c->after_exit) {
+                refuse(c, "after the exit at line %u: it may never run", c->exit_line);
+                return;
+        }
         if (c->after_or) {
                 refuse(c, "after ||: it runs only when an earlier command failed");
                 return;
@@ -1861,11 +1865,10 @@ static void link_forms(struct parser *p)
                         continue;
                 for (size_t i = (size_t)p->frames[fi].header + 1; i < p->n; i++) {
                         struct cmd *c = &p->c[i];
-                        if (c->frame != (long)fi || c->depth != 1)
-                                continue;
+                        if (c->frame != (long)fi || c->depth != 1 || c->broken || c->after_exit)
+                                continue;       /* keeps its context: reported as inside a loop */
                         c->loop = (long)fi;
-                        if (!c->broken && !c->after_exit)
-                                c->ctx = NULL;
+                        c->ctx = NULL;
                 }
         }
         for (size_t i = 0; i < p->n; i++) {
