@@ -1241,6 +1241,30 @@ static void fuzz_findings(void **state)
         run_result_free(&r);
 }
 
+/* the one line reader: comments, refused lines and continuations alike in every source */
+static void line_reader(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "etc/modprobe.d/ct.conf", "# conntrack\noptions nf_conntrack \\\n    hashsize=8192\n");
+        fr_write(root, "etc/modules", "; comment\n# comment\n\n   tcp_bbr   \n");
+        fr_write(root, "etc/sysctl.conf", "; old comment\n  vm.swappiness = 3  \nkernel.x\x01y = 1\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[sysctl] vm.swappiness = 3\n"
+                                 "[modules] load = tcp_bbr\n"
+                                 "[conntrack] hashsize = 8192\n"
+                                 "[conntrack] load = no\n");
+        want_in("stderr", r.err, "/etc/modprobe.d/ct.conf:2: carried: options nf_conntrack  hashsize=8192");
+        want_in("stderr", r.err, "/etc/sysctl.conf:3: not carried: line holds a control character, refused");
+        want_in("stderr", r.err, "/etc/modules:4: carried: tcp_bbr");
+        free(got);
+        run_result_free(&r);
+}
+
 /* nothing to import: a valid, empty configuration, exit 0 */
 static void empty_host(void **state)
 {
@@ -1284,6 +1308,7 @@ int main(void)
                 T(prefixes_pipes_and_scripts), T(for_loops), T(nodes_blockdev_sysctl_p_mounts),
                 T(udev_rules), T(tuned_profiles), T(dev_hugepages_dropin),
                 T(every_form_round_trip), T(fuzz_findings),
+                T(line_reader),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

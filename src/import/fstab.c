@@ -156,27 +156,17 @@ int imp_hugetlbfs(struct imp *im, const char *target, const char *options, const
 
 void imp_read_fstab(struct imp *im, struct imp_file *f)
 {
-        for (size_t i = 0; i < f->n_lines; i++) {
-                char *s = imp_take_line(im, f, i), *w[8], *clean;
-                struct imp_src src = { f->shown, f->lines[i].no, NULL };
-                size_t n;
+        struct imp_rline l = { 0 };
 
-                if (!s)
-                        continue;
-                if (*s == '#') {
-                        free(s);
-                        continue;
-                }
-                clean = imp_clean_text(s, strlen(s));
-                src.text = clean;
-                n = imp_fields(s, w, 8);
+        for (size_t pos = 0; imp_next_line(im, f, &pos, "#", false, &l);) {
+                char *w[8];
+                size_t n = imp_fields(l.s, w, 8);
+
                 if (n >= 3 && n <= 6 && !strcmp(w[2], "hugetlbfs")) {
-                        if (imp_hugetlbfs(im, w[1], n > 3 ? w[3] : "defaults", &src) < 0)
-                                imp_refused(im, &src, "%s", im->why);
+                        if (imp_hugetlbfs(im, w[1], n > 3 ? w[3] : "defaults", &l.src) < 0)
+                                imp_refused(im, &l.src, "%s", im->why);
                         else
-                                imp_carried(im, &src, NULL);
+                                imp_carried(im, &l.src, NULL);
                 }
-                free(clean);
-                free(s);
         }
 }

@@ -253,25 +253,22 @@ void imp_read_grub(struct imp *im, struct imp_file *files, size_t n_files)
         for (size_t fi = 0; fi < n_files; fi++) {
                 const struct imp_file *f = &files[fi];
 
-                for (size_t i = 0; i < f->n_lines; i++) {
-                        char *s = imp_take_line(im, f, i);
+                struct imp_rline l = { 0 };
+
+                for (size_t pos = 0; imp_next_line(im, f, &pos, "#", false, &l);) {
                         struct gval next = { 0 };
                         const char *v, *why = NULL;
-                        int which;
+                        int which = grub_var(l.s, &v);
 
-                        if (!s)
+                        if (which < 0)
                                 continue;
-                        which = grub_var(s, &v);
-                        if (which >= 0) {
-                                if (parse_value(v, cur, &next, &why, f->shown, f->lines[i].no) < 0) {
-                                        next.bad_file = f;
-                                        next.bad_line = i;
-                                        next.why = why;
-                                }
-                                gval_clear(&cur[which]);
-                                cur[which] = next;
+                        if (parse_value(v, cur, &next, &why, f->shown, l.src.line) < 0) {
+                                next.bad_file = f;
+                                next.bad_line = l.i;
+                                next.why = why;
                         }
-                        free(s);
+                        gval_clear(&cur[which]);
+                        cur[which] = next;
                 }
         }
         for (int which = 0; which < 2; which++) {

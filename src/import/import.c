@@ -115,6 +115,42 @@ char *imp_take_line(struct imp *im, const struct imp_file *f, size_t i)
         return imp_line_str(l);
 }
 
+bool imp_next_line(struct imp *im, const struct imp_file *f, size_t *pos, const char *comments, bool join,
+                   struct imp_rline *out)
+{
+        free(out->s);
+        free(out->clean);
+        *out = (struct imp_rline){ 0 };
+        while (*pos < f->n_lines) {
+                size_t i = (*pos)++;
+                char *s = imp_take_line(im, f, i);
+
+                if (!s)
+                        continue;
+                while (join && *s && s[strlen(s) - 1] == '\\' && *pos < f->n_lines) {
+                        char *next = imp_take_line(im, f, (*pos)++), *joined;
+
+                        if (!next)
+                                break;
+                        s[strlen(s) - 1] = '\0';
+                        joined = xasprintf("%s %s", s, next);
+                        free(s);
+                        free(next);
+                        s = joined;
+                }
+                if (!*s || strchr(comments, *s)) {
+                        free(s);
+                        continue;
+                }
+                out->s = s;
+                out->i = i;
+                out->clean = imp_clean_text(s, strlen(s));
+                out->src = (struct imp_src){ f->shown, f->lines[i].no, out->clean };
+                return true;
+        }
+        return false;
+}
+
 size_t imp_fields(char *s, char **out, size_t max)
 {
         size_t n = 0;

@@ -129,6 +129,22 @@ int imp_read_rooted(struct imp *im, const char *path, enum imp_kind kind, struct
 void imp_file_free(struct imp_file *f);
 /* cut f->text into f->lines, the first numbered first_no, each checked (import.c) */
 void imp_split_lines(struct imp_file *f, unsigned first_no);
+/*
+ * The one line reader of the line-based sources.  Each call gives the next
+ * line worth reading: trimmed, not empty, not starting with one of the
+ * characters of `comments`; a refused line (NUL, control byte, too long) is
+ * reported and skipped; with `join`, a line ending in a backslash goes on
+ * in the next one (udev rules, modprobe.d).  out->s may be modified; out->src
+ * names the first line, with the text cleaned for messages.
+ */
+struct imp_rline {
+        char *s;
+        struct imp_src src;
+        char *clean;
+        size_t i;               /* index of its (first) line */
+};
+bool imp_next_line(struct imp *im, const struct imp_file *f, size_t *pos, const char *comments, bool join,
+                   struct imp_rline *out);
 /* whitespace-separated fields of s (modified in place); returns the count */
 size_t imp_fields(char *s, char **out, size_t max);
 

@@ -216,32 +216,16 @@ void imp_read_udev(struct imp *im, struct imp_file *f)
         char label[64] = "";
         unsigned goto_line = 0;
 
-        for (size_t i = 0; i < f->n_lines; i++) {
-                char *s = imp_take_line(im, f, i), *clean;
-                unsigned no = f->lines[i].no;
+        struct imp_rline l = { 0 };
+
+        for (size_t pos = 0; imp_next_line(im, f, &pos, "#", true, &l);) {
+                char *s = l.s;
+                unsigned no = l.src.line;
+                struct imp_src src = l.src;
                 struct pair p[32];
                 size_t n = 0;
                 bool tuning = false, other = false;
 
-                if (!s)
-                        continue;
-                /* a trailing backslash continues the rule */
-                while (*s && s[strlen(s) - 1] == '\\' && i + 1 < f->n_lines) {
-                        char *next = imp_take_line(im, f, ++i), *joined;
-                        if (!next)
-                                break;
-                        s[strlen(s) - 1] = '\0';
-                        joined = xasprintf("%s %s", s, next);
-                        free(s);
-                        free(next);
-                        s = joined;
-                }
-                if (!*s || *s == '#') {
-                        free(s);
-                        continue;
-                }
-                clean = imp_clean_text(s, strlen(s));
-                struct imp_src src = { f->shown, no, clean };
                 if (parse_rule(s, p, 32, &n) < 0) {
                         if (strstr(s, "ATTR{queue/") || strstr(s, "tx_queue_len"))
                                 imp_refused(im, &src, "not a udev rule import can read");
@@ -280,7 +264,5 @@ void imp_read_udev(struct imp *im, struct imp_file *f)
                                                       "assignments)" : NULL);
 next:
                 free_pairs(p, n);
-                free(clean);
-                free(s);
         }
 }
