@@ -44,7 +44,7 @@ $(FLAGS_STAMP):
 src/%.o: src/%.c src/kvmtune.h $(wildcard src/*.h) $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(patsubst %.c,%.o,$(wildcard src/import/*.c)): src/import/import.h
+$(patsubst %.c,%.o,$(wildcard src/import/*.c)): $(wildcard src/import/*.h)
 
 libkvmtune.a: $(OBJ_LIB)
 	$(AR) rcs $@ $^
@@ -90,7 +90,7 @@ fuzz/fuzz_config: fuzz/fuzz_config.c $(SRC_LIB) src/kvmtune.h $(wildcard src/*.h
 		-o $@ fuzz/fuzz_config.c $(SRC_LIB) $(PC_LIBS) -ldl
 
 # The readers of `kvmtune import`, above all rc.local's shell reader (see fuzz/fuzz_shell.c).
-fuzz/fuzz_shell: fuzz/fuzz_shell.c $(SRC_LIB) src/kvmtune.h src/import/import.h $(wildcard src/*.h src/sections/*.h)
+fuzz/fuzz_shell: fuzz/fuzz_shell.c $(SRC_LIB) src/kvmtune.h $(wildcard src/import/*.h) $(wildcard src/*.h src/sections/*.h)
 	$(FUZZ_CC) $(WARN) -O1 -g -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(PC_CFLAGS) -Isrc \
 		-o $@ fuzz/fuzz_shell.c $(SRC_LIB) $(PC_LIBS) -ldl

@@ -1,772 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rc.local: a tokenizer and a small parser for the POSIX shell subset that
- * tuning guides use.  It never executes or expands anything: quotes are
- * removed, and a word holding $, a backquote or $( marks its command as
- * "never evaluated".  The parser tracks compound commands (if, loops, case,
- * groups, subshells), and-or lists, pipes, background jobs and a top-level
- * exit, so a command that does not run unconditionally at boot is reported
- * instead of carried.
- *
- * Carried: echo V > FILE (or >>, quoted or not, /bin/echo) into the kernel
- * files kpath.c knows, sysctl [-w] K=V, modprobe NAME, ifconfig DEV
- * txqueuelen N, ip link set [dev] DEV txqueuelen|txqlen N, mount -t
- * hugetlbfs.  Commands share a line through ; or && and may end in a
- * comment.
+ * rc.local, second half: what the commands parsed by shparse.c mean.
+ * Prefixes (sudo, env, nohup, command) are dropped, forms that span
+ * commands are tied together (echo | tee, existence guards, for loops), and
+ * each command that runs unconditionally at boot and sets what kvmtune sets
+ * is carried: echo V > FILE (as dash or bash prints V), tee, sysctl [-w],
+ * sysctl -p FILE, modprobe, ifconfig/ip txqueuelen, blockdev --setra, mount
+ * -t hugetlbfs, tuned-adm profile, sh -c 'SCRIPT'.  Everything else that is
+ * tuning is reported with the reason.  Nothing is executed or expanded.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "import.h"
-
-#define MAX_DEPTH 64
-#define MAX_WORDS 256
-#define MAX_NEST 4              /* sh -c 'sh -c ...' */
-
-/* the echo that runs a command */
-enum echo_kind { ECHO_GNU, ECHO_DASH, ECHO_UNKNOWN };
-
-/* ---- tokens --------------------------------------------------------------- */
-
-enum tok_type { T_WORD, T_OP, T_REDIR, T_NL, T_EOF, T_BAD };
-
-struct word {
-        char *s;                /* quotes removed */
-        bool quoted;            /* some part was quoted or escaped */
-        bool dollar, backquote, subst, glob, unterminated;
-};
-
-struct tok {
-        enum tok_type type;
-        char op[4];
-        int fd;                 /* redirection: the fd before it, -1 none */
-        struct word w;
-        size_t li0, pos0;       /* where it starts */
-        size_t li1, pos1;       /* where it ends */
-};
-
-struct heredoc {
-        char *delim;
-        bool strip_tabs;
-};
-
-struct lexer {
-        const struct imp_file *f;
-        size_t li, pos;
-        struct heredoc pending[8];
-        size_t n_pending;
-        bool heredoc_overflow;
-};
-
-/* -1: end of file, -2: a refused line, '\n' at the end of a line */
-static int peek(const struct lexer *lx)
-{
-        const struct imp_line *l;
-
-        if (lx->li >= lx->f->n_lines)
-                return -1;
-        l = &lx->f->lines[lx->li];
-        if (l->bad)
-                return -2;
-        if (lx->pos >= l->len)
-                return '\n';
-        return (unsigned char)l->s[lx->pos];
-}
-
-static int peek2(const struct lexer *lx)
-{
-        const struct imp_line *l;
-
-        if (lx->li >= lx->f->n_lines)
-                return -1;
-        l = &lx->f->lines[lx->li];
-        if (l->bad)
-                return -2;
-        if (lx->pos + 1 < l->len)
-                return (unsigned char)l->s[lx->pos + 1];
-        return lx->pos + 1 == l->len ? '\n' : -1;
-}
-
-static void adv(struct lexer *lx)
-{
-        const struct imp_line *l;
-
-        if (lx->li >= lx->f->n_lines)
-                return;
-        l = &lx->f->lines[lx->li];
-        if (!l->bad && lx->pos < l->len) {
-                lx->pos++;
-        } else {
-                lx->li++;
-                lx->pos = 0;
-        }
-}
-
-struct buf {
-        char *s;
-        size_t n, cap;
-};
-
-static void put(struct buf *b, int c)
-{
-        if (b->n + 2 > b->cap) {
-                b->cap = b->cap ? b->cap * 2 : 64;
-                b->s = xrealloc_array(b->s, b->cap, 1);
-        }
-        b->s[b->n++] = (char)c;
-        b->s[b->n] = '\0';
-}
-
-/* after a newline: skip the bodies of the here-documents begun on that line */
-static void skip_heredocs(struct lexer *lx)
-{
-        for (size_t h = 0; h < lx->n_pending; h++) {
-                struct heredoc *d = &lx->pending[h];
-
-                while (lx->li < lx->f->n_lines) {
-                        const struct imp_line *l = &lx->f->lines[lx->li++];
-                        const char *s = l->s;
-                        size_t n = l->len;
-
-                        if (l->bad)
-                                continue;
-                        if (d->strip_tabs)
-                                while (n && *s == '\t') {
-                                        s++;
-                                        n--;
-                                }
-                        if (n == strlen(d->delim) && !memcmp(s, d->delim, n))
-                                break;
-                }
-                free(d->delim);
-        }
-        lx->n_pending = 0;
-        lx->pos = 0;
-}
-
-/* $( ... ) or ${ ... } or ` ... `: kept as text, never evaluated */
-static void lex_subst(struct lexer *lx, struct buf *b, struct word *w, int open, int close)
-{
-        int depth = 1, c;
-
-        put(b, open);
-        adv(lx);
-        while ((c = peek(lx)) >= 0) {
-                if (c == '\\' && close == '`') {
-                        put(b, c);
-                        adv(lx);
-                        if ((c = peek(lx)) < 0)
-                                break;
-                } else if (c == close && --depth == 0) {
-                        put(b, c);
-                        adv(lx);
-                        return;
-                } else if (c == open && open != '`') {
-                        depth++;
-                }
-                put(b, c == '\n' ? ' ' : c);
-                adv(lx);
-        }
-        w->unterminated = true;
-}
-
-static bool meta(int c)
-{
-        return c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '&' || c == '|' || c == '<' ||
-               c == '>' || c == '(' || c == ')' || c < 0;
-}
-
-static void lex_word(struct lexer *lx, struct word *w)
-{
-        struct buf b = { 0 };
-        int c;
-
-        put(&b, 0);
-        b.n = 0;
-        while (!meta(c = peek(lx))) {
-                if (c == '\\') {
-                        adv(lx);
-                        c = peek(lx);
-                        if (c == '\n') {
-                                adv(lx);
-                                continue;
-                        }
-                        if (c < 0)
-                                break;
-                        w->quoted = true;
-                        put(&b, c);
-                        adv(lx);
-                } else if (c == '\'') {
-                        w->quoted = true;
-                        adv(lx);
-                        while ((c = peek(lx)) >= 0 && c != '\'') {
-                                put(&b, c);
-                                adv(lx);
-                        }
-                        if (c != '\'') {
-                                w->unterminated = true;
-                                break;
-                        }
-                        adv(lx);
-                } else if (c == '"') {
-                        w->quoted = true;
-                        adv(lx);
-                        while ((c = peek(lx)) >= 0 && c != '"') {
-                                if (c == '\\') {
-                                        adv(lx);
-                                        c = peek(lx);
-                                        if (c == '\n') {
-                                                adv(lx);
-                                                continue;
-                                        }
-                                        if (c < 0)
-                                                break;
-                                        if (!strchr("$`\"\\", c))
-                                                put(&b, '\\');
-                                        put(&b, c);
-                                        adv(lx);
-                                } else if (c == '$' && peek2(lx) == '(') {
-                                        w->dollar = w->subst = true;
-                                        adv(lx);
-                                        put(&b, '$');
-                                        lex_subst(lx, &b, w, '(', ')');
-                                } else if (c == '`') {
-                                        w->backquote = true;
-                                        lex_subst(lx, &b, w, '`', '`');
-                                } else {
-                                        w->dollar |= c == '$';
-                                        put(&b, c);
-                                        adv(lx);
-                                }
-                        }
-                        if (c != '"') {
-                                w->unterminated = true;
-                                break;
-                        }
-                        adv(lx);
-                } else if (c == '$') {
-                        w->dollar = true;
-                        put(&b, c);
-                        adv(lx);
-                        if (peek(lx) == '(') {
-                                w->subst = true;
-                                lex_subst(lx, &b, w, '(', ')');
-                        } else if (peek(lx) == '{') {
-                                lex_subst(lx, &b, w, '{', '}');
-                        }
-                } else if (c == '`') {
-                        w->backquote = true;
-                        lex_subst(lx, &b, w, '`', '`');
-                } else {
-                        if (strchr("*?[]{}", c) || (c == '~' && b.n == 0))
-                                w->glob = true;
-                        put(&b, c);
-                        adv(lx);
-                }
-        }
-        w->s = b.s;
-        /* { and } alone are reserved words, not brace expansion */
-        if (!w->quoted && (!strcmp(w->s, "{") || !strcmp(w->s, "}")))
-                w->glob = false;
-}
-
-static void lex(struct lexer *lx, struct tok *t)
-{
-        int c, d;
-
-        memset(t, 0, sizeof(*t));
-        t->fd = -1;
-        for (;;) {
-                c = peek(lx);
-                if (c == ' ' || c == '\t') {
-                        adv(lx);
-                } else if (c == '\\' && peek2(lx) == '\n') {
-                        adv(lx);
-                        adv(lx);
-                } else if (c == '#') {
-                        /* a comment: up to the end of the line */
-                        while ((c = peek(lx)) >= 0 && c != '\n')
-                                adv(lx);
-                } else {
-                        break;
-                }
-        }
-        t->li0 = lx->li;
-        t->pos0 = lx->pos;
-        if (c >= '0' && c <= '9') {
-                /* an io number: digits right before < or > */
-                const struct imp_line *l = &lx->f->lines[lx->li];
-                size_t p = lx->pos;
-
-                while (p < l->len && l->s[p] >= '0' && l->s[p] <= '9')
-                        p++;
-                if (p < l->len && (l->s[p] == '<' || l->s[p] == '>') && p - lx->pos < 4) {
-                        t->fd = atoi(l->s + lx->pos);
-                        lx->pos = p;
-                        c = peek(lx);
-                }
-        }
-        if (c == -1) {
-                t->type = T_EOF;
-        } else if (c == -2) {
-                t->type = T_BAD;
-                adv(lx);
-        } else if (c == '\n') {
-                t->type = T_NL;
-                adv(lx);
-                if (lx->n_pending)
-                        skip_heredocs(lx);
-        } else if (c > 0 && strchr(";&|()<>", c)) {
-                t->type = T_OP;
-                t->op[0] = (char)c;
-                adv(lx);
-                d = peek(lx);
-                if ((c == ';' && d == ';') || (c == '&' && d == '&') || (c == '|' && (d == '|' || d == '&')) ||
-                    (c == '>' && (d == '>' || d == '|' || d == '&')) || (c == '<' && (d == '<' || d == '&' || d == '>')) ||
-                    (c == '&' && d == '>')) {
-                        t->op[1] = (char)d;
-                        adv(lx);
-                        if ((!strcmp(t->op, "<<") && (peek(lx) == '-' || peek(lx) == '<')) ||
-                            (!strcmp(t->op, "&>") && peek(lx) == '>')) {
-                                t->op[2] = (char)peek(lx);
-                                adv(lx);
-                        }
-                }
-                if (c == '<' || c == '>' || !strcmp(t->op, "&>") || !strcmp(t->op, "&>>"))
-                        t->type = T_REDIR;
-        } else {
-                t->type = T_WORD;
-                lex_word(lx, &t->w);
-        }
-        t->li1 = lx->li;
-        t->pos1 = lx->pos;
-}
-
-/* ---- commands --------------------------------------------------------------- */
-
-struct redir {
-        char op[4];
-        int fd;
-        struct word target;
-};
-
-/* ST_NESTED: an sh -c whose script was read and reported on its own, ST_NESTED_CARRIED when part was carried */
-enum status { ST_SILENT, ST_OTHER, ST_CARRIED, ST_REFUSED, ST_NESTED, ST_NESTED_CARRIED };
-
-struct cmd {
-        struct word *w;
-        size_t n;
-        struct redir *r;
-        size_t n_r;
-        size_t li0, pos0, li1, pos1;
-        bool header;            /* for/case/function header or case pattern: not a command */
-        bool in_pipe, after_or, background;
-        const char *ctx;        /* why its place in the script keeps it from being carried */
-        unsigned exit_line;     /* after_exit: the line of that exit */
-        enum status status;
-        char *why;
-        /* where it stands, for the forms that span commands (guards, pipes, loops) */
-        long frame;             /* innermost compound command (index into parser.frames), -1 none */
-        size_t depth;           /* nesting depth */
-        bool cond;              /* in an if condition, between if and then */
-        bool negated;           /* after '!' */
-        bool broken, after_exit;        /* p->broken, p->exited when it was read */
-        long and_prev;          /* the command before '&&' in its list, -1 none */
-        long pipe_prev;         /* the command before '|', -1 none */
-        const char *guard;      /* the file an existence guard tests for this write */
-        size_t guard_cmd;       /* that guard */
-        unsigned guard_line;    /* where that guard is */
-        long loop;              /* the for loop it writes through, -1 none */
-        size_t span;            /* first command of its form: its text starts there */
-        bool pipe_out;          /* it ends with '|' */
-        bool tee;               /* the tee of 'echo V | tee FILE...' */
-        bool if_guard;          /* the guard is the condition of its if */
-        bool external;          /* run through sudo, env or nohup: echo is /usr/bin/echo */
-        char *extra;            /* said after "carried:" */
-        char *nested;           /* the report of its sh -c script */
-        bool part;              /* part of a later command's form (a guard, the echo of a pipe) */
-};
-
-/* a compound command: if, a loop, case, a group or a subshell */
-struct frame {
-        char kind;
-        bool is_for;
-        bool in_cond;           /* if: the condition is being read */
-        bool has_else;          /* if: an else or elif */
-        bool complex;           /* a compound command inside the condition */
-        bool closed, sound;     /* its end was read, the structure still known then */
-        size_t n_cond;          /* if: commands of the condition */
-        long cond_first;        /* if: the first of them */
-        long header;            /* for: the header command (VAR in WORDS) */
-        size_t li;              /* where it begins */
-};
-
-struct parser {
-        struct imp *im;
-        const struct imp_file *f;
-        struct lexer lx;
-        struct cmd *c;
-        size_t n;
-        char stack[MAX_DEPTH];
-        size_t depth;
-        bool broken;            /* unbalanced syntax: everything after is uncertain */
-        char broken_why[160];
-        size_t list_start;      /* first command of the current and-or list */
-        bool list_or;           /* an || was seen in the current and-or list */
-        bool pipe_next;         /* the previous command ended with | */
-        bool exited;
-        unsigned exit_line;
-        bool header_next;       /* the next words are a header, not a command */
-        struct frame *frames;
-        size_t n_frames;
-        long fidx[MAX_DEPTH];   /* frame of each stack level */
-        long and_from;          /* the command that ended with '&&', -1 none */
-        long pipe_from;         /* the command that ended with '|', -1 none */
-        bool negate_next;       /* a '!' was read */
-        bool cont;              /* the last operator continues onto the next line (&&, ||, |) */
-        int nest;               /* sh -c depth */
-        int echo;               /* enum echo_kind of the file's shell */
-        int sh_echo;            /* enum echo_kind of /bin/sh */
-        FILE *saved_report, *nested_m;
-};
-
-static void word_free(struct word *w)
-{
-        free(w->s);
-}
-
-static void cmd_free(struct cmd *c)
-{
-        for (size_t i = 0; i < c->n; i++)
-                word_free(&c->w[i]);
-        for (size_t i = 0; i < c->n_r; i++)
-                word_free(&c->r[i].target);
-        free(c->w);
-        free(c->r);
-        free(c->why);
-        free(c->extra);
-        free(c->nested);
-}
-
-static bool unquoted_is(const struct word *w, const char *s)
-{
-        return !w->quoted && !strcmp(w->s, s);
-}
-
-static const char *construct_name(char k)
-{
-        switch (k) {
-        case 'i':
-                return "inside if ... fi: it runs only conditionally";
-        case 'l':
-                return "inside a loop";
-        case 'c':
-                return "inside case ... esac: it runs only conditionally";
-        case 'g':
-                return "inside { ... } (a group or a function body)";
-        default:
-                return "inside ( ... ) (a subshell)";
-        }
-}
-
-static unsigned line_no(const struct parser *p, size_t li)
-{
-        return li < p->f->n_lines ? p->f->lines[li].no : (unsigned)p->f->n_lines;
-}
-
-static struct cmd *new_cmd(struct parser *p, const struct tok *t)
-{
-        struct cmd *c;
-
-        p->c = xrealloc_array(p->c, p->n + 1, sizeof(*p->c));
-        c = &p->c[p->n++];
-        memset(c, 0, sizeof(*c));
-        c->li0 = t->li0;
-        c->pos0 = t->pos0;
-        c->header = p->header_next;
-        c->in_pipe = p->pipe_next;
-        c->after_or = p->list_or;
-        c->depth = p->depth;
-        c->frame = p->depth ? p->fidx[p->depth - 1] : -1;
-        c->and_prev = p->and_from;
-        c->pipe_prev = p->pipe_next ? p->pipe_from : -1;
-        c->negated = p->negate_next;
-        c->broken = p->broken;
-        c->after_exit = p->exited;
-        c->loop = -1;
-        c->span = p->n - 1;
-        p->and_from = -1;
-        p->negate_next = false;
-        if (c->frame >= 0) {
-                struct frame *fr = &p->frames[c->frame];
-                if (fr->kind == 'i' && fr->in_cond) {
-                        c->cond = true;
-                        if (!fr->n_cond++)
-                                fr->cond_first = (long)(p->n - 1);
-                }
-                if (fr->is_for && c->header && fr->header < 0)
-                        fr->header = (long)(p->n - 1);
-        }
-        if (p->broken)
-                c->ctx = p->broken_why;
-        else if (p->depth)
-                c->ctx = construct_name(p->stack[0]);
-        else if (p->exited) {
-                /* said in evaluate(): a pointer into the command would not survive the array growing */
-                c->exit_line = p->exit_line;
-        }
-        return c;
-}
-
-static void set_broken(struct parser *p, size_t li, const char *what)
-{
-        if (p->broken)
-                return;
-        p->broken = true;
-        snprintf(p->broken_why, sizeof(p->broken_why), "after %s at line %u: the shell structure is unknown", what,
-                 line_no(p, li));
-}
-
-static struct frame *push(struct parser *p, char k, size_t li)
-{
-        struct frame *fr;
-
-        if (p->depth == MAX_DEPTH) {
-                set_broken(p, li, "nesting deeper than 64");
-                return NULL;
-        }
-        if (p->depth && p->frames[p->fidx[p->depth - 1]].in_cond)
-                p->frames[p->fidx[p->depth - 1]].complex = true;
-        p->frames = xrealloc_array(p->frames, p->n_frames + 1, sizeof(*p->frames));
-        fr = &p->frames[p->n_frames];
-        *fr = (struct frame){ .kind = k, .cond_first = -1, .header = -1, .li = li };
-        p->fidx[p->depth] = (long)p->n_frames++;
-        p->stack[p->depth++] = k;
-        return fr;
-}
-
-static void pop(struct parser *p, char k, size_t li, const char *word)
-{
-        if (!p->depth || p->stack[p->depth - 1] != k) {
-                char what[64];
-                snprintf(what, sizeof(what), "an unmatched '%s'", word);
-                set_broken(p, li, what);
-                return;
-        }
-        p->depth--;
-        p->frames[p->fidx[p->depth]].closed = true;
-        p->frames[p->fidx[p->depth]].sound = !p->broken;
-}
-
-/* a reserved word at the start of a command: true when it was one */
-static bool reserved(struct parser *p, const struct tok *t)
-{
-        const struct word *w = &t->w;
-
-        if (w->quoted)
-                return false;
-        if (!strcmp(w->s, "if")) {
-                struct frame *fr = push(p, 'i', t->li0);
-                if (fr)
-                        fr->in_cond = true;
-        } else if (!strcmp(w->s, "while") || !strcmp(w->s, "until")) {
-                push(p, 'l', t->li0);
-        } else if (!strcmp(w->s, "for") || !strcmp(w->s, "select")) {
-                struct frame *fr = push(p, 'l', t->li0);
-                if (fr)
-                        fr->is_for = !strcmp(w->s, "for");
-                p->header_next = true;
-        } else if (!strcmp(w->s, "case")) {
-                push(p, 'c', t->li0);
-                p->header_next = true;
-        } else if (!strcmp(w->s, "then") || !strcmp(w->s, "else") || !strcmp(w->s, "elif")) {
-                if (!p->depth || p->stack[p->depth - 1] != 'i') {
-                        set_broken(p, t->li0, "a misplaced 'then', 'else' or 'elif'");
-                } else {
-                        struct frame *fr = &p->frames[p->fidx[p->depth - 1]];
-                        fr->in_cond = w->s[0] == 'e' && w->s[2] == 'i';     /* elif */
-                        fr->has_else |= w->s[0] == 'e';
-                }
-        } else if (!strcmp(w->s, "do")) {
-                if (!p->depth || p->stack[p->depth - 1] != 'l')
-                        set_broken(p, t->li0, "a misplaced 'do'");
-        } else if (!strcmp(w->s, "fi")) {
-                pop(p, 'i', t->li0, "fi");
-        } else if (!strcmp(w->s, "done")) {
-                pop(p, 'l', t->li0, "done");
-        } else if (!strcmp(w->s, "esac")) {
-                pop(p, 'c', t->li0, "esac");
-        } else if (!strcmp(w->s, "{")) {
-                push(p, 'g', t->li0);
-        } else if (!strcmp(w->s, "}")) {
-                pop(p, 'g', t->li0, "}");
-        } else if (!strcmp(w->s, "function")) {
-                p->header_next = true;
-        } else if (!strcmp(w->s, "!")) {
-                /* negation: the command still runs, its status is inverted */
-                p->negate_next = true;
-        } else {
-                return false;
-        }
-        return true;
-}
-
-static void parse(struct parser *p)
-{
-        struct cmd *c = NULL;
-        struct tok t;
-
-        for (;;) {
-                lex(&p->lx, &t);
-                if (t.type == T_WORD) {
-                        if (!c) {
-                                if (!p->header_next && reserved(p, &t)) {
-                                        word_free(&t.w);
-                                        continue;
-                                }
-                                c = new_cmd(p, &t);
-                        } else if (c->header && unquoted_is(&t.w, "{")) {
-                                /* "function NAME {": the body begins */
-                                word_free(&t.w);
-                                p->header_next = false;
-                                push(p, 'g', t.li0);
-                                c = NULL;
-                                continue;
-                        }
-                        if (c->header && unquoted_is(&t.w, "in") && p->depth && p->stack[p->depth - 1] == 'c') {
-                                /* "case WORD in": the header ends, patterns follow */
-                                word_free(&t.w);
-                                p->header_next = false;
-                                c = NULL;
-                                continue;
-                        }
-                        if (c->header && unquoted_is(&t.w, "do") && p->depth && p->stack[p->depth - 1] == 'l') {
-                                word_free(&t.w);
-                                p->header_next = false;
-                                c = NULL;
-                                continue;
-                        }
-                        if (c->n < MAX_WORDS) {
-                                c->w = xrealloc_array(c->w, c->n + 1, sizeof(*c->w));
-                                c->w[c->n++] = t.w;
-                        } else {
-                                c->why = c->why ? c->why : xstrdup("more than 256 words");
-                                word_free(&t.w);
-                        }
-                        c->li1 = t.li1;
-                        c->pos1 = t.pos1;
-                        continue;
-                }
-                if (t.type == T_REDIR) {
-                        struct tok target;
-                        struct redir *r;
-
-                        if (!c)
-                                c = new_cmd(p, &t);
-                        lex(&p->lx, &target);
-                        if (target.type != T_WORD) {
-                                set_broken(p, t.li0, "a redirection without a target");
-                                t = target;
-                                goto terminator;
-                        }
-                        if (!strcmp(t.op, "<<") || !strcmp(t.op, "<<-")) {
-                                if (p->lx.n_pending < 8) {
-                                        struct heredoc *h = &p->lx.pending[p->lx.n_pending++];
-                                        h->delim = xstrdup(target.w.s);
-                                        h->strip_tabs = t.op[2] == '-';
-                                } else {
-                                        set_broken(p, t.li0, "too many here-documents");
-                                }
-                        }
-                        c->r = xrealloc_array(c->r, c->n_r + 1, sizeof(*c->r));
-                        r = &c->r[c->n_r++];
-                        memcpy(r->op, t.op, sizeof(r->op));
-                        r->fd = t.fd;
-                        r->target = target.w;
-                        c->li1 = target.li1;
-                        c->pos1 = target.pos1;
-                        continue;
-                }
-terminator:
-                /* an operator, a newline, the end, or a refused line */
-                if (t.type == T_BAD) {
-                        if (c && !c->why)
-                                c->why = xstrdup("it continues into a refused line");
-                        if (!p->broken)
-                                snprintf(p->broken_why, sizeof(p->broken_why),
-                                         "after the refused line %u: the shell structure is unknown",
-                                         line_no(p, t.li0));
-                        p->broken = true;
-                        c = NULL;
-                        continue;
-                }
-                if (c && c->n && !c->header && !p->depth && !p->broken && unquoted_is(&c->w[0], "exit") &&
-                    strcmp(t.op, "|")) {
-                        /* a top-level exit, wherever in a list: nothing after it is certain to run */
-                        if (!p->exited)
-                                p->exit_line = line_no(p, c->li0);
-                        p->exited = true;
-                }
-                if (c && c->n && !c->header && unquoted_is(&c->w[0], "exit") && p->depth &&
-                    p->stack[0] != 's' && !p->exited) {
-                        p->exited = true;
-                        p->exit_line = line_no(p, c->li0);
-                }
-                if (t.type == T_EOF)
-                        break;
-                if (t.type == T_NL && !c && p->cont)
-                        continue;       /* "A &&" at the end of a line: the list goes on */
-                p->cont = false;
-                if (t.type == T_NL || !strcmp(t.op, ";") || !strcmp(t.op, ";;") || !strcmp(t.op, "&")) {
-                        if (!strcmp(t.op, "&"))
-                                for (size_t i = p->list_start; i < p->n; i++)
-                                        p->c[i].background = true;
-                        /* a for header or a function name ends here; a case header at "in" */
-                        if (p->header_next && !(p->depth && p->stack[p->depth - 1] == 'c'))
-                                p->header_next = false;
-                        p->list_start = p->n;
-                        p->list_or = false;
-                        p->pipe_next = false;
-                        p->and_from = -1;
-                        p->negate_next = false;
-                } else if (!strcmp(t.op, "&&")) {
-                        p->pipe_next = false;
-                        p->and_from = c ? (long)(c - p->c) : -1;
-                        p->cont = true;
-                } else if (!strcmp(t.op, "||")) {
-                        p->list_or = true;
-                        p->pipe_next = false;
-                        p->and_from = -1;
-                        p->cont = true;
-                } else if (!strcmp(t.op, "|") || !strcmp(t.op, "|&")) {
-                        if (c)
-                                c->in_pipe = c->pipe_out = true;
-                        p->pipe_from = c && !strcmp(t.op, "|") ? (long)(c - p->c) : -1;
-                        p->pipe_next = true;
-                        p->cont = true;
-                } else if (!strcmp(t.op, "(")) {
-                        if (!(p->depth && p->stack[p->depth - 1] == 'c'))
-                                push(p, 's', t.li0);
-                } else if (!strcmp(t.op, ")")) {
-                        if (p->depth && p->stack[p->depth - 1] == 'c') {
-                                /* the words before were a case pattern */
-                                if (c)
-                                        c->header = true;
-                        } else {
-                                pop(p, 's', t.li0, ")");
-                        }
-                } else {
-                        set_broken(p, t.li0, "an operator import does not know");
-                }
-                c = NULL;
-        }
-        if (p->depth && !p->broken)
-                set_broken(p, p->f->n_lines, "an unclosed compound command");
-        for (size_t h = 0; h < p->lx.n_pending; h++)
-                free(p->lx.pending[h].delim);
-}
+#include "shell.h"
 
 /* ---- what a command means ---------------------------------------------------------- */
 
@@ -858,7 +106,6 @@ static bool harmless_redir(const struct redir *r, bool stdout_ok)
 }
 
 static int refuse(struct cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *cmd_text(const struct parser *p, const struct cmd *c);
 static int refuse(struct cmd *c, const char *fmt, ...)
 {
         va_list ap;
@@ -975,10 +222,10 @@ static void strip_prefixes(struct cmd *c)
                 if (!name)
                         break;
                 if (!strcmp(name, "sudo")) {
-                        while (j < c->n && (unquoted_is(&c->w[j], "-E") || unquoted_is(&c->w[j], "-H") ||
-                                            unquoted_is(&c->w[j], "-n") || unquoted_is(&c->w[j], "-S")))
+                        while (j < c->n && (sh_unquoted_is(&c->w[j], "-E") || sh_unquoted_is(&c->w[j], "-H") ||
+                                            sh_unquoted_is(&c->w[j], "-n") || sh_unquoted_is(&c->w[j], "-S")))
                                 j++;
-                        if (j < c->n && unquoted_is(&c->w[j], "--"))
+                        if (j < c->n && sh_unquoted_is(&c->w[j], "--"))
                                 j++;
                         if (j < c->n && c->w[j].s[0] == '-')
                                 break;
@@ -992,7 +239,7 @@ static void strip_prefixes(struct cmd *c)
                 } else if (!strcmp(name, "nohup")) {
                         c->external = true;
                 } else if (!strcmp(name, "command")) {
-                        if (j < c->n && unquoted_is(&c->w[j], "-p"))
+                        if (j < c->n && sh_unquoted_is(&c->w[j], "-p"))
                                 j++;
                         if (j < c->n && c->w[j].s[0] == '-')
                                 break;
@@ -1011,7 +258,7 @@ static void strip_prefixes(struct cmd *c)
         if (!i)
                 return;
         for (size_t k = 0; k < i; k++)
-                word_free(&c->w[k]);
+                sh_word_free(&c->w[k]);
         memmove(c->w, c->w + i, (c->n - i) * sizeof(*c->w));
         c->n -= i;
 }
@@ -1025,9 +272,9 @@ static const char *exist_guard(const struct cmd *c)
         if (!c->n || c->n_r || c->negated || c->background || c->pipe_out || c->pipe_prev >= 0 ||
             !(name = cmd_name(&c->w[0])) || c->w[0].quoted)
                 return NULL;
-        if (!strcmp(name, "[") && c->n == 4 && unquoted_is(&c->w[3], "]"))
+        if (!strcmp(name, "[") && c->n == 4 && sh_unquoted_is(&c->w[3], "]"))
                 at = 1;
-        else if (!strcmp(name, "[[") && c->n == 4 && unquoted_is(&c->w[3], "]]"))
+        else if (!strcmp(name, "[[") && c->n == 4 && sh_unquoted_is(&c->w[3], "]]"))
                 at = 1;
         else if (!strcmp(name, "test") && c->n == 3)
                 at = 1;
@@ -1089,7 +336,7 @@ static int echo_value(struct cmd *c, int kind, struct buf *v)
         size_t i = 1;
 
         if (kind == ECHO_DASH) {
-                if (i < c->n && unquoted_is(&c->w[i], "-n"))
+                if (i < c->n && sh_unquoted_is(&c->w[i], "-n"))
                         i++;
                 if (i < c->n && c->w[i].s[0] == '-' && c->w[i].s[1] && strchr("eE", c->w[i].s[1]))
                         return refuse(c, "dash's echo (this host's /bin/sh) prints '%s' itself: it takes no "
@@ -1100,7 +347,7 @@ static int echo_value(struct cmd *c, int kind, struct buf *v)
                         for (const char *o = c->w[i].s + 1; *o; o++)
                                 escapes = *o == 'e' ? true : *o == 'E' ? false : escapes;
         }
-        put(v, 0);
+        sh_put(v, 0);
         v->n = 0;
         for (; i < c->n && !stop; i++) {
                 const char *s = c->w[i].s;
@@ -1108,39 +355,39 @@ static int echo_value(struct cmd *c, int kind, struct buf *v)
                 if (c->w[i].glob)
                         return refuse(c, "'%s' is an unquoted shell glob", s);
                 if (v->n)
-                        put(v, ' ');
+                        sh_put(v, ' ');
                 for (; *s && !stop; s++) {
                         if (*s != '\\') {
-                                put(v, *s);
+                                sh_put(v, *s);
                                 continue;
                         }
                         if (kind == ECHO_UNKNOWN)
                                 return refuse(c, "a backslash: whether echo interprets it depends on the shell, "
                                                  "and this host's /bin/sh is neither dash nor bash");
                         if (!escapes) {
-                                put(v, *s);
+                                sh_put(v, *s);
                                 continue;
                         }
                         switch (s[1]) {
                         case 't':
-                                put(v, '\t');
+                                sh_put(v, '\t');
                                 s++;
                                 break;
                         case '\\':
-                                put(v, '\\');
+                                sh_put(v, '\\');
                                 s++;
                                 break;
                         case 'c':
                                 stop = true;
                                 break;
                         case '\0':
-                                put(v, '\\');
+                                sh_put(v, '\\');
                                 break;
                         default:
                                 if (strchr("abefnrvx0123456789u", s[1]))
                                         return refuse(c, "echo interprets '\\%c' as a control character here, "
                                                          "which a configuration cannot hold", s[1]);
-                                put(v, *s);     /* an unknown escape stays as it is */
+                                sh_put(v, *s);     /* an unknown escape stays as it is */
                                 break;
                         }
                 }
@@ -1450,8 +697,8 @@ static int do_tee(struct parser *p, struct cmd *c, const struct imp_src *src)
         if (other_redirs(c, NULL) < 0)
                 return -1;
         for (size_t i = 1; i < c->n; i++)
-                if (c->w[i].s[0] == '-' && !c->w[i].quoted && !unquoted_is(&c->w[i], "-a") &&
-                    !unquoted_is(&c->w[i], "--append"))
+                if (c->w[i].s[0] == '-' && !c->w[i].quoted && !sh_unquoted_is(&c->w[i], "-a") &&
+                    !sh_unquoted_is(&c->w[i], "--append"))
                         return refuse(c, "the tee option '%s' is not understood", c->w[i].s);
                 else if (c->w[i].glob)
                         return refuse(c, "the target '%s' is a shell glob", c->w[i].s);
@@ -1484,15 +731,15 @@ static int do_tuned_adm(struct parser *p, struct cmd *c, const struct imp_src *s
                 return -1;
         if (c->n < 3 || strcmp(c->w[1].s, "profile"))
                 return refuse(c, "only 'tuned-adm profile NAME...' is understood");
-        put(&names, 0);
+        sh_put(&names, 0);
         names.n = 0;
         for (size_t i = 2; i < c->n; i++) {
                 if (c->w[i].glob || c->w[i].s[0] == '-')
                         return free(names.s), refuse(c, "'%s' is not a profile name", c->w[i].s);
                 if (names.n)
-                        put(&names, ' ');
+                        sh_put(&names, ' ');
                 for (const char *s = c->w[i].s; *s; s++)
-                        put(&names, *s);
+                        sh_put(&names, *s);
         }
         nested_begin(p, c);
         r = imp_tuned_profiles(p->im, names.s, src);
@@ -1517,7 +764,7 @@ static int do_sh_c(struct parser *p, struct cmd *c, const struct imp_src *src)
 
         if (other_redirs(c, NULL) < 0)
                 return -1;
-        if (c->n != 3 || !unquoted_is(&c->w[1], "-c"))
+        if (c->n != 3 || !sh_unquoted_is(&c->w[1], "-c"))
                 return refuse(c, "only '%s -c SCRIPT' with a quoted script is understood", name);
         if (p->nest >= MAX_NEST)
                 return refuse(c, "%s -c nested more than %d deep", name, MAX_NEST);
@@ -1552,7 +799,7 @@ static int check_guard(struct parser *p, struct cmd *c)
 
         if (c->and_prev >= 0 && (long)c->guard_cmd != c->and_prev && p->c[c->and_prev].status != ST_CARRIED)
                 return refuse(c, "after '&&' behind a command that was not carried");
-        g = cmd_text(p, &p->c[c->guard_cmd]);
+        g = sh_cmd_text(p, &p->c[c->guard_cmd]);
         if (!t || strcmp(t, c->guard)) {
                 refuse(c, "%s '%s' tests another file than the one written (%s): it is a condition import does "
                           "not evaluate", c->if_guard ? "the condition" : "the guard", g, t ? t : "no single file");
@@ -1600,7 +847,7 @@ static void loop_body(struct parser *p, struct cmd *c, const struct imp_src *src
         const struct cmd *h = &p->c[fr->header];
         const char *var = h->w[0].s, *name = cmd_word0(c), *at;
         const struct redir *out = NULL;
-        unsigned line = line_no(p, h->li0);
+        unsigned line = sh_line_no(p, h->li0);
         struct buf v = { 0 };
         size_t len;
         int r = 1;
@@ -1753,10 +1000,10 @@ static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
                         return;
         } else if (c->and_prev >= 0) {
                 struct cmd *a = &p->c[c->and_prev];
-                bool trivial = a->n == 1 && !a->n_r && (unquoted_is(&a->w[0], "true") || unquoted_is(&a->w[0], ":"));
+                bool trivial = a->n == 1 && !a->n_r && (sh_unquoted_is(&a->w[0], "true") || sh_unquoted_is(&a->w[0], ":"));
 
                 if (a->status != ST_CARRIED && !trivial) {
-                        char *at = cmd_text(p, a);
+                        char *at = sh_cmd_text(p, a);
                         refuse(c, "after '&&' behind '%s', %s: it runs only when that succeeds", at,
                                a->status == ST_REFUSED ? "which is not carried" : "a condition import does not evaluate");
                         free(at);
@@ -1824,7 +1071,7 @@ static const struct cmd *for_header(const struct parser *p, const struct frame *
                 return NULL;
         h = &p->c[fr->header];
         v = h->n ? h->w[0].s : "";
-        if (h->n < 3 || h->w[0].quoted || !unquoted_is(&h->w[1], "in") || h->n_r || !*v || (*v >= '0' && *v <= '9') ||
+        if (h->n < 3 || h->w[0].quoted || !sh_unquoted_is(&h->w[1], "in") || h->n_r || !*v || (*v >= '0' && *v <= '9') ||
             strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != strlen(v))
                 return NULL;
         return h;
@@ -1894,7 +1141,7 @@ static void link_forms(struct parser *p)
                         if (f) {
                                 c->guard = f;
                                 c->guard_cmd = (size_t)c->and_prev;
-                                c->guard_line = line_no(p, a->li0);
+                                c->guard_line = sh_line_no(p, a->li0);
                                 c->span = a->span;
                         } else if (a->guard) {
                                 c->guard = a->guard;
@@ -1917,7 +1164,7 @@ static void link_forms(struct parser *p)
                                 if (f) {
                                         c->guard = f;
                                         c->guard_cmd = (size_t)fr->cond_first;
-                                        c->guard_line = line_no(p, g->li0);
+                                        c->guard_line = sh_line_no(p, g->li0);
                                         c->if_guard = true;
                                         if (!c->broken && !c->after_exit)
                                                 c->ctx = NULL;
@@ -1927,44 +1174,14 @@ static void link_forms(struct parser *p)
         }
 }
 
-/* the command's own text, on one line */
-static char *cmd_text(const struct parser *p, const struct cmd *c)
-{
-        struct buf b = { 0 };
-        char *clean;
-
-        put(&b, 0);
-        b.n = 0;
-        size_t li0 = p->c[c->span].li0, pos0 = p->c[c->span].pos0;
-
-        for (size_t li = li0; li <= c->li1 && li < p->f->n_lines && b.n < 4 * IMP_SHOW_MAX; li++) {
-                const struct imp_line *l = &p->f->lines[li];
-                size_t from = li == li0 ? pos0 : 0, to = li == c->li1 ? c->pos1 : l->len;
-
-                if (l->bad)
-                        continue;
-                if (to > l->len)
-                        to = l->len;
-                if (b.n)
-                        put(&b, ' ');
-                for (size_t i = from; i < to && b.n < 4 * IMP_SHOW_MAX; i++)
-                        put(&b, l->s[i]);
-        }
-        while (b.n && (b.s[b.n - 1] == ' ' || b.s[b.n - 1] == '\t'))
-                b.s[--b.n] = '\0';
-        clean = imp_clean_text(b.s, b.n);
-        free(b.s);
-        return clean;
-}
-
 /* a command's text; in a for loop "for HEADER; do COMMAND; done" */
 static char *loop_text(const struct parser *p, const struct cmd *c)
 {
-        char *t = cmd_text(p, c), *h, *out;
+        char *t = sh_cmd_text(p, c), *h, *out;
 
         if (c->loop < 0)
                 return t;
-        h = cmd_text(p, &p->c[p->frames[c->loop].header]);
+        h = sh_cmd_text(p, &p->c[p->frames[c->loop].header]);
         out = xasprintf("for %s; do %s; done", h, t);
         free(h);
         free(t);
@@ -1981,12 +1198,12 @@ static int read_script(struct imp *im, struct imp_file *f, int nest, enum echo_k
 
         p.echo = (int)echo;
         p.sh_echo = (int)sh_echo_kind(im);
-        parse(&p);
+        sh_parse(&p);
         link_forms(&p);
         for (size_t i = 0; i < p.n; i++) {
                 struct cmd *c = &p.c[i];
                 char *text = loop_text(&p, c);
-                struct imp_src src = { f->shown, line_no(&p, p.c[c->span].li0), text };
+                struct imp_src src = { f->shown, sh_line_no(&p, p.c[c->span].li0), text };
 
                 evaluate(&p, c, &src);
                 any |= c->status == ST_CARRIED || c->status == ST_NESTED_CARRIED;
@@ -2017,7 +1234,7 @@ static int read_script(struct imp *im, struct imp_file *f, int nest, enum echo_k
                         fputs(c->nested, im->report ? im->report : stderr);
                 if (c->status == ST_CARRIED || c->status == ST_REFUSED) {
                         char *text = loop_text(&p, c);
-                        struct imp_src src = { f->shown, line_no(&p, p.c[c->span].li0), text };
+                        struct imp_src src = { f->shown, sh_line_no(&p, p.c[c->span].li0), text };
                         if (c->status == ST_CARRIED)
                                 imp_carried(im, &src, c->extra ? c->extra : extra);
                         else
@@ -2026,7 +1243,7 @@ static int read_script(struct imp *im, struct imp_file *f, int nest, enum echo_k
                 }
         }
         for (size_t i = 0; i < p.n; i++)
-                cmd_free(&p.c[i]);
+                sh_cmd_free(&p.c[i]);
         free(p.c);
         free(p.frames);
         free(carried_line);
