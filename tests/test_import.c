@@ -776,7 +776,10 @@ static void prefixes_pipes_and_scripts(void **state)
                  "sh -c 'echo 8 > /sys/kernel/mm/ksm/sleep_millisecs; echo $HOME > /proc/sys/vm/swappiness'\n" /* 17 */
                  "cat /etc/thp | tee /sys/kernel/mm/transparent_hugepage/enabled\n"                       /* 18 */
                  "echo 4 | tr 4 5 | tee /sys/kernel/mm/ksm/max_page_sharing\n"                            /* 19 */
-                 "sh -c 'echo 5 > /sys/kernel/mm/ksm/max_page_sharing' extra\n");                         /* 20 */
+                 "sh -c 'echo 5 > /sys/kernel/mm/ksm/max_page_sharing' extra\n"                           /* 20 */
+                 "sudo cpupower frequency-set -g performance\n"                                           /* 21 */
+                 "echo performance > /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor\n"             /* 22 */
+                 "ethtool -G eth0 rx 4096\n");                                                            /* 23 */
         make_exec(root, "etc/rc.local");
         kv_run(&r, root, "import", NULL);
         want_status(&r, 1);
@@ -814,6 +817,10 @@ static void prefixes_pipes_and_scripts(void **state)
         want_in("stderr", r.err, "rc.local:18: not carried: tee /sys/kernel/mm/transparent_hugepage/enabled: in a pipe");
         want_in("stderr", r.err, "rc.local:19: not carried: tee /sys/kernel/mm/ksm/max_page_sharing: in a pipe");
         want_in("stderr", r.err, "rc.local:20: not carried: sh -c 'echo 5 > /sys/kernel/mm/ksm/max_page_sharing' extra: only 'sh -c SCRIPT'");
+        want_in("stderr", r.err, "rc.local:21: not carried: sudo cpupower frequency-set -g performance: CPU frequency");
+        want_in("stderr", r.err, "rc.local:22: not carried: echo performance > /sys/devices/system/cpu/cpu0/cpufreq/"
+                                 "scaling_governor: kvmtune has no setting that writes");
+        want_in("stderr", r.err, "rc.local:23: not carried: ethtool -G eth0 rx 4096: NIC rings");
         free(got);
         run_result_free(&r);
 }

@@ -67,6 +67,8 @@ static bool is_tuning(const struct cmd *c)
                 return has_word(c, "txqueuelen") || has_word(c, "txqlen");
         if (!strcmp(name, "tuned-adm"))
                 return has_word(c, "profile");
+        if (!strcmp(name, "cpupower") || !strcmp(name, "x86_energy_perf_policy") || !strcmp(name, "ethtool"))
+                return true;
         if (!strcmp(name, "blockdev"))
                 for (size_t i = 1; i < c->n; i++)
                         if (!strncmp(c->w[i].s, "--set", 5))
@@ -1036,6 +1038,10 @@ static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
                 do_blockdev(p, c, src);
         } else if (!strcmp(name, "tuned-adm")) {
                 do_tuned_adm(p, c, src);
+        } else if (!strcmp(name, "cpupower") || !strcmp(name, "x86_energy_perf_policy")) {
+                refuse(c, "CPU frequency and power policy: kvmtune has no [cpu] section");
+        } else if (!strcmp(name, "ethtool")) {
+                refuse(c, "NIC rings, offloads and coalescing: kvmtune has no form for ethtool settings");
         } else if (!strcmp(name, "sh") || !strcmp(name, "bash") || !strcmp(name, "dash")) {
                 do_sh_c(p, c, src);
         } else if (!strcmp(name, "sudo") || !strcmp(name, "env") || !strcmp(name, "command")) {
