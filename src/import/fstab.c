@@ -106,11 +106,12 @@ static int hugetlbfs_at(struct imp *im, const char *target, const char *options,
  */
 static void dev_hugepages(struct imp *im, const char *options, const struct imp_src *src)
 {
-        char *copy, *save = NULL, *opts = xstrdup("nosuid,nodev");
+        char *copy, *save = NULL, *opts;
 
         if (kernfs_probe(im->k, "usr/lib/systemd/system/dev-hugepages.mount") <= 0 &&
             kernfs_probe(im->k, "lib/systemd/system/dev-hugepages.mount") <= 0)
                 return;         /* no systemd unit mounts it here */
+        opts = xstrdup("nosuid,nodev");
         copy = xstrdup(options);
         for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
                 char *n;
