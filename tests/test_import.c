@@ -905,6 +905,7 @@ static void nodes_blockdev_sysctl_p_mounts(void **state)
         fr_write(root, "etc/sysctl.d/60-hv.conf", "# hypervisor\nvm.swappiness = 7\nkernel.nosuchkey.x = 1\n");
         fr_write(root, "etc/sysctl.conf", "net.core.somaxconn = 300\n");
         fr_write(root, "etc/fstab", "nodev /mnt/huge/ hugetlbfs pagesize=1G 0 0\n");
+        fr_write(root, "etc/shadow", "root:secret:19000:0:99999:7:::\n");
         fr_write(root, "etc/rc.local",
                  "#!/bin/sh\n"
                  "echo 4 > /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages\n"     /* 2 */
@@ -920,7 +921,8 @@ static void nodes_blockdev_sysctl_p_mounts(void **state)
                  "sysctl -p\n"                                                                             /* 12 */
                  "sysctl -q -p /etc/sysctl.d/60-hv.conf\n"                                                 /* 13 */
                  "sysctl -p /etc/nosuch.conf\n"                                                            /* 14 */
-                 "mount -t hugetlbfs -o pagesize=2048K none /mnt/huge2m/\n");                              /* 15 */
+                 "mount -t hugetlbfs -o pagesize=2048K none /mnt/huge2m/\n"                                /* 15 */
+                 "sysctl -p /etc/shadow\n");                                                              /* 16 */
         make_exec(root, "etc/rc.local");
         kv_run(&r, root, "import", NULL);
         want_status(&r, 1);
@@ -957,6 +959,8 @@ static void nodes_blockdev_sysctl_p_mounts(void **state)
         want_in("stderr", r.err, "rc.local:14: not carried: sysctl -p /etc/nosuch.conf: cannot read /etc/nosuch.conf");
         want_in("stderr", r.err, "/etc/fstab:1: carried: nodev /mnt/huge/ hugetlbfs");
         want_in("stderr", r.err, "rc.local:15: carried: mount -t hugetlbfs");
+        want_in("stderr", r.err, "rc.local:16: not carried: sysctl -p /etc/shadow: '/etc/shadow' is not a .conf file");
+        want_not_in("stderr", r.err, "secret");
         free(got);
         run_result_free(&r);
 }

@@ -469,6 +469,9 @@ static int sysctl_load(struct parser *p, struct cmd *c, size_t i)
                         return refuse(c, "the sysctl option '%s' is not understood with -p", o);
                 if (c->w[i].glob)
                         return refuse(c, "'%s' is a shell glob", o);
+                if (strlen(o) < 6 || strcmp(o + strlen(o) - 5, ".conf"))
+                        return refuse(c, "'%s' is not a .conf file: import reads only sysctl files named *.conf, "
+                                         "so that no other file is quoted in its report", o);
                 if (n == 16)
                         return refuse(c, "more than 16 files");
                 files[n++] = o;
