@@ -850,7 +850,12 @@ static void for_loops(void **state)
                  "while read d; do echo none > /sys/block/$d/queue/scheduler; done < /etc/disks\n"         /* 15 */
                  "for i in 1 2 3; do logger hi; done\n"                                                     /* 16 */
                  "for m in /proc/sys/net/ipv4/conf/*/log_martians; do echo 1 > $m; done\n"                 /* 17 */
-                 "for f in /sys/block/sd*/queue/scheduler; do echo none > $f/x/$f; done\n");               /* 18 */
+                 "for f in /sys/block/sd*/queue/scheduler; do echo none > $f/x/$f; done\n"                 /* 18 */
+                 "for f in /sys/block/nvme*/queue/scheduler; do [ -w \"$f\" ] && echo none > \"$f\"; done\n" /* 19 */
+                 "for k in run pages_to_scan nosuch; do\n"                                                  /* 20 */
+                 "    test -f /sys/kernel/mm/ksm/$k && echo 1 > /sys/kernel/mm/ksm/$k\n"                     /* 21 */
+                 "done\n"
+                 "for f in /sys/block/hd*/queue/scheduler; do [ -w /etc/x ] && echo none > $f; done\n");  /* 23 */
         make_exec(root, "etc/rc.local");
         kv_run(&r, root, "import", NULL);
         want_status(&r, 1);
@@ -859,11 +864,14 @@ static void for_loops(void **state)
         assert_string_equal(got,
                             "[sysctl] net.ipv4.conf.eth0.log_martians = 0\n"
                             "[sysctl] net.ipv4.conf.*.rp_filter = 2\n"
+                            "[ksm] run = 1\n"
+                            "[ksm] pages_to_scan = 1\n"
                             "[block \"sd*\"] scheduler = mq-deadline\n"
                             "[block \"sd?\"] read_ahead_kb = 1024\n"
                             "[block \"vda\"] read_ahead_kb = 256\n"
                             "[block \"zram0\"] read_ahead_kb = 256\n"
                             "[block \"vd*\"] scheduler = none\n"
+                            "[block \"nvme*\"] scheduler = none\n"
                             "[netdev \"eth*\"] txqueuelen = 5000\n");
         want_in("stderr", r.err, "rc.local:2: carried: for f in /sys/block/sd*/queue/scheduler; do echo deadline > $f; "
                                  "done (in the for loop of line 2");
@@ -881,6 +889,11 @@ static void for_loops(void **state)
         want_in("stderr", r.err, "rc.local:17: not carried: for m in /proc/sys/net/ipv4/conf/*/log_martians; do echo "
                                  "1 > $m; done: it overrides net/ipv4/conf/eth0/log_martians set earlier");
         want_in("stderr", r.err, "rc.local:18: not carried: ");
+        want_in("stderr", r.err, "rc.local:19: carried: for f in /sys/block/nvme*/queue/scheduler; do echo none > \"$f\"; done");
+        want_in("stderr", r.err, "rc.local:21: carried: for k in run pages_to_scan nosuch; do echo 1 > /sys/kernel/mm/ksm/$k; done");
+        want_in("output", r.out, "written only where /sys/kernel/mm/ksm/run exists");
+        want_in("stderr", r.err, "rc.local:23: not carried: for f in /sys/block/hd*/queue/scheduler; do echo none > $f; "
+                                 "done: in the for loop of line 23: the guard tests another file");
         free(got);
         run_result_free(&r);
 }

@@ -265,8 +265,8 @@ static void strip_prefixes(struct cmd *c)
         c->n -= i;
 }
 
-/* [ -w F ], [ -e F ], [ -f F ], test -f F, [[ -f F ]]: the file F, or NULL */
-static const char *exist_guard(const struct cmd *c)
+/* [ -w F ], [ -e F ], [ -f F ], test -f F, [[ -f F ]]: the word F, or NULL */
+static const struct word *guard_word(const struct cmd *c)
 {
         const char *name, *op;
         size_t at;
@@ -285,9 +285,17 @@ static const char *exist_guard(const struct cmd *c)
         op = c->w[at].s;
         if (c->w[at].quoted || (strcmp(op, "-e") && strcmp(op, "-f") && strcmp(op, "-w")))
                 return NULL;
-        if (c->w[at + 1].glob || c->w[at + 1].dollar || c->w[at + 1].backquote || c->w[at + 1].unterminated)
+        if (c->w[at + 1].backquote || c->w[at + 1].subst || c->w[at + 1].unterminated)
                 return NULL;
-        return c->w[at + 1].s;
+        return &c->w[at + 1];
+}
+
+/* an existence guard on a file named without expansion: the file, or NULL */
+static const char *exist_guard(const struct cmd *c)
+{
+        const struct word *w = guard_word(c);
+
+        return w && !w->glob && !w->dollar ? w->s : NULL;
 }
 
 static const char *cmd_word0(const struct cmd *c)
@@ -855,6 +863,7 @@ static void loop_body(struct parser *p, struct cmd *c, const struct imp_src *src
         unsigned line = sh_line_no(p, h->li0);
         struct buf v = { 0 };
         size_t len;
+        bool guarded;
         int r = 1;
 
         if (c->why) {
@@ -865,8 +874,15 @@ static void loop_body(struct parser *p, struct cmd *c, const struct imp_src *src
                 c->status = ST_SILENT;
                 return;
         }
-        if (c->after_or || c->in_pipe || c->background || c->and_prev >= 0 || c->negated || c->pipe_out ||
-            !name || strcmp(name, "echo")) {
+        if (guard_word(c) && (size_t)(c - p->c) + 1 < p->n && c[1].and_prev == c - p->c && c[1].loop == c->loop) {
+                /* [ -f $f ] && echo V > $f: read with the write it guards */
+                c->status = ST_SILENT;
+                c->part = true;
+                return;
+        }
+        if (c->after_or || c->in_pipe || c->background || c->negated || c->pipe_out || !name ||
+            strcmp(name, "echo") ||
+            (c->and_prev >= 0 && (!guard_word(&p->c[c->and_prev]) || p->c[c->and_prev].loop != c->loop))) {
                 refuse(c, "in the for loop of line %u: only 'echo VALUE > FILE' through $%s is understood there",
                        line, var);
                 return;
@@ -891,6 +907,11 @@ static void loop_body(struct parser *p, struct cmd *c, const struct imp_src *src
         }
         if (other_redirs(c, out) < 0)
                 return;
+        if (c->and_prev >= 0 && strcmp(guard_word(&p->c[c->and_prev])->s, out->target.s)) {
+                refuse(c, "in the for loop of line %u: the guard tests another file than the one written", line);
+                return;
+        }
+        guarded = c->and_prev >= 0;
         at = var_ref(out->target.s, var, &len);
         if (!at || out->target.backquote || out->target.subst || out->target.unterminated ||
             strchr(at + len, '$') || memchr(out->target.s, '$', (size_t)(at - out->target.s))) {
@@ -916,10 +937,15 @@ static void loop_body(struct parser *p, struct cmd *c, const struct imp_src *src
                         break;
                 }
                 path = xasprintf("%.*s%s%s", (int)(at - out->target.s), out->target.s, w->s, at + len);
+                p->im->guard = guarded && !w->glob && !strpbrk(path, "*?[") ? path : NULL;
                 if (w->glob || strpbrk(path, "*?["))
-                        r = imp_glob_write(p->im, path, v.s, src);
+                        r = imp_glob_write(p->im, path, v.s, src);      /* a glob names what exists anyway */
+                else if (guarded && !device_file(path) && !strncmp(path, "/sys/", 5) && imp_path_canonical(path) &&
+                         kernfs_probe(p->im->k, path + 1) == 0)
+                        r = 1;  /* the guard is false here: this word wrote nothing */
                 else
                         r = imp_kernel_write(p->im, path, v.s, src);
+                p->im->guard = NULL;
                 if (r == 0)
                         r = imp_why(p->im, "%s is not a kernel file kvmtune sets", path);
                 free(path);
