@@ -866,7 +866,7 @@ static void for_loops(void **state)
                             "[sysctl] net.ipv4.conf.*.rp_filter = 2\n"
                             "[ksm] run = 1\n"
                             "[ksm] pages_to_scan = 1\n"
-                            "[block \"sd*\"] scheduler = mq-deadline\n"
+                            "[block \"sd*\"] scheduler = mq-deadline none\n"
                             "[block \"sd?\"] read_ahead_kb = 1024\n"
                             "[block \"vda\"] read_ahead_kb = 256\n"
                             "[block \"zram0\"] read_ahead_kb = 256\n"
@@ -875,6 +875,7 @@ static void for_loops(void **state)
                             "[netdev \"eth*\"] txqueuelen = 5000\n");
         want_in("stderr", r.err, "rc.local:2: carried: for f in /sys/block/sd*/queue/scheduler; do echo deadline > $f; "
                                  "done (in the for loop of line 2");
+        want_in("output", r.out, "'none' after it for the devices of the glob that do not offer mq-deadline");
         want_in("output", r.out, "# /etc/rc.local:6: for d in vda zram0; do echo 256 > \"/sys/block/${d}/queue/read_ahead_kb\"; done\n");
         want_in("stderr", r.err, "rc.local:11: not carried: for f in /sys/block/vd*/queue/scheduler; do logger \"$f\"; "
                                  "done: in the for loop of line 11: only 'echo VALUE > FILE' through $f");
@@ -1010,9 +1011,9 @@ static void udev_rules(void **state)
         parses_cleanly(root, r.out);
         got = settings_of(r.out);
         assert_string_equal(got,
-                            "[block \"sd[a-z]\"] scheduler = mq-deadline\n"
+                            "[block \"sd[a-z]\"] scheduler = mq-deadline none\n"
                             "[block \"sd[a-z]\"] match-rotational = no\n"
-                            "[block \"sd[a-z]\"] scheduler = bfq\n"
+                            "[block \"sd[a-z]\"] scheduler = bfq none\n"
                             "[block \"sd[a-z]\"] match-rotational = yes\n"
                             "[block \"nvme[0-9]n[0-9] vd*\"] scheduler = none\n"
                             "[block \"nvme[0-9]n[0-9] vd*\"] read_ahead_kb = 256\n"

@@ -257,12 +257,26 @@ int imp_block(struct imp *im, const char *dev, const char *key, const char *valu
                 return imp_why(im, "kvmtune has no [block] key for queue/%s (it sets scheduler, read_ahead_kb "
                                    "and nr_requests)", key);
         }
-        e = imp_put(im, IS_BLOCK, dev, key, NULL, v, src);
+        if (!strcmp(key, "scheduler") && strcmp(dev, "*") && strcspn(dev, "*?[") < strcspn(dev, "\x1e") &&
+            strcmp(v, "none")) {
+                /*
+                 * A glob (a loop, a udev rule): on a device that does not offer
+                 * the name, the old write failed and left it as it was, which
+                 * for such devices (dm, md) is 'none', the only one they offer.
+                 */
+                char *list = xasprintf("%s none", v);
+                e = imp_put(im, IS_BLOCK, dev, key, NULL, list, src);
+                imp_note(e, "'none' after it for the devices of the glob that do not offer %s (dm, md), where the "
+                            "old write failed and left 'none'", v);
+                free(list);
+        } else {
+                e = imp_put(im, IS_BLOCK, dev, key, NULL, v, src);
+        }
         if (was)
                 imp_note(e, "legacy scheduler name '%s' is '%s' on blk-mq kernels", was, v);
         if (strcmp(dev, "*")) {
                 struct imp_entry *all = imp_find(im, IS_BLOCK, "*", key);
-                if (all && strcmp(all->value, v))
+                if (all && strcmp(all->value, e->value))
                         imp_note(e, "conflict: for %.*s this overrides [block \"*\"] %s = %s from %s; the later "
                                     "source wins", (int)strcspn(dev, "\x1e"), dev, key, all->value, all->src);
         }
