@@ -801,7 +801,8 @@ static void prefixes_pipes_and_scripts(void **state)
                             "[thp] enabled = never\n"
                             "[thp] defrag = never\n");
         want_in("stderr", r.err, "rc.local:2: carried: sudo sysctl -w vm.max_map_count=262144\n");
-        want_in("stderr", r.err, "rc.local:3: carried: sudo sysctl -w \\");
+        want_in("stderr", r.err, "rc.local:3: carried: sudo sysctl -w net.core.somaxconn=1024 "
+                                 "net.core.netdev_max_backlog=5000 vm.swappiness=1\n");
         want_in("stderr", r.err, "rc.local:7: carried: echo 2048 | sudo tee /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages\n");
         want_in("output", r.out, "# /etc/rc.local:8: echo never | tee -a /sys/kernel/mm/transparent_hugepage/enabled");
         want_in("stderr", r.err, "rc.local:9: carried: echo 1 > /sys/kernel/mm/ksm/run (inside sh -c)");

@@ -647,6 +647,13 @@ char *sh_cmd_text(const struct parser *p, const struct cmd *c)
                         continue;
                 if (to > l->len)
                         to = l->len;
+                if (li != li0)
+                        while (from < to && (l->s[from] == ' ' || l->s[from] == '\t'))
+                                from++;         /* the indentation of a continued line */
+                if (b.n && b.s[b.n - 1] == '\\')
+                        b.s[--b.n] = '\0';     /* a backslash-newline joins the lines */
+                while (b.n && (b.s[b.n - 1] == ' ' || b.s[b.n - 1] == '\t'))
+                        b.s[--b.n] = '\0';
                 if (b.n)
                         sh_put(&b, ' ');
                 for (size_t i = from; i < to && b.n < 4 * IMP_SHOW_MAX; i++)
