@@ -45,7 +45,7 @@ $(FLAGS_STAMP):
 src/%.o: src/%.c src/kvmtune.h $(wildcard src/*.h) $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(patsubst %.c,%.o,$(wildcard src/import/*.c)): src/import/import.h
+$(patsubst %.c,%.o,$(wildcard src/import/*.c)): $(wildcard src/import/*.h)
 
 libkvmtune.a: $(OBJ_LIB)
 	$(AR) rcs $@ $^
@@ -90,10 +90,18 @@ fuzz/fuzz_config: fuzz/fuzz_config.c $(SRC_LIB) src/kvmtune.h $(wildcard src/*.h
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(PC_CFLAGS) -Isrc \
 		-o $@ fuzz/fuzz_config.c $(SRC_LIB) $(PC_LIBS) -ldl
 
-fuzz: fuzz/fuzz_config
-	@mkdir -p fuzz/corpus
+# The readers of `kvmtune import`, above all rc.local's shell reader (see fuzz/fuzz_shell.c).
+fuzz/fuzz_shell: fuzz/fuzz_shell.c $(SRC_LIB) src/kvmtune.h $(wildcard src/import/*.h) $(wildcard src/*.h src/sections/*.h)
+	$(FUZZ_CC) $(WARN) -O1 -g -fno-omit-frame-pointer \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(PC_CFLAGS) -Isrc \
+		-o $@ fuzz/fuzz_shell.c $(SRC_LIB) $(PC_LIBS) -ldl
+
+fuzz: fuzz/fuzz_config fuzz/fuzz_shell
+	@mkdir -p fuzz/corpus fuzz/corpus-shell
 	fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=3 -max_len=8192 \
 		-dict=fuzz/kvmtune.dict fuzz/corpus tests/fuzz-corpus
+	fuzz/fuzz_shell -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=3 -max_len=8192 \
+		-dict=fuzz/shell.dict fuzz/corpus-shell tests/fuzz-corpus-shell
 
 # Boot Debian's kernel under qemu with the dracut module and a test config
 # (root; installs qemu and dracut-core when missing; see tests/e2e/run.sh).
@@ -146,6 +154,6 @@ install: kvmtune
 	install -D -m 0644 man/kvmtune.conf.5 $(DESTDIR)$(MANDIR)/man5/kvmtune.conf.5
 
 clean:
-	rm -f kvmtune libkvmtune.a src/*.o src/sections/*.o src/import/*.o $(TESTS) fuzz/fuzz_config .flags-*
+	rm -f kvmtune libkvmtune.a src/*.o src/sections/*.o src/import/*.o $(TESTS) fuzz/fuzz_config fuzz/fuzz_shell .flags-*
 
 .PHONY: all deps check run install clean valgrind e2e fuzz bench deb boot-e2e

@@ -75,6 +75,25 @@ static void parses_cleanly(const char *root, const char *text)
         close(k.rootfd);
 }
 
+static void unlink_rel(const char *root, const char *rel)
+{
+        char *path;
+
+        assert_true(asprintf(&path, "%s/%s", root, rel) > 0);
+        assert_int_equal(unlink(path), 0);
+        free(path);
+}
+
+/* rc-local.service runs rc.local only when it is executable */
+static void make_exec(const char *root, const char *rel)
+{
+        char *path;
+
+        assert_true(asprintf(&path, "%s/%s", root, rel) > 0);
+        assert_int_equal(chmod(path, 0755), 0);
+        free(path);
+}
+
 /* ---- the host the guides describe ---------------------------------------- */
 
 #define RC_LOCAL                                                                             \
@@ -119,6 +138,7 @@ static void guide_host(const char *root)
                  "hugetlbfs /hugepages hugetlbfs mode=1770,gid=2021 0 0\n");
         fr_write(root, "etc/modprobe.d/nf_conntrack.conf", "options nf_conntrack hashsize=250000\n");
         fr_write(root, "etc/rc.local", RC_LOCAL);
+        make_exec(root, "etc/rc.local");
 }
 
 static const char expected[] =
@@ -336,6 +356,7 @@ static void hostile_rc_local(void **state)
         fwrite("echo 7 > /proc/sys/vm/swappiness\0; rm -rf /\n", 1, 44, f);  /* line 13: NUL */
         fputs("echo 9 > /proc/sys/vm/swappiness\n", f);              /* line 14: after them */
         fclose(f);
+        make_exec(root, "etc/rc.local");
 
         kv_run(&r, root, "import", NULL);
         want_status(&r, 1);
@@ -414,7 +435,7 @@ static void shell_forms(void **state)
                  "EOF\n"
                  "f() { echo 6 > /sys/kernel/mm/ksm/sleep_millisecs; }\n"         /* 17 */
                  "echo 7 > /sys/kernel/mm/ksm/sleep_millisecs &\n"                /* 18 */
-                 "echo 8 | tee /sys/kernel/mm/ksm/sleep_millisecs\n"              /* 19 */
+                 "echo 8 | tee /sys/kernel/mm/ksm/sleep_millisecs | cat\n"        /* 19 */
                  "ip link set eth0 txqlen 2000\n"
                  "echo \"a\n"
                  "b\" > /proc/sys/kernel/hostname\n"                              /* 21-22 */
@@ -444,12 +465,13 @@ static void shell_forms(void **state)
         want_in("stderr", r.err, "rc.local:3: carried: echo 1 > /sys/kernel/mm/ksm/run");
         want_in("stderr", r.err, "rc.local:6: carried: modprobe -q tcp_bbr");
         want_in("stderr", r.err, "rc.local:8: not carried: echo 3 > /sys/kernel/mm/ksm/sleep_millisecs: inside if");
-        want_in("stderr", r.err, "rc.local:10: not carried: echo none > /sys/block/sda/queue/scheduler: inside a loop");
+        want_in("stderr", r.err, "rc.local:10: not carried: for d in sda sdb; do echo none > /sys/block/sda/queue/scheduler; done: in the for loop of line 10: the target must name $d once");
         want_in("stderr", r.err, "rc.local:12: not carried: echo 4 > /sys/kernel/mm/ksm/sleep_millisecs: inside case");
         want_not_in("stderr", r.err, "rc.local:15");
         want_in("stderr", r.err, "rc.local:17: not carried: echo 6 > /sys/kernel/mm/ksm/sleep_millisecs: inside {");
         want_in("stderr", r.err, "rc.local:18: not carried: echo 7 > /sys/kernel/mm/ksm/sleep_millisecs: run in the background");
         want_in("stderr", r.err, "rc.local:19: not carried: tee /sys/kernel/mm/ksm/sleep_millisecs: in a pipe");
+        want_not_in("stderr", r.err, "rc.local:19: carried");
         want_in("stderr", r.err, "rc.local:21: not carried:");
         want_not_in("stderr", r.err, "rc.local:26");
         free(got);
@@ -518,6 +540,757 @@ static void named_files_and_other_sources(void **state)
         run_result_free(&r);
 }
 
+/* ---- conditions, echo escapes, triggers: never carried with another meaning -- */
+
+static void guards_and_conditions(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/sh\n"
+                 "grep -q db-host /etc/hostname && sysctl -w vm.swappiness=5\n"                          /* 2 */
+                 "[ -w /sys/kernel/mm/ksm/run ] && echo 1 > /sys/kernel/mm/ksm/run\n"                     /* 3 */
+                 "test -f /proc/sys/net/core/somaxconn && echo 4096 > /proc/sys/net/core/somaxconn\n"    /* 4 */
+                 "[ -w /sys/kernel/mm/ksm/run ] && echo 500 > /sys/kernel/mm/ksm/pages_to_scan\n"         /* 5 */
+                 "if test -f /sys/kernel/mm/transparent_hugepage/enabled; then\n"                         /* 6 */
+                 "    echo never > /sys/kernel/mm/transparent_hugepage/enabled\n"                         /* 7 */
+                 "fi\n"
+                 "if [ -e /sys/kernel/mm/transparent_hugepage/defrag ]; then echo never > "
+                 "/sys/kernel/mm/transparent_hugepage/defrag; fi\n"                                       /* 9 */
+                 "if [ -f /sys/kernel/mm/ksm/run ]; then echo 20 > /sys/kernel/mm/ksm/sleep_millisecs; fi\n" /* 10 */
+                 "if [ -f /proc/sys/fs/file-max ]; then echo 1 > /proc/sys/fs/file-max; else echo 2 > "
+                 "/proc/sys/fs/file-max; fi\n"                                                            /* 11 */
+                 "[ -w /sys/kernel/mm/ksm/nosuchknob ] && echo 1 > /sys/kernel/mm/ksm/nosuchknob\n"       /* 12 */
+                 "! [ -w /sys/kernel/mm/ksm/max_page_sharing ] && echo 9 > /sys/kernel/mm/ksm/max_page_sharing\n" /* 13 */
+                 "[ -d /sys/kernel/mm/ksm ] && echo 7 > /sys/kernel/mm/ksm/merge_across_nodes\n"          /* 14 */
+                 "modprobe tcp_htcp &&\n"                                                                 /* 15 */
+                 "    sysctl -w net.ipv4.tcp_fin_timeout=21\n"
+                 "true && echo 22 > /proc/sys/vm/swappiness\n"                                            /* 17 */
+                 "echo 3 > /proc/sys/vm/drop_caches\n"                                                    /* 18 */
+                 "sysctl -w vm.compact_memory=1\n"                                                        /* 19 */
+                 "echo 1 > /proc/sys/vm/compact_memory\n");                                               /* 20 */
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[sysctl] -net.core.somaxconn = 4096\n"
+                            "[sysctl] net.ipv4.tcp_fin_timeout = 21\n"
+                            "[sysctl] vm.swappiness = 22\n"
+                            "[modules] load = tcp_htcp\n"
+                            "[ksm] run = 1\n"
+                            "[thp] enabled = never\n"
+                            "[thp] defrag = never\n");
+        want_in("stderr", r.err, "rc.local:2: not carried: sysctl -w vm.swappiness=5: after '&&' behind 'grep -q "
+                                 "db-host /etc/hostname', a condition import does not evaluate");
+        want_in("stderr", r.err, "rc.local:3: carried: [ -w /sys/kernel/mm/ksm/run ] && echo 1 > /sys/kernel/mm/ksm/run\n");
+        want_in("output", r.out, "# /etc/rc.local:3: [ -w /sys/kernel/mm/ksm/run ] && echo 1 > /sys/kernel/mm/ksm/run\n"
+                                 "# written only where /sys/kernel/mm/ksm/run exists");
+        want_in("output", r.out, "the '-' prefix skips the key where the kernel lacks it\n-net.core.somaxconn = 4096\n");
+        want_in("stderr", r.err, "rc.local:5: not carried: [ -w /sys/kernel/mm/ksm/run ] && echo 500 > "
+                                 "/sys/kernel/mm/ksm/pages_to_scan: the guard '[ -w /sys/kernel/mm/ksm/run ]' tests "
+                                 "another file");
+        want_in("stderr", r.err, "rc.local:7: carried: echo never > /sys/kernel/mm/transparent_hugepage/enabled "
+                                 "(under 'if' at line 6");
+        want_in("stderr", r.err, "rc.local:9: carried: echo never > /sys/kernel/mm/transparent_hugepage/defrag");
+        want_not_in("stderr", r.err, "rc.local:9: not carried");
+        want_in("stderr", r.err, "rc.local:10: not carried: echo 20 > /sys/kernel/mm/ksm/sleep_millisecs: the "
+                                 "condition '[ -f /sys/kernel/mm/ksm/run ]' tests another file");
+        want_in("stderr", r.err, "rc.local:11: not carried: echo 1 > /proc/sys/fs/file-max: inside if");
+        want_in("stderr", r.err, "rc.local:11: not carried: echo 2 > /proc/sys/fs/file-max: inside if");
+        want_in("stderr", r.err, "rc.local:12: not carried: [ -w /sys/kernel/mm/ksm/nosuchknob ] && echo 1 > "
+                                 "/sys/kernel/mm/ksm/nosuchknob: guarded by");
+        want_in("stderr", r.err, "does not exist on this host");
+        want_in("stderr", r.err, "rc.local:13: not carried: echo 9 > /sys/kernel/mm/ksm/max_page_sharing: after '&&'");
+        want_in("stderr", r.err, "rc.local:14: not carried: echo 7 > /sys/kernel/mm/ksm/merge_across_nodes: after '&&'");
+        want_in("stderr", r.err, "rc.local:16: carried: sysctl -w net.ipv4.tcp_fin_timeout=21");
+        want_in("stderr", r.err, "rc.local:18: not carried: echo 3 > /proc/sys/vm/drop_caches: vm.drop_caches is an action");
+        want_in("stderr", r.err, "rc.local:19: not carried: sysctl -w vm.compact_memory=1: vm.compact_memory is an action");
+        want_in("stderr", r.err, "rc.local:20: not carried: echo 1 > /proc/sys/vm/compact_memory: vm.compact_memory is an action");
+        free(got);
+        run_result_free(&r);
+}
+
+/* dash's echo (Debian's /bin/sh) turns \t into a tab; bash's echo does so only with -e */
+static void echo_escapes(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_mkdir(root, "usr/bin");
+        fr_symlink(root, "dash", "usr/bin/sh");
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/sh -e\n"
+                 "echo \"4096\\t87380\\t6291456\" > /proc/sys/net/ipv4/tcp_rmem\n"
+                 "echo '30\\c and the rest' > /proc/sys/net/ipv4/tcp_fin_timeout\n"
+                 "echo -e 5 > /proc/sys/vm/swappiness\n"
+                 "echo \"1\\n\" > /proc/sys/net/core/somaxconn\n");
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[sysctl] net.ipv4.tcp_rmem = 4096 87380 6291456\n"
+                                 "[sysctl] net.ipv4.tcp_fin_timeout = 30\n");
+        want_in("stderr", r.err, "rc.local:4: not carried: echo -e 5 > /proc/sys/vm/swappiness: dash's echo");
+        want_in("stderr", r.err, "rc.local:5: not carried: echo \"1\\n\" > /proc/sys/net/core/somaxconn: echo "
+                                 "interprets '\\n'");
+        free(got);
+        run_result_free(&r);
+
+        /* bash: the backslash stays without -e, and -e makes it a tab; /bin/echo is coreutils' */
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/bash\n"
+                 "echo -e \"4096\\t87380\\t6291456\" > /proc/sys/net/ipv4/tcp_rmem\n"
+                 "echo 'a\\tb' > /proc/sys/kernel/hostname\n");
+        fr_write(root, "proc/sys/kernel/hostname", "h\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[sysctl] net.ipv4.tcp_rmem = 4096 87380 6291456\n"
+                                 "[sysctl] kernel.hostname = a\\tb\n");
+        free(got);
+        run_result_free(&r);
+
+        /* a /bin/sh that is neither: a backslash is refused */
+        unlink_rel(root, "usr/bin/sh");
+        fr_write(root, "etc/rc.local", "#!/bin/sh\necho \"4096\\t87380\" > /proc/sys/net/ipv4/tcp_rmem\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "rc.local:2: not carried: echo \"4096\\t87380\" > /proc/sys/net/ipv4/tcp_rmem: a "
+                                 "backslash");
+        run_result_free(&r);
+}
+
+/* rc-local.service runs only an executable rc.local; a linked rc.d/rc.local is the same file */
+static void rc_local_as_systemd_runs_it(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "etc/rc.d/rc.local", "#!/bin/sh\necho 33 > /proc/sys/vm/swappiness\n");
+        fr_symlink(root, "rc.d/rc.local", "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "/etc/rc.local: not carried: not executable: rc-local.service does not run it");
+        want_not_in("stderr", r.err, "carried: echo");
+        want_not_in("stderr", r.err, "/etc/rc.d/rc.local");
+        got = settings_of(r.out);
+        assert_string_equal(got, "");
+        free(got);
+        run_result_free(&r);
+
+        make_exec(root, "etc/rc.d/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[sysctl] vm.swappiness = 33\n");
+        want_in("stderr", r.err, "1 carried, 0 not carried");       /* read once */
+        free(got);
+        run_result_free(&r);
+}
+
+/* grub joins GRUB_CMDLINE_LINUX and _DEFAULT; grub.d drop-ins come after /etc/default/grub */
+static void grub_joined_and_dropins(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "etc/default/grub",
+                 "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet hugepages=16\"\n"
+                 "GRUB_CMDLINE_LINUX=\"hugepagesz=1G\"\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[hugepages \"1G\"] pages = 16\n");
+        want_in("output", r.out, "hugepagesz=1G is at /etc/default/grub:2: grub joins GRUB_CMDLINE_LINUX and "
+                                 "GRUB_CMDLINE_LINUX_DEFAULT");
+        want_in("stderr", r.err, "/etc/default/grub:1: carried: hugepagesz=1G hugepages=16 (with hugepagesz=1G "
+                                 "from /etc/default/grub:2)");
+        free(got);
+        run_result_free(&r);
+
+        /* a drop-in replaces one variable and extends the other; 1GB is the kernel's spelling too */
+        fr_write(root, "etc/default/grub.d/50-cloudimg.cfg", "GRUB_CMDLINE_LINUX_DEFAULT=\"console=ttyS0\"\n");
+        fr_write(root, "etc/default/grub.d/60-hugepages.cfg",
+                 "GRUB_CMDLINE_LINUX=\"${GRUB_CMDLINE_LINUX} transparent_hugepage=never\"\n"
+                 "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT hugepagesz=1GB hugepages=4 "
+                 "hugepagesz=2M hugepages=512\"\n");
+        fr_write(root, "etc/default/grub.d/notes.txt", "GRUB_CMDLINE_LINUX=\"hugepages=99\"\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[hugepages \"1G\"] pages = 4\n"
+                                 "[hugepages] pages = 512\n"
+                                 "[thp] enabled = never\n");
+        want_in("stderr", r.err, "kept on the kernel command line: hugepagesz=1G: no hugepages= follows");
+        want_in("output", r.out, "# /etc/default/grub.d/60-hugepages.cfg:2: hugepagesz=1GB hugepages=4\n");
+        want_not_in("output", r.out, "pages = 16");
+        want_not_in("stderr", r.err, "notes.txt");
+        free(got);
+        run_result_free(&r);
+
+        /* any other expansion is refused */
+        fr_write(root, "etc/default/grub.d/70-x.cfg", "GRUB_CMDLINE_LINUX=\"$EXTRA hugepages=2\"\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "/etc/default/grub.d/70-x.cfg:1: not carried: GRUB_CMDLINE_LINUX=\"$EXTRA "
+                                 "hugepages=2\": it holds $ or a backquote");
+        run_result_free(&r);
+}
+
+/* sudo, env, nohup, command in front; sh -c and bash -c; tee; continuation lines */
+static void prefixes_pipes_and_scripts(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_mkdir(root, "usr/bin");
+        fr_symlink(root, "dash", "usr/bin/sh");
+        fr_write(root, "proc/sys/vm/max_map_count", "65530\n");
+        fr_write(root, "proc/sys/net/core/netdev_max_backlog", "1000\n");
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/sh\n"
+                 "sudo sysctl -w vm.max_map_count=262144\n"                                               /* 2 */
+                 "sudo sysctl -w \\\n"                                                                     /* 3 */
+                 "    net.core.somaxconn=1024 \\\n"
+                 "    net.core.netdev_max_backlog=5000 \\\n"
+                 "    vm.swappiness=1\n"
+                 "echo 2048 | sudo tee /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages\n"          /* 7 */
+                 "echo never | tee -a /sys/kernel/mm/transparent_hugepage/enabled "
+                 "/sys/kernel/mm/transparent_hugepage/defrag >/dev/null\n"                                /* 8 */
+                 "sudo sh -c \"echo 1 > /sys/kernel/mm/ksm/run\"\n"                                        /* 9 */
+                 "bash -c 'echo 100 > /sys/kernel/mm/ksm/pages_to_scan; sysctl -w net.ipv4.tcp_fin_timeout=15'\n" /* 10 */
+                 "sudo echo 2 > /sys/kernel/mm/ksm/merge_across_nodes\n"                                  /* 11 */
+                 "env LC_ALL=C nohup sysctl -w fs.file-max=100000 2>/dev/null\n"                          /* 12 */
+                 "command modprobe tcp_bbr\n"                                                             /* 13 */
+                 "sudo sysctl -w vm.swappiness=$SWAP\n"                                                   /* 14 */
+                 "sudo -u nobody sysctl -w vm.swappiness=9\n"                                             /* 15 */
+                 "sh -c \"echo $N > /sys/kernel/mm/ksm/sleep_millisecs\"\n"                               /* 16 */
+                 "sh -c 'echo 8 > /sys/kernel/mm/ksm/sleep_millisecs; echo $HOME > /proc/sys/vm/swappiness'\n" /* 17 */
+                 "cat /etc/thp | tee /sys/kernel/mm/transparent_hugepage/enabled\n"                       /* 18 */
+                 "echo 4 | tr 4 5 | tee /sys/kernel/mm/ksm/max_page_sharing\n"                            /* 19 */
+                 "sh -c 'echo 5 > /sys/kernel/mm/ksm/max_page_sharing' extra\n"                           /* 20 */
+                 "sudo cpupower frequency-set -g performance\n"                                           /* 21 */
+                 "echo performance > /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor\n"             /* 22 */
+                 "ethtool -G eth0 rx 4096\n");                                                            /* 23 */
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[sysctl] vm.max_map_count = 262144\n"
+                            "[sysctl] net.core.somaxconn = 1024\n"
+                            "[sysctl] net.core.netdev_max_backlog = 5000\n"
+                            "[sysctl] vm.swappiness = 1\n"
+                            "[sysctl] net.ipv4.tcp_fin_timeout = 15\n"
+                            "[sysctl] fs.file-max = 100000\n"
+                            "[modules] load = tcp_bbr\n"
+                            "[hugepages] pages = 2048\n"
+                            "[ksm] run = 1\n"
+                            "[ksm] pages_to_scan = 100\n"
+                            "[ksm] merge_across_nodes = 2\n"
+                            "[ksm] sleep_millisecs = 8\n"
+                            "[thp] enabled = never\n"
+                            "[thp] defrag = never\n");
+        want_in("stderr", r.err, "rc.local:2: carried: sudo sysctl -w vm.max_map_count=262144\n");
+        want_in("stderr", r.err, "rc.local:3: carried: sudo sysctl -w net.core.somaxconn=1024 "
+                                 "net.core.netdev_max_backlog=5000 vm.swappiness=1\n");
+        want_in("stderr", r.err, "rc.local:7: carried: echo 2048 | sudo tee /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages\n");
+        want_in("output", r.out, "# /etc/rc.local:8: echo never | tee -a /sys/kernel/mm/transparent_hugepage/enabled");
+        want_in("stderr", r.err, "rc.local:9: carried: echo 1 > /sys/kernel/mm/ksm/run (inside sh -c)");
+        want_in("stderr", r.err, "rc.local:10: carried: sysctl -w net.ipv4.tcp_fin_timeout=15 (inside bash -c)");
+        want_in("stderr", r.err, "rc.local:11: carried: sudo echo 2 > /sys/kernel/mm/ksm/merge_across_nodes");
+        want_in("stderr", r.err, "rc.local:12: carried: env LC_ALL=C nohup sysctl");
+        want_in("stderr", r.err, "rc.local:13: carried: command modprobe tcp_bbr");
+        want_in("stderr", r.err, "rc.local:14: not carried: sudo sysctl -w vm.swappiness=$SWAP: it holds $");
+        want_in("stderr", r.err, "rc.local:15: not carried: sudo -u nobody sysctl -w vm.swappiness=9: 'sudo' with options");
+        want_in("stderr", r.err, "rc.local:16: not carried: sh -c \"echo $N > /sys/kernel/mm/ksm/sleep_millisecs\": it holds $");
+        want_in("stderr", r.err, "rc.local:17: carried: echo 8 > /sys/kernel/mm/ksm/sleep_millisecs (inside sh -c)");
+        want_in("stderr", r.err, "rc.local:17: not carried: echo $HOME > /proc/sys/vm/swappiness: it holds $");
+        want_in("stderr", r.err, "rc.local:18: not carried: tee /sys/kernel/mm/transparent_hugepage/enabled: in a pipe");
+        want_in("stderr", r.err, "rc.local:19: not carried: tee /sys/kernel/mm/ksm/max_page_sharing: in a pipe");
+        want_in("stderr", r.err, "rc.local:20: not carried: sh -c 'echo 5 > /sys/kernel/mm/ksm/max_page_sharing' extra: only 'sh -c SCRIPT'");
+        want_in("stderr", r.err, "rc.local:21: not carried: sudo cpupower frequency-set -g performance: CPU frequency");
+        want_in("stderr", r.err, "rc.local:22: not carried: echo performance > /sys/devices/system/cpu/cpu0/cpufreq/"
+                                 "scaling_governor: kvmtune has no setting that writes");
+        want_in("stderr", r.err, "rc.local:23: not carried: ethtool -G eth0 rx 4096: NIC rings");
+        free(got);
+        run_result_free(&r);
+}
+
+/* for loops over device globs and word lists become the glob settings */
+static void for_loops(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/sh\n"
+                 "for f in /sys/block/sd*/queue/scheduler; do echo deadline > $f; done\n"                  /* 2 */
+                 "for i in /sys/block/sd?; do echo 1024 > $i/queue/read_ahead_kb; done\n"                  /* 3 */
+                 "for d in vda zram0\n"                                                                     /* 4 */
+                 "do\n"
+                 "    echo 256 > \"/sys/block/${d}/queue/read_ahead_kb\"\n"                                 /* 6 */
+                 "done\n"
+                 "echo 0 > /proc/sys/net/ipv4/conf/eth0/log_martians\n"                                     /* 8 */
+                 "for n in /proc/sys/net/ipv4/conf/*/rp_filter; do echo 2 > $n; done\n"                    /* 9 */
+                 "for dev in /sys/class/net/eth*; do echo 5000 > $dev/tx_queue_len; done\n"                /* 10 */
+                 "for f in /sys/block/vd*/queue/scheduler; do logger \"$f\"; echo noop > $f; done\n"       /* 11 */
+                 "for f in /sys/block/*/device/timeout; do echo 180 > $f; done\n"                          /* 12 */
+                 "for k in $(ls /sys/block); do echo none > /sys/block/$k/queue/scheduler; done\n"         /* 13 */
+                 "for f in /sys/block/sd*/queue/nr_requests; do echo $N > $f; done\n"                      /* 14 */
+                 "while read d; do echo none > /sys/block/$d/queue/scheduler; done < /etc/disks\n"         /* 15 */
+                 "for i in 1 2 3; do logger hi; done\n"                                                     /* 16 */
+                 "for m in /proc/sys/net/ipv4/conf/*/log_martians; do echo 1 > $m; done\n"                 /* 17 */
+                 "for f in /sys/block/sd*/queue/scheduler; do echo none > $f/x/$f; done\n"                 /* 18 */
+                 "for f in /sys/block/nvme*/queue/scheduler; do [ -w \"$f\" ] && echo none > \"$f\"; done\n" /* 19 */
+                 "for k in run pages_to_scan nosuch; do\n"                                                  /* 20 */
+                 "    test -f /sys/kernel/mm/ksm/$k && echo 1 > /sys/kernel/mm/ksm/$k\n"                     /* 21 */
+                 "done\n"
+                 "for f in /sys/block/hd*/queue/scheduler; do [ -w /etc/x ] && echo none > $f; done\n");  /* 23 */
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[sysctl] net.ipv4.conf.eth0.log_martians = 0\n"
+                            "[sysctl] net.ipv4.conf.*.rp_filter = 2\n"
+                            "[ksm] run = 1\n"
+                            "[ksm] pages_to_scan = 1\n"
+                            "[block \"sd*\"] scheduler = mq-deadline none\n"
+                            "[block \"sd?\"] read_ahead_kb = 1024\n"
+                            "[block \"vda\"] read_ahead_kb = 256\n"
+                            "[block \"zram0\"] read_ahead_kb = 256\n"
+                            "[block \"vd*\"] scheduler = none\n"
+                            "[block \"nvme*\"] scheduler = none\n"
+                            "[netdev \"eth*\"] txqueuelen = 5000\n");
+        want_in("stderr", r.err, "rc.local:2: carried: for f in /sys/block/sd*/queue/scheduler; do echo deadline > $f; "
+                                 "done (in the for loop of line 2");
+        want_in("output", r.out, "'none' after it for the devices of the glob that do not offer mq-deadline");
+        want_in("output", r.out, "# /etc/rc.local:6: for d in vda zram0; do echo 256 > \"/sys/block/${d}/queue/read_ahead_kb\"; done\n");
+        want_in("stderr", r.err, "rc.local:11: not carried: for f in /sys/block/vd*/queue/scheduler; do logger \"$f\"; "
+                                 "done: in the for loop of line 11: only 'echo VALUE > FILE' through $f");
+        want_in("stderr", r.err, "rc.local:11: carried: for f in /sys/block/vd*/queue/scheduler; do echo noop > $f; done");
+        want_in("stderr", r.err, "rc.local:12: not carried: for f in /sys/block/*/device/timeout; do echo 180 > $f; "
+                                 "done: kvmtune has no glob form for /sys/block/*/device/timeout");
+        want_in("stderr", r.err, "rc.local:13: not carried: ");
+        want_in("stderr", r.err, "rc.local:14: not carried: for f in /sys/block/sd*/queue/nr_requests; do echo $N > "
+                                 "$f; done: in the for loop of line 14: the value holds $");
+        want_in("stderr", r.err, "rc.local:15: not carried: echo none > /sys/block/$d/queue/scheduler: it holds $");
+        want_not_in("stderr", r.err, "rc.local:16");
+        want_in("stderr", r.err, "rc.local:17: not carried: for m in /proc/sys/net/ipv4/conf/*/log_martians; do echo "
+                                 "1 > $m; done: it overrides net/ipv4/conf/eth0/log_martians set earlier");
+        want_in("stderr", r.err, "rc.local:18: not carried: ");
+        want_in("stderr", r.err, "rc.local:19: carried: for f in /sys/block/nvme*/queue/scheduler; do echo none > \"$f\"; done");
+        want_in("stderr", r.err, "rc.local:21: carried: for k in run pages_to_scan nosuch; do echo 1 > /sys/kernel/mm/ksm/$k; done");
+        want_in("output", r.out, "written only where /sys/kernel/mm/ksm/run exists");
+        want_in("stderr", r.err, "rc.local:23: not carried: for f in /sys/block/hd*/queue/scheduler; do echo none > $f; "
+                                 "done: in the for loop of line 23: the guard tests another file");
+        free(got);
+        run_result_free(&r);
+}
+
+/* per-node pools, blockdev --setra, sysctl -p FILE, a mount point with a trailing '/' */
+static void nodes_blockdev_sysctl_p_mounts(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        for (int n = 0; n < 2; n++) {
+                char rel[128];
+                snprintf(rel, sizeof(rel), "sys/devices/system/node/node%d/hugepages/hugepages-1048576kB/nr_hugepages", n);
+                fr_write(root, rel, "0\n");
+                snprintf(rel, sizeof(rel), "sys/devices/system/node/node%d/hugepages/hugepages-2048kB/nr_hugepages", n);
+                fr_write(root, rel, "0\n");
+        }
+        fr_write(root, "sys/devices/pci0000:00/0000:00:05.0/block/sdb/queue/read_ahead_kb", "128\n");
+        fr_symlink(root, "../devices/pci0000:00/0000:00:05.0/block/sdb", "sys/block/sdb");
+        fr_write(root, "sys/class/block/sdb1/partition", "1\n");
+        fr_write(root, "etc/sysctl.d/60-hv.conf", "# hypervisor\nvm.swappiness = 7\nkernel.nosuchkey.x = 1\n");
+        fr_write(root, "etc/sysctl.conf", "net.core.somaxconn = 300\n");
+        fr_write(root, "etc/fstab", "nodev /mnt/huge/ hugetlbfs pagesize=1G 0 0\n");
+        fr_write(root, "etc/shadow", "root:secret:19000:0:99999:7:::\n");
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/sh\n"
+                 "echo 4 > /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages\n"     /* 2 */
+                 "echo 4 > /sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages\n"     /* 3 */
+                 "echo 512 > /sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages\n"      /* 4 */
+                 "echo 100 > /sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages\n"      /* 5 */
+                 "echo 1 > /sys/devices/system/node/node7/hugepages/hugepages-2048kB/nr_hugepages\n"        /* 6 */
+                 "blockdev --setra 8192 /dev/vda /dev/sdb\n"                                               /* 7 */
+                 "blockdev --setra 256 /dev/sdb1\n"                                                        /* 8 */
+                 "blockdev --setbsz 4096 /dev/vda\n"                                                       /* 9 */
+                 "blockdev --getra /dev/vda\n"                                                             /* 10 */
+                 "echo 50 > /proc/sys/net/core/somaxconn\n"                                                /* 11 */
+                 "sysctl -p\n"                                                                             /* 12 */
+                 "sysctl -q -p /etc/sysctl.d/60-hv.conf\n"                                                 /* 13 */
+                 "sysctl -p /etc/nosuch.conf\n"                                                            /* 14 */
+                 "mount -t hugetlbfs -o pagesize=2048K none /mnt/huge2m/\n"                                /* 15 */
+                 "sysctl -p /etc/shadow\n");                                                              /* 16 */
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[sysctl] vm.swappiness = 7\n"
+                            "[sysctl] -kernel.nosuchkey.x = 1\n"
+                            "[sysctl] net.core.somaxconn = 300\n"
+                            "[hugepages \"1G\"] pages = 8\n"
+                            "[hugepages \"1G\"] nodes = 0 1\n"
+                            "[hugepages] pages = 512\n"
+                            "[hugepages] nodes = 0\n"
+                            "[hugetlbfs \"/mnt/huge\"] pagesize = 1G\n"
+                            "[hugetlbfs \"/mnt/huge2m\"] pagesize = 2048K\n"
+                            "[block \"vda\"] read_ahead_kb = 4096\n"
+                            "[block \"sdb\"] read_ahead_kb = 4096\n");
+        want_in("stderr", r.err, "rc.local:3: carried: echo 4 > /sys/devices/system/node/node1/");
+        want_in("output", r.out, "node 1: 4 pages; the per-node pools read so far sum to 8 on nodes 0 1");
+        want_in("stderr", r.err, "rc.local:5: not carried: echo 100 > /sys/devices/system/node/node1/hugepages/"
+                                 "hugepages-2048kB/nr_hugepages: with the other per-node pools of this size the nodes "
+                                 "are not an even split");
+        want_in("stderr", r.err, "rc.local:6: not carried: echo 1 > /sys/devices/system/node/node7/hugepages/"
+                                 "hugepages-2048kB/nr_hugepages: this host has no");
+        want_in("output", r.out, "blockdev --setra 8192 counts 512-byte sectors: read_ahead_kb = 4096");
+        want_in("stderr", r.err, "rc.local:8: not carried: blockdev --setra 256 /dev/sdb1: /dev/sdb1 is a partition");
+        want_in("stderr", r.err, "rc.local:9: not carried: blockdev --setbsz 4096 /dev/vda: only 'blockdev --setra");
+        want_not_in("stderr", r.err, "rc.local:10");
+        /* sysctl -p re-reads sysctl.conf after line 11: its value wins again, as at boot */
+        want_in("output", r.out, "# conflict: overrides /etc/rc.local:11: echo 50 > /proc/sys/net/core/somaxconn (50); "
+                                 "the later source wins\nnet.core.somaxconn = 300\n");
+        want_in("stderr", r.err, "rc.local:12: carried: sysctl -p\n");
+        want_in("stderr", r.err, "rc.local:13: carried: sysctl -q -p /etc/sysctl.d/60-hv.conf\n");
+        want_in("stderr", r.err, "rc.local:14: not carried: sysctl -p /etc/nosuch.conf: cannot read /etc/nosuch.conf");
+        want_in("stderr", r.err, "/etc/fstab:1: carried: nodev /mnt/huge/ hugetlbfs");
+        want_in("stderr", r.err, "rc.local:15: carried: mount -t hugetlbfs");
+        want_in("stderr", r.err, "rc.local:16: not carried: sysctl -p /etc/shadow: '/etc/shadow' is not a .conf file");
+        want_not_in("stderr", r.err, "secret");
+        free(got);
+        run_result_free(&r);
+}
+
+/* udev rules that set queue attributes or tx_queue_len */
+static void udev_rules(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "etc/udev/rules.d/60-scheduler.rules",
+                 "# set the I/O scheduler by disk kind\n"
+                 "ACTION==\"add|change\", KERNEL==\"sd[a-z]\", ATTR{queue/rotational}==\"0\", ATTR{queue/scheduler}=\"mq-deadline\"\n"
+                 "ACTION==\"add|change\", KERNEL==\"sd[a-z]\", ATTR{queue/rotational}==\"1\", ATTR{queue/scheduler}=\"bfq\"\n"
+                 "ACTION==\"add|change\", KERNEL==\"nvme[0-9]n[0-9]|vd*\", ATTR{queue/scheduler}=\"none\", \\\n"
+                 "    ATTR{queue/read_ahead_kb}=\"256\"\n"                                                     /* 4-5 */
+                 "SUBSYSTEM==\"block\", KERNEL==\"sd*\", ATTRS{model}==\"Samsung*\", ATTR{queue/scheduler}=\"none\"\n" /* 6 */
+                 "ACTION==\"add\", KERNEL==\"dm-*\", OWNER=\"qemu\", ATTR{queue/nr_requests}=\"512\"\n"      /* 7 */
+                 "KERNEL==\"sd*\", ATTR{queue/iosched/slice_idle}=\"0\"\n"                                   /* 8 */
+                 "KERNEL==\"sd*\", RUN+=\"/bin/sh -c 'echo 1024 > /sys%p/queue/read_ahead_kb'\"\n"           /* 9 */
+                 "KERNEL==\"sd*\", OWNER=\"disk\"\n");                                                    /* 10: not tuning */
+        fr_write(root, "etc/udev/rules.d/70-net.rules",
+                 "SUBSYSTEM!=\"net\", GOTO=\"net_end\"\n"
+                 "ACTION==\"add\", KERNEL==\"eth*\", ATTR{tx_queue_len}=\"10000\"\n"                         /* 2 */
+                 "LABEL=\"net_end\"\n"
+                 "ENV{ID_VENDOR}!=\"Intel\", GOTO=\"x_end\"\n"
+                 "KERNEL==\"ens*\", ATTR{tx_queue_len}=\"5000\"\n"                                           /* 5 */
+                 "LABEL=\"x_end\"\n"
+                 "SUBSYSTEM==\"net\", ATTR{queue/scheduler}=\"none\"\n");                                    /* 7 */
+        fr_write(root, "etc/udev/rules.d/README", "KERNEL==\"sd*\", ATTR{queue/scheduler}=\"kyber\"\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[block \"sd[a-z]\"] scheduler = mq-deadline none\n"
+                            "[block \"sd[a-z]\"] match-rotational = no\n"
+                            "[block \"sd[a-z]\"] scheduler = bfq none\n"
+                            "[block \"sd[a-z]\"] match-rotational = yes\n"
+                            "[block \"nvme[0-9]n[0-9] vd*\"] scheduler = none\n"
+                            "[block \"nvme[0-9]n[0-9] vd*\"] read_ahead_kb = 256\n"
+                            "[block \"dm-*\"] nr_requests = 512\n"
+                            "[netdev \"eth*\"] txqueuelen = 10000\n");
+        want_in("stderr", r.err, "60-scheduler.rules:2: carried: ACTION==\"add|change\", KERNEL==\"sd[a-z]\"");
+        want_in("stderr", r.err, "60-scheduler.rules:4: carried:");
+        want_in("stderr", r.err, "60-scheduler.rules:6: not carried: SUBSYSTEM==\"block\", KERNEL==\"sd*\", "
+                                 "ATTRS{model}==\"Samsung*\", ATTR{queue/scheduler}=\"none\": the match "
+                                 "ATTRS{model}==\"Samsung*\" has no kvmtune form");
+        want_in("stderr", r.err, "60-scheduler.rules:7: carried: ACTION==\"add\", KERNEL==\"dm-*\", OWNER=\"qemu\", "
+                                 "ATTR{queue/nr_requests}=\"512\" (the rule's other assignments stay");
+        want_in("stderr", r.err, "60-scheduler.rules:8: not carried: KERNEL==\"sd*\", ATTR{queue/iosched/slice_idle}="
+                                 "\"0\": kvmtune has no [block] key for queue/iosched/slice_idle");
+        want_in("stderr", r.err, "60-scheduler.rules:9: not carried: KERNEL==\"sd*\", RUN+=");
+        want_not_in("stderr", r.err, "60-scheduler.rules:10");
+        want_in("stderr", r.err, "70-net.rules:2: carried:");
+        want_in("stderr", r.err, "70-net.rules:5: not carried: KERNEL==\"ens*\", ATTR{tx_queue_len}=\"5000\": after the "
+                                 "GOTO of line 4");
+        want_in("stderr", r.err, "70-net.rules:7: not carried: SUBSYSTEM==\"net\", ATTR{queue/scheduler}=\"none\": "
+                                 "SUBSYSTEM==\"net\" with disk attributes");
+        want_not_in("stderr", r.err, "README");
+        /* two sections for one glob, each with its own filter */
+        want_in("output", r.out, "[block \"sd[a-z]\"]\n# /etc/udev/rules.d/60-scheduler.rules:2:");
+        assert_non_null(strstr(strstr(r.out, "[block \"sd[a-z]\"]") + 1, "[block \"sd[a-z]\"]"));
+        free(got);
+        run_result_free(&r);
+}
+
+/* TuneD: the active profile and its include chain, read from the host tree */
+static void tuned_profiles(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "usr/lib/tuned/throughput-performance/tuned.conf",
+                 "[main]\n"
+                 "summary=Broadly applicable tuning\n"
+                 "[cpu]\n"
+                 "governor=performance\n"                                        /* 4 */
+                 "[disk]\n"
+                 "readahead=>4096\n"                                             /* 6 */
+                 "[sysctl]\n"
+                 "vm.swappiness=10\n"                                            /* 8 */
+                 "net.core.somaxconn = 2048\n");
+        fr_write(root, "usr/lib/tuned/virtual-host/tuned.conf",
+                 "[main]\n"
+                 "include=throughput-performance\n"
+                 "[sysctl]\n"
+                 "vm.swappiness=5\n"                                             /* 4: wins over the parent */
+                 "[vm]\n"
+                 "transparent_hugepages=never\n"                                 /* 6 */
+                 "[my_disk]\n"
+                 "type=disk\n"
+                 "devices=vda, vdb\n"
+                 "elevator=deadline\n"                                           /* 10 */
+                 "readahead=8192 s\n"                                            /* 11 */
+                 "[sysfs]\n"
+                 "/sys/kernel/mm/ksm/run=0\n"                                    /* 13 */
+                 "[scheduler]\n"
+                 "sched_min_granularity_ns=${f:exec:cat:/x}\n");                 /* 15 */
+        fr_write(root, "etc/tuned/virtual-host/tuned.conf",                     /* the admin's copy comes first */
+                 "[main]\n"
+                 "include=virtual-host-base\n");
+        fr_write(root, "etc/tuned/active_profile", "virtual-host\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "/etc/tuned/virtual-host/tuned.conf:2: not carried: include=virtual-host-base: the "
+                                 "TuneD profile virtual-host-base is not on this host");
+        run_result_free(&r);
+
+        unlink_rel(root, "etc/tuned/virtual-host/tuned.conf");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[sysctl] vm.swappiness = 5\n"
+                            "[sysctl] net.core.somaxconn = 2048\n"
+                            "[ksm] run = 0\n"
+                            "[thp] enabled = never\n"
+                            "[block \"vda vdb\"] scheduler = mq-deadline\n"
+                            "[block \"vda vdb\"] read_ahead_kb = 4096\n");
+        want_in("output", r.out, "# /usr/lib/tuned/virtual-host/tuned.conf:4: vm.swappiness=5\n"
+                                 "# conflict: overrides /usr/lib/tuned/throughput-performance/tuned.conf:8");
+        want_in("stderr", r.err, "throughput-performance/tuned.conf:4: not carried: governor=performance: TuneD's "
+                                 "[cpu] plugin has no kvmtune form (kvmtune has no [cpu] section)");
+        want_in("stderr", r.err, "throughput-performance/tuned.conf:6: not carried: readahead=>4096: '>' sets");
+        want_in("stderr", r.err, "virtual-host/tuned.conf:11: carried: readahead=8192 s");
+        want_in("stderr", r.err, "virtual-host/tuned.conf:15: not carried: sched_min_granularity_ns=${f:exec:cat:/x}: "
+                                 "it holds a TuneD variable");
+        want_in("stderr", r.err, "run 'tuned-adm off'");
+        free(got);
+        run_result_free(&r);
+
+        /* tuned-adm profile in rc.local reads the profile at its place */
+        unlink_rel(root, "etc/tuned/active_profile");
+        fr_write(root, "etc/rc.local", "#!/bin/sh\ntuned-adm profile throughput-performance\ntuned-adm profile no-such\n");
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[sysctl] vm.swappiness = 10\n[sysctl] net.core.somaxconn = 2048\n");
+        want_in("stderr", r.err, "rc.local:2: not carried: tuned-adm profile throughput-performance: a setting of the "
+                                 "profile is not carried");
+        want_in("stderr", r.err, "rc.local:3: not carried: tuned-adm profile no-such: the TuneD profile no-such is "
+                                 "not on this host");
+        /* the profile's report comes at the line that loads it */
+        assert_true(strstr(r.err, "throughput-performance/tuned.conf:8: carried") < strstr(r.err, "rc.local:3:"));
+        free(got);
+        run_result_free(&r);
+}
+
+/* /dev/hugepages is systemd's mount: the output asks for the drop-in that keeps the options */
+static void dev_hugepages_dropin(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, "etc/fstab", "hugetlbfs /dev/hugepages hugetlbfs mode=1770,gid=78,defaults 0 0\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        want_not_in("output", r.out, "dev-hugepages.mount");    /* no systemd unit in this tree */
+        run_result_free(&r);
+
+        fr_write(root, "usr/lib/systemd/system/dev-hugepages.mount", "[Mount]\nWhat=hugetlbfs\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        parses_cleanly(root, r.out);
+        want_in("output", r.out, "#   /etc/systemd/system/dev-hugepages.mount.d/50-kvmtune.conf\n#   [Mount]\n"
+                                 "#   Options=nosuid,nodev,mode=1770,gid=78\n");
+        want_in("output", r.out, "[hugetlbfs \"/dev/hugepages\"]");
+        want_in("stderr", r.err, "/etc/fstab:1: also install a drop-in for dev-hugepages.mount");
+        run_result_free(&r);
+}
+
+/*
+ * A host where every line is one of the forms import understands: import
+ * exits 0, and after applying its output to the same tree, verify passes.
+ */
+static void every_form_round_trip(void **state)
+{
+        const char *root = *state;
+        struct run_result r, a, v;
+        char *conf;
+
+        fr_mkdir(root, "usr/bin");
+        fr_symlink(root, "dash", "usr/bin/sh");
+        for (int n = 0; n < 2; n++) {
+                char rel[128];
+                snprintf(rel, sizeof(rel), "sys/devices/system/node/node%d/hugepages/hugepages-1048576kB/nr_hugepages", n);
+                fr_write(root, rel, "0\n");
+                snprintf(rel, sizeof(rel), "sys/devices/system/node/node%d/hugepages/hugepages-2048kB/nr_hugepages", n);
+                fr_write(root, rel, "0\n");
+        }
+        fr_write(root, "sys/devices/system/node/online", "0-1\n");
+        fr_write(root, "sys/devices/system/node/possible", "0-1\n");
+        fr_write(root, "sys/devices/pci0000:00/0000:00:05.0/block/sdb/queue/scheduler", "[none] mq-deadline kyber bfq\n");
+        fr_write(root, "sys/devices/pci0000:00/0000:00:05.0/block/sdb/queue/rotational", "1\n");
+        fr_write(root, "sys/devices/pci0000:00/0000:00:05.0/block/sdb/queue/read_ahead_kb", "128\n");
+        fr_write(root, "sys/devices/pci0000:00/0000:00:05.0/block/sdb/queue/nr_requests", "64\n");
+        fr_symlink(root, "../devices/pci0000:00/0000:00:05.0/block/sdb", "sys/block/sdb");
+        fr_write(root, "proc/sys/vm/max_map_count", "65530\n");
+        fr_write(root, "proc/sys/net/core/netdev_max_backlog", "1000\n");
+
+        fr_write(root, "etc/default/grub", "GRUB_CMDLINE_LINUX=\"hugepagesz=1G\"\n"
+                                           "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n");
+        fr_write(root, "etc/default/grub.d/50-kvm.cfg",
+                 "GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT} hugepages=2 transparent_hugepage=madvise\"\n");
+        fr_write(root, "etc/sysctl.d/50-kvm.conf", "net.core.somaxconn = 4096\nvm.swappiness = 10\n");
+        fr_write(root, "etc/udev/rules.d/60-io.rules",
+                 "ACTION==\"add|change\", KERNEL==\"sd[a-z]\", ATTR{queue/rotational}==\"1\", ATTR{queue/scheduler}=\"bfq\"\n");
+        fr_write(root, "etc/fstab", "nodev /mnt/huge/ hugetlbfs pagesize=2M,mode=1770 0 0\n");
+        fr_write(root, "usr/lib/tuned/kvm/tuned.conf", "[main]\nsummary=kvm\n[sysctl]\nnet.core.netdev_max_backlog=5000\n"
+                                                       "[disk]\ndevices=vda\nreadahead=1024\n");
+        fr_write(root, "etc/tuned/active_profile", "kvm\n");
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/sh -e\n"
+                 "sudo sysctl -w vm.max_map_count=262144\n"
+                 "[ -w /sys/kernel/mm/ksm/run ] && echo 1 > /sys/kernel/mm/ksm/run\n"
+                 "if test -f /sys/kernel/mm/transparent_hugepage/defrag; then\n"
+                 "    echo never > /sys/kernel/mm/transparent_hugepage/defrag\n"
+                 "fi\n"
+                 "echo 500 | sudo tee /sys/kernel/mm/ksm/pages_to_scan >/dev/null\n"
+                 "sudo sh -c 'echo \"4096\\t87380\\t6291456\" > /proc/sys/net/ipv4/tcp_rmem'\n"
+                 "for f in /sys/block/vd*/queue/nr_requests; do echo 128 > $f; done\n"
+                 "echo 8 > /sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages\n"
+                 "echo 8 > /sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages\n"
+                 "blockdev --setra 512 /dev/sdb\n"
+                 "ip link set dev eth0 txqueuelen 2000\n"
+                 "exit 0\n");
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        if (r.status != 0)
+                fail_msg("import exited %d:\n%s", r.status, r.err);
+        want_not_in("stderr", r.err, ": not carried:");
+        parses_cleanly(root, r.out);
+        fr_write(root, "imported.conf", r.out);
+        assert_true(asprintf(&conf, "%s/imported.conf", root) > 0);
+        kv_run(&a, root, "apply", "--config", conf, NULL);
+        if (a.status != 0)
+                fail_msg("apply exited %d:\n%s\n%s\nconfig:\n%s", a.status, a.out, a.err, r.out);
+        /* what a real apply would have done: the mount is there */
+        fr_write(root, "proc/self/mountinfo",
+                 "22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+                 "40 22 0:40 / /mnt/huge rw,relatime shared:20 - hugetlbfs nodev rw,mode=1770,pagesize=2M\n");
+        kv_run(&v, root, "verify", "--config", conf, NULL);
+        if (v.status != 0)
+                fail_msg("verify exited %d:\n%s\n%s\nconfig:\n%s", v.status, v.out, v.err, r.out);
+        want_value(root, "proc/sys/net/ipv4/tcp_rmem", "4096 87380 6291456");
+        want_value(root, "sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "2");
+        want_value(root, "sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages", "8");
+        want_value(root, "sys/block/sdb/queue/scheduler", "bfq");
+        want_value(root, "sys/block/sdb/queue/read_ahead_kb", "256");
+        want_value(root, "sys/block/vda/queue/read_ahead_kb", "1024");
+        want_value(root, "sys/block/vda/queue/nr_requests", "128");
+        free(conf);
+        run_result_free(&v);
+        run_result_free(&a);
+        run_result_free(&r);
+}
+
+/* findings of fuzz/fuzz_shell, kept as cases */
+static void fuzz_findings(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *text = NULL, *file;
+        size_t len = 0;
+        FILE *m = open_memstream(&text, &len);
+
+        /* the "after the exit" reason outlived the command array growing under it */
+        fputs("#!/bin/sh\nexit 0\n", m);
+        for (int i = 0; i < 100; i++)
+                fputs("echo 1 > /sys/kernel/mm/ksm/run; true\n", m);
+        fputs("for f in /sys/block/vd*/queue/scheduler; do echo none > $f; done\n", m);
+        fclose(m);
+        fr_write(root, "in/rc.local", text);
+        assert_true(asprintf(&file, "%s/in/rc.local", root) > 0);
+        kv_run(&r, root, "import", file, NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "rc.local:101: not carried: echo 1 > /sys/kernel/mm/ksm/run: after the exit at line 2: "
+                                 "it may never run\n");
+        want_in("stderr", r.err, "rc.local:103: not carried: echo none > $f: ");
+        want_not_in("stderr", r.err, ": carried:");
+        want_in("stderr", r.err, "0 carried, 101 not carried");
+        free(file);
+        free(text);
+        run_result_free(&r);
+}
+
+/* the one line reader: comments, refused lines and continuations alike in every source */
+static void line_reader(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "etc/modprobe.d/ct.conf", "# conntrack\noptions nf_conntrack \\\n    hashsize=8192\n");
+        fr_write(root, "etc/modules", "; comment\n# comment\n\n   tcp_bbr   \n");
+        fr_write(root, "etc/sysctl.conf", "; old comment\n  vm.swappiness = 3  \nkernel.x\x01y = 1\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[sysctl] vm.swappiness = 3\n"
+                                 "[modules] load = tcp_bbr\n"
+                                 "[conntrack] hashsize = 8192\n"
+                                 "[conntrack] load = no\n");
+        want_in("stderr", r.err, "/etc/modprobe.d/ct.conf:2: carried: options nf_conntrack  hashsize=8192");
+        want_in("stderr", r.err, "/etc/sysctl.conf:3: not carried: line holds a control character, refused");
+        want_in("stderr", r.err, "/etc/modules:4: carried: tcp_bbr");
+        free(got);
+        run_result_free(&r);
+}
+
 /* nothing to import: a valid, empty configuration, exit 0 */
 static void empty_host(void **state)
 {
@@ -556,7 +1329,12 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
         const struct CMUnitTest tests[] = {
                 T(import_guide_host), T(imported_file_plans), T(round_trip), T(hostile_rc_local),
-                T(shell_forms), T(named_files_and_other_sources), T(empty_host),
+                T(shell_forms), T(named_files_and_other_sources), T(empty_host), T(guards_and_conditions),
+                T(echo_escapes), T(rc_local_as_systemd_runs_it), T(grub_joined_and_dropins),
+                T(prefixes_pipes_and_scripts), T(for_loops), T(nodes_blockdev_sysctl_p_mounts),
+                T(udev_rules), T(tuned_profiles), T(dev_hugepages_dropin),
+                T(every_form_round_trip), T(fuzz_findings),
+                T(line_reader),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,11 @@ void imp_note(struct imp_entry *e, const char *fmt, ...)
         va_end(ap);
         if (!s)
                 return;
+        for (size_t i = 0; i < e->n_notes; i++)
+                if (!strcmp(e->notes[i], s)) {
+                        free(s);        /* a file read again (sysctl -p) says it once */
+                        return;
+                }
         e->notes = xrealloc_array(e->notes, e->n_notes + 1, sizeof(char *));
         e->notes[e->n_notes++] = s;
 }
@@ -56,8 +61,8 @@ static char *src_text(const struct imp_src *src)
  * Set one thing.  idkey names what is set (a sysctl path, a module name, a
  * key); the same (section, subsection, idkey) again is the same setting.
  */
-struct imp_entry *imp_put(struct imp *im, enum imp_sec sec, const char *sub, const char *key,
-                          const char *idkey, const char *value, const struct imp_src *src)
+static struct imp_entry *put(struct imp *im, enum imp_sec sec, const char *sub, const char *key,
+                             const char *idkey, const char *value, const struct imp_src *src)
 {
         char *id = make_id(sec, sub, idkey ? idkey : key);
         struct imp_entry *e;
@@ -68,12 +73,14 @@ struct imp_entry *imp_put(struct imp *im, enum imp_sec sec, const char *sub, con
         if (found) {
                 e = &im->e[(size_t)*slot - 1];
                 free(id);
+                char *now = src_text(src);
+
                 if (strcmp(e->value, value))
                         imp_note(e, "conflict: overrides %s (%s); the later source wins", e->src, e->value);
-                else
+                else if (strcmp(e->src, now))
                         imp_note(e, "also set, to the same value, by %s", e->src);
                 free(e->src);
-                e->src = src_text(src);
+                e->src = now;
                 free(e->value);
                 e->value = xstrdup(value);
                 free(e->key);
@@ -90,6 +97,25 @@ struct imp_entry *imp_put(struct imp *im, enum imp_sec sec, const char *sub, con
         /* the map keeps a pointer to the key: the id lives as long as the entry */
         *slot = (void *)(im->n + 1);
         im->n++;
+        return e;
+}
+
+struct imp_entry *imp_put(struct imp *im, enum imp_sec sec, const char *sub, const char *key,
+                          const char *idkey, const char *value, const struct imp_src *src)
+{
+        struct imp_entry *e = put(im, sec, sub, key, idkey, value, src);
+
+        if (!im->guard)
+                ;
+        else if (sec == IS_SYSCTL)
+                imp_note(e, "written only where %s exists (an existence test guarded it): the '-' prefix "
+                            "skips the key where the kernel lacks it", im->guard);
+        else if (sec == IS_BLOCK || sec == IS_NETDEV)
+                imp_note(e, "written only where %s exists (an existence test guarded it): kvmtune sets it "
+                            "when the device is there and skips a device that is absent", im->guard);
+        else
+                imp_note(e, "written only where %s exists (an existence test guarded it); it exists on this "
+                            "host, and kvmtune reports an error on a host without it", im->guard);
         return e;
 }
 
@@ -121,14 +147,17 @@ void imp_emit(struct imp *im, FILE *out)
                 for (size_t i = 0; i < im->n_kept; i++)
                         fprintf(out, "#   %s\n", im->kept[i]);
         }
+        if (im->dropin)
+                fprintf(out, "#\n%s", im->dropin);
         for (int sec = 0; sec < IS_N; sec++) {
                 for (size_t i = 0; i < im->n; i++) {
                         const struct imp_entry *first = &im->e[i];
 
                         if (done[i] || (int)first->sec != sec)
                                 continue;
-                        if (first->sub)
-                                fprintf(out, "\n[%s \"%s\"]\n", sec_names[sec], first->sub);
+                        if (first->sub)     /* a udev rule's rotational filter keeps its own section: \x1e */
+                                fprintf(out, "\n[%s \"%.*s\"]\n", sec_names[sec], (int)strcspn(first->sub, "\x1e"),
+                                        first->sub);
                         else
                                 fprintf(out, "\n[%s]\n", sec_names[sec]);
                         for (size_t j = i; j < im->n; j++) {
@@ -163,4 +192,6 @@ void imp_free(struct imp *im)
         for (size_t i = 0; i < im->n_kept; i++)
                 free(im->kept[i]);
         free(im->kept);
+        free(im->np);
+        free(im->dropin);
 }

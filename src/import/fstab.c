@@ -38,7 +38,7 @@ static bool valid(size_t k, const char *v)
         }
 }
 
-int imp_hugetlbfs(struct imp *im, const char *target, const char *options, const struct imp_src *src)
+static int hugetlbfs_at(struct imp *im, const char *target, const char *options, const struct imp_src *src)
 {
         const char *val[7] = { NULL };
         char *copy, *save = NULL;
@@ -95,29 +95,79 @@ int imp_hugetlbfs(struct imp *im, const char *target, const char *options, const
         return r;
 }
 
+/*
+ * systemd mounts /dev/hugepages itself (dev-hugepages.mount, Options=
+ * nosuid,nodev), before kvmtune runs.  An fstab line for it replaced that
+ * unit; once the line is gone, the unit would mount with its defaults and
+ * kvmtune would find /dev/hugepages mounted with other options (it never
+ * remounts by surprise).  The output asks for a drop-in that gives the unit
+ * the imported options, so that systemd mounts it as configured and kvmtune
+ * verifies it.
+ */
+static void dev_hugepages(struct imp *im, const char *options, const struct imp_src *src)
+{
+        char *copy, *save = NULL, *opts;
+
+        if (kernfs_probe(im->k, "usr/lib/systemd/system/dev-hugepages.mount") <= 0 &&
+            kernfs_probe(im->k, "lib/systemd/system/dev-hugepages.mount") <= 0)
+                return;         /* no systemd unit mounts it here */
+        opts = xstrdup("nosuid,nodev");
+        copy = xstrdup(options);
+        for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+                char *n;
+                bool keep = false;
+                for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++)
+                        keep |= !strncmp(o, keys[k], strlen(keys[k])) && o[strlen(keys[k])] == '=';
+                if (!keep)
+                        continue;
+                n = xasprintf("%s,%s", opts, o);
+                free(opts);
+                opts = n;
+        }
+        free(copy);
+        free(im->dropin);
+        im->dropin = xasprintf("# /dev/hugepages (%s:%u) is mounted at boot by systemd's dev-hugepages.mount,\n"
+                               "# with its own options, before kvmtune runs: install this drop-in, or kvmtune\n"
+                               "# finds it mounted with other options once the old line is gone:\n"
+                               "#   /etc/systemd/system/dev-hugepages.mount.d/50-kvmtune.conf\n"
+                               "#   [Mount]\n"
+                               "#   Options=%s\n", src->file, src->line, opts);
+        if (!im->k->quiet)
+                fprintf(im->report ? im->report : stderr,
+                        "kvmtune: %s:%u: also install a drop-in for dev-hugepages.mount with Options=%s "
+                        "(see the top of the output)\n", src->file, src->line, opts);
+        free(opts);
+}
+
+int imp_hugetlbfs(struct imp *im, const char *target, const char *options, const struct imp_src *src)
+{
+        char *t = xstrdup(target);
+        size_t n = strlen(t);
+        int r;
+
+        /* mount(8) and fstab take /mnt/huge/ for /mnt/huge */
+        while (n > 1 && t[n - 1] == '/')
+                t[--n] = '\0';
+        r = hugetlbfs_at(im, t, options, src);
+        if (r > 0 && !strcmp(t, "/dev/hugepages"))
+                dev_hugepages(im, options, src);
+        free(t);
+        return r;
+}
+
 void imp_read_fstab(struct imp *im, struct imp_file *f)
 {
-        for (size_t i = 0; i < f->n_lines; i++) {
-                char *s = imp_take_line(im, f, i), *w[8], *clean;
-                struct imp_src src = { f->shown, f->lines[i].no, NULL };
-                size_t n;
+        struct imp_rline l = { 0 };
 
-                if (!s)
-                        continue;
-                if (*s == '#') {
-                        free(s);
-                        continue;
-                }
-                clean = imp_clean_text(s, strlen(s));
-                src.text = clean;
-                n = imp_fields(s, w, 8);
+        for (size_t pos = 0; imp_next_line(im, f, &pos, "#", false, &l);) {
+                char *w[8];
+                size_t n = imp_fields(l.s, w, 8);
+
                 if (n >= 3 && n <= 6 && !strcmp(w[2], "hugetlbfs")) {
-                        if (imp_hugetlbfs(im, w[1], n > 3 ? w[3] : "defaults", &src) < 0)
-                                imp_refused(im, &src, "%s", im->why);
+                        if (imp_hugetlbfs(im, w[1], n > 3 ? w[3] : "defaults", &l.src) < 0)
+                                imp_refused(im, &l.src, "%s", im->why);
                         else
-                                imp_carried(im, &src, NULL);
+                                imp_carried(im, &l.src, NULL);
                 }
-                free(clean);
-                free(s);
         }
 }

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * /etc/default/grub: GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT (the
- * last assignment of each, as the shell would leave them; LINUX first, as
- * grub-mkconfig writes them).  elevator=, hugepagesz=/hugepages= pairs,
+ * /etc/default/grub and the /etc/default/grub.d/NAME.cfg drop-ins that
+ * grub-mkconfig sources after it (Debian, Ubuntu): GRUB_CMDLINE_LINUX and
+ * GRUB_CMDLINE_LINUX_DEFAULT as the shell leaves them after every file,
+ * a reference to either variable in the other's value ("$GRUB_CMDLINE_
+ * LINUX_DEFAULT hugepages=16") spliced in.  grub joins the two into one
+ * command line, LINUX first, so hugepagesz= in one applies to hugepages=
+ * in the other.  elevator=, hugepagesz=/hugepages= pairs,
  * default_hugepagesz= and transparent_hugepage= are understood.
  */
 #include <stdlib.h>
@@ -10,59 +14,139 @@
 
 #include "import.h"
 
-/* GRUB_CMDLINE_LINUX[_DEFAULT]=VALUE: which (1, 2), 0 when the line is not one */
+/* one word of the command line and the assignment it came from */
+struct gword {
+        char *w;
+        const char *file;
+        unsigned line;
+};
+
+struct gval {
+        struct gword *w;
+        size_t n;
+        const struct imp_file *bad_file;        /* the value cannot be known: this assignment */
+        size_t bad_line;
+        const char *why;
+};
+
+static const char *const vars[] = { "GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT" };
+
+/* GRUB_CMDLINE_LINUX[_DEFAULT]=VALUE: which (0, 1), -1 when the line is not one */
 static int grub_var(const char *s, const char **value)
 {
-        static const char *const vars[] = { "GRUB_CMDLINE_LINUX=", "GRUB_CMDLINE_LINUX_DEFAULT=" };
-
         if (!strncmp(s, "export", 6) && (s[6] == ' ' || s[6] == '\t'))
                 s += 6 + strspn(s + 6, " \t");
-        for (int i = 0; i < 2; i++)
-                if (!strncmp(s, vars[i], strlen(vars[i]))) {
-                        *value = s + strlen(vars[i]);
-                        return i + 1;
+        for (int i = 0; i < 2; i++) {
+                size_t n = strlen(vars[i]);
+                if (!strncmp(s, vars[i], n) && s[n] == '=') {
+                        *value = s + n + 1;
+                        return i;
                 }
-        return 0;
+        }
+        return -1;
 }
 
-/* shell quote removal of one assignment value; NULL when it needs evaluation */
-static char *unquote(const char *v, const char **why)
+static void gval_clear(struct gval *v)
 {
-        char *out = xcalloc(1, strlen(v) + 1), *o = out;
+        for (size_t i = 0; i < v->n; i++)
+                free(v->w[i].w);
+        free(v->w);
+        *v = (struct gval){ 0 };
+}
+
+static void gval_add(struct gval *v, const char *w, size_t len, const char *file, unsigned line)
+{
+        v->w = xrealloc_array(v->w, v->n + 1, sizeof(*v->w));
+        v->w[v->n++] = (struct gword){ strndup(w, len) ?: xstrdup(""), file, line };
+}
+
+struct wbuf {
+        char *s;
+        size_t n;
+};
+
+static void wput(struct wbuf *b, char c)
+{
+        b->s = xrealloc_array(b->s, b->n + 2, 1);
+        b->s[b->n++] = c;
+        b->s[b->n] = '\0';
+}
+
+static void wflush(struct wbuf *b, struct gval *out, const char *file, unsigned line)
+{
+        if (b->n)
+                gval_add(out, b->s, b->n, file, line);
+        b->n = 0;
+}
+
+/*
+ * Shell quote removal of one assignment value, split into words; a
+ * reference to one of the two variables, standing as a whole word, is
+ * replaced by its words.  Anything else that needs evaluation fails.
+ */
+static int parse_value(const char *v, const struct gval cur[2], struct gval *out, const char **why,
+                       const char *file, unsigned line)
+{
+        struct wbuf b = { 0 };
         char q = 0;
 
         for (; *v; v++) {
-                if (q) {
+                if (*v == '$' && q != '\'') {
+                        const char *name = v + 1, *end;
+                        bool brace = *name == '{';
+                        int ref = -1;
+
+                        name += brace;
+                        end = name + strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+                        for (int i = 0; i < 2; i++)
+                                if ((size_t)(end - name) == strlen(vars[i]) && !strncmp(name, vars[i], strlen(vars[i])))
+                                        ref = i;
+                        if (brace && *end != '}')
+                                ref = -1;
+                        end += brace;
+                        if (ref < 0 || b.n || (*end && !strchr(" \t\"'", *end)) || cur[ref].bad_file) {
+                                *why = ref >= 0 && cur[ref].bad_file ? "it refers to a value that cannot be known"
+                                                                     : "it holds $ or a backquote, which is never "
+                                                                       "evaluated";
+                                goto fail;
+                        }
+                        for (size_t i = 0; i < cur[ref].n; i++)
+                                gval_add(out, cur[ref].w[i].w, strlen(cur[ref].w[i].w), cur[ref].w[i].file,
+                                         cur[ref].w[i].line);
+                        v = end - 1;
+                } else if (*v == '`' && q != '\'') {
+                        *why = "it holds $ or a backquote, which is never evaluated";
+                        goto fail;
+                } else if (q) {
                         if (*v == q)
                                 q = 0;
-                        else if (q == '"' && (*v == '$' || *v == '`'))
-                                goto eval;
+                        else if (*v == ' ' || *v == '\t')
+                                wflush(&b, out, file, line);
                         else if (q == '"' && *v == '\\' && v[1])
-                                *o++ = *++v;
+                                wput(&b, *++v);
                         else
-                                *o++ = *v;
+                                wput(&b, *v);
                 } else if (*v == '"' || *v == '\'') {
                         q = *v;
-                } else if (*v == '$' || *v == '`') {
-                        goto eval;
                 } else if (*v == '\\' && v[1]) {
-                        *o++ = *++v;
+                        wput(&b, *++v);
                 } else if (*v == ' ' || *v == '\t' || *v == '#' || *v == ';') {
                         break;
                 } else {
-                        *o++ = *v;
+                        wput(&b, *v);
                 }
         }
         if (q) {
-                free(out);
                 *why = "unterminated quote";
-                return NULL;
+                goto fail;
         }
-        return out;
-eval:
-        free(out);
-        *why = "it holds $ or a backquote, which is never evaluated";
-        return NULL;
+        wflush(&b, out, file, line);
+        free(b.s);
+        return 0;
+fail:
+        free(b.s);
+        gval_clear(out);
+        return -1;
 }
 
 static bool size_kb(const char *s, uint64_t *kb)
@@ -75,20 +159,23 @@ static bool size_kb(const char *s, uint64_t *kb)
         return true;
 }
 
-static void words(struct imp *im, const char *file, unsigned line, const char *value, uint64_t dflt_kb)
+static void words(struct imp *im, const struct gword *w, size_t n)
 {
-        char *copy = xstrdup(value), *save = NULL, *pair = NULL;
-        uint64_t cur_kb = 0;    /* the size hugepages= applies to: 0 the default */
+        const struct gword *pair = NULL;
+        uint64_t cur_kb = 0, dflt_kb = 0;       /* the size hugepages= applies to: 0 the default */
 
-        for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-                struct imp_src src = { file, line, w };
-                char *clean = imp_clean_text(w, strlen(w));
-                const char *v = strchr(w, '=') ? strchr(w, '=') + 1 : "";
+        /* default_hugepagesz= decides what a bare hugepages= means, wherever it is */
+        for (size_t i = 0; i < n; i++)
+                if (!strncmp(w[i].w, "default_hugepagesz=", 19))
+                        size_kb(w[i].w + 19, &dflt_kb);
+        for (size_t i = 0; i < n; i++) {
+                const char *word = w[i].w;
+                char *clean = imp_clean_text(word, strlen(word));
+                struct imp_src src = { w[i].file, w[i].line, clean };
+                const char *v = strchr(word, '=') ? strchr(word, '=') + 1 : "";
 
-                src.text = clean;
-                if (!strncmp(w, "elevator=", 9)) {
+                if (!strncmp(word, "elevator=", 9)) {
                         struct imp_entry *e;
-                        const char *name = v;
                         char *list;
 
                         if (imp_block(im, "*", "scheduler", v, &src) < 0) {
@@ -97,38 +184,51 @@ static void words(struct imp *im, const char *file, unsigned line, const char *v
                                 continue;
                         }
                         e = imp_find(im, IS_BLOCK, "*", "scheduler");
-                        name = e->value;
-                        list = strcmp(name, "none") ? xasprintf("%s none", name) : xstrdup("none");
+                        list = strcmp(e->value, "none") ? xasprintf("%s none", e->value) : xstrdup("none");
                         free(e->value);
                         e->value = list;
                         imp_note(e, "blk-mq kernels ignore elevator=; 'none' is the fallback for devices "
                                     "(dm, some virtual disks) that offer nothing else");
                         imp_carried(im, &src, NULL);
-                } else if (!strncmp(w, "hugepagesz=", 11)) {
+                } else if (!strncmp(word, "hugepagesz=", 11)) {
+                        if (pair) {
+                                char *pt = imp_clean_text(pair->w, strlen(pair->w));
+                                struct imp_src ps = { pair->file, pair->line, pt };
+                                imp_kept(im, &ps, "no hugepages= follows: it only makes the size available");
+                                free(pt);
+                        }
+                        pair = &w[i];
                         if (!size_kb(v, &cur_kb)) {
                                 imp_refused(im, &src, "'%s' is not a hugepage size", v);
                                 cur_kb = (uint64_t)-1;
-                        } else {
-                                free(pair);
-                                pair = xstrdup(clean);
                         }
-                } else if (!strncmp(w, "hugepages=", 10)) {
-                        char *text = pair ? xasprintf("%s %s", pair, clean) : xstrdup(clean);
+                } else if (!strncmp(word, "hugepages=", 10)) {
+                        char *text = pair ? xasprintf("%s %s", pair->w, word) : xstrdup(word);
+                        char *how = NULL, *extra = NULL;
                         uint64_t kb = cur_kb ? cur_kb : dflt_kb;
 
-                        src.text = text;
+                        free(clean);
+                        clean = imp_clean_text(text, strlen(text));
+                        src.text = clean;
+                        if (pair && (pair->file != w[i].file || pair->line != w[i].line)) {
+                                how = xasprintf("%s is at %s:%u: grub joins GRUB_CMDLINE_LINUX and "
+                                                "GRUB_CMDLINE_LINUX_DEFAULT into one command line", pair->w,
+                                                pair->file, pair->line);
+                                extra = xasprintf("(with %s from %s:%u)", pair->w, pair->file, pair->line);
+                        }
                         if (cur_kb == (uint64_t)-1)
                                 imp_refused(im, &src, "the hugepagesz= before it is invalid");
-                        else if (imp_hugepages(im, kb, "pages", v, &src, NULL) < 0)
+                        else if (imp_hugepages(im, kb, "pages", v, &src, how) < 0)
                                 imp_refused(im, &src, "%s", im->why);
                         else
-                                imp_carried(im, &src, NULL);
+                                imp_carried(im, &src, extra);
                         free(text);
-                        free(pair);
+                        free(how);
+                        free(extra);
                         pair = NULL;
-                } else if (!strncmp(w, "default_hugepagesz=", 19)) {
+                } else if (!strncmp(word, "default_hugepagesz=", 19)) {
                         imp_kept(im, &src, "the default hugepage size cannot change at runtime");
-                } else if (!strncmp(w, "transparent_hugepage=", 21)) {
+                } else if (!strncmp(word, "transparent_hugepage=", 21)) {
                         if (strcmp(v, "always") && strcmp(v, "madvise") && strcmp(v, "never")) {
                                 imp_refused(im, &src, "'%s' is not always, madvise or never", v);
                         } else {
@@ -139,67 +239,58 @@ static void words(struct imp *im, const char *file, unsigned line, const char *v
                 free(clean);
         }
         if (pair) {
-                struct imp_src src = { file, line, pair };
+                char *pt = imp_clean_text(pair->w, strlen(pair->w));
+                struct imp_src src = { pair->file, pair->line, pt };
                 imp_kept(im, &src, "no hugepages= follows: it only makes the size available");
-                free(pair);
+                free(pt);
         }
-        free(copy);
 }
 
-void imp_read_grub(struct imp *im, struct imp_file *f)
+void imp_read_grub(struct imp *im, struct imp_file *files, size_t n_files)
 {
-        size_t last[3] = { 0, 0, 0 };   /* line index + 1 of the last assignment */
-        uint64_t dflt_kb = 0;
-        char *value[3] = { NULL, NULL, NULL };
+        struct gval cur[2] = { { 0 } }, all = { 0 };
 
-        for (size_t i = 0; i < f->n_lines; i++) {
-                char *s = imp_take_line(im, f, i);
-                const char *v;
-                int which;
+        for (size_t fi = 0; fi < n_files; fi++) {
+                const struct imp_file *f = &files[fi];
 
-                if (!s)
-                        continue;
-                which = grub_var(s, &v);
-                if (which)
-                        last[which] = i + 1;
-                free(s);
-        }
-        for (int which = 1; which <= 2; which++) {
-                const char *why = NULL, *v;
-                char *s;
+                struct imp_rline l = { 0 };
 
-                if (!last[which])
-                        continue;
-                s = imp_line_str(&f->lines[last[which] - 1]);
-                grub_var(s, &v);
-                value[which] = unquote(v, &why);
-                if (!value[which]) {
-                        bool tuning = strstr(v, "elevator=") || strstr(v, "hugepage");
-                        struct imp_src src = { f->shown, f->lines[last[which] - 1].no, NULL };
-                        char *clean = imp_clean_text(s, strlen(s));
+                for (size_t pos = 0; imp_next_line(im, f, &pos, "#", false, &l);) {
+                        struct gval next = { 0 };
+                        const char *v, *why = NULL;
+                        int which = grub_var(l.s, &v);
 
-                        src.text = clean;
-                        if (tuning || strchr(v, '$') || strchr(v, '`'))
-                                imp_refused(im, &src, "%s", why);
-                        free(clean);
+                        if (which < 0)
+                                continue;
+                        if (parse_value(v, cur, &next, &why, f->shown, l.src.line) < 0) {
+                                next.bad_file = f;
+                                next.bad_line = l.i;
+                                next.why = why;
+                        }
+                        gval_clear(&cur[which]);
+                        cur[which] = next;
                 }
-                free(s);
         }
-        /* default_hugepagesz= decides what a bare hugepages= means, wherever it is */
-        for (int which = 1; which <= 2; which++) {
-                char *copy, *save = NULL;
+        for (int which = 0; which < 2; which++) {
+                if (cur[which].bad_file) {
+                        const struct imp_file *f = cur[which].bad_file;
+                        char *s = imp_line_str(&f->lines[cur[which].bad_line]);
+                        const char *v = NULL;
+                        char *clean = imp_clean_text(s, strlen(s));
+                        struct imp_src src = { f->shown, f->lines[cur[which].bad_line].no, clean };
 
-                if (!value[which])
-                        continue;
-                copy = xstrdup(value[which]);
-                for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
-                        if (!strncmp(w, "default_hugepagesz=", 19))
-                                size_kb(w + 19, &dflt_kb);
-                free(copy);
+                        grub_var(s, &v);
+                        if (strstr(v, "elevator=") || strstr(v, "hugepage") || strstr(v, "transparent_hugepage") ||
+                            strchr(v, '$') || strchr(v, '`'))
+                                imp_refused(im, &src, "%s", cur[which].why);
+                        free(clean);
+                        free(s);
+                }
+                for (size_t i = 0; i < cur[which].n; i++)
+                        gval_add(&all, cur[which].w[i].w, strlen(cur[which].w[i].w), cur[which].w[i].file,
+                                 cur[which].w[i].line);
+                gval_clear(&cur[which]);
         }
-        for (int which = 1; which <= 2; which++) {
-                if (value[which])
-                        words(im, f->shown, f->lines[last[which] - 1].no, value[which], dflt_kb);
-                free(value[which]);
-        }
+        words(im, all.w, all.n);
+        gval_clear(&all);
 }

@@ -34,12 +34,18 @@ char *imp_clean_text(const char *s, size_t len)
         return out;
 }
 
+/* where the report goes: stderr, or the buffer of an sh -c script until its line is reported */
+static FILE *rep(const struct imp *im)
+{
+        return im->report ? im->report : stderr;
+}
+
 void imp_carried(struct imp *im, const struct imp_src *src, const char *extra)
 {
         im->n_carried++;
         if (im->k->quiet)
                 return;
-        fprintf(stderr, "kvmtune: %s:%u: carried: %s%s%s\n", src->file, src->line,
+        fprintf(rep(im), "kvmtune: %s:%u: carried: %s%s%s\n", src->file, src->line,
                 src->text ? src->text : "", extra ? " " : "", extra ? extra : "");
 }
 
@@ -49,15 +55,15 @@ void imp_refused(struct imp *im, const struct imp_src *src, const char *fmt, ...
 
         im->n_failed++;
         if (src->line)
-                fprintf(stderr, "kvmtune: %s:%u: not carried: ", src->file, src->line);
+                fprintf(rep(im), "kvmtune: %s:%u: not carried: ", src->file, src->line);
         else
-                fprintf(stderr, "kvmtune: %s: not carried: ", src->file);
+                fprintf(rep(im), "kvmtune: %s: not carried: ", src->file);
         if (src->text && *src->text)
-                fprintf(stderr, "%s: ", src->text);
+                fprintf(rep(im), "%s: ", src->text);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        vfprintf(rep(im), fmt, ap);
         va_end(ap);
-        fputc('\n', stderr);
+        fputc('\n', rep(im));
 }
 
 void imp_kept(struct imp *im, const struct imp_src *src, const char *fmt, ...)
@@ -72,7 +78,7 @@ void imp_kept(struct imp *im, const struct imp_src *src, const char *fmt, ...)
         if (!why)
                 return;
         if (!im->k->quiet)
-                fprintf(stderr, "kvmtune: %s:%u: kept on the kernel command line: %s: %s\n", src->file,
+                fprintf(rep(im), "kvmtune: %s:%u: kept on the kernel command line: %s: %s\n", src->file,
                         src->line, src->text, why);
         im->kept = xrealloc_array(im->kept, im->n_kept + 1, sizeof(char *));
         im->kept[im->n_kept++] = xasprintf("%s:%u: %s (%s)", src->file, src->line, src->text, why);
@@ -109,6 +115,42 @@ char *imp_take_line(struct imp *im, const struct imp_file *f, size_t i)
         return imp_line_str(l);
 }
 
+bool imp_next_line(struct imp *im, const struct imp_file *f, size_t *pos, const char *comments, bool join,
+                   struct imp_rline *out)
+{
+        free(out->s);
+        free(out->clean);
+        *out = (struct imp_rline){ 0 };
+        while (*pos < f->n_lines) {
+                size_t i = (*pos)++;
+                char *s = imp_take_line(im, f, i);
+
+                if (!s)
+                        continue;
+                while (join && *s && s[strlen(s) - 1] == '\\' && *pos < f->n_lines) {
+                        char *next = imp_take_line(im, f, (*pos)++), *joined;
+
+                        if (!next)
+                                break;
+                        s[strlen(s) - 1] = '\0';
+                        joined = xasprintf("%s %s", s, next);
+                        free(s);
+                        free(next);
+                        s = joined;
+                }
+                if (!*s || strchr(comments, *s)) {
+                        free(s);
+                        continue;
+                }
+                out->s = s;
+                out->i = i;
+                out->clean = imp_clean_text(s, strlen(s));
+                out->src = (struct imp_src){ f->shown, f->lines[i].no, out->clean };
+                return true;
+        }
+        return false;
+}
+
 size_t imp_fields(char *s, char **out, size_t max)
 {
         size_t n = 0;
@@ -123,10 +165,10 @@ size_t imp_fields(char *s, char **out, size_t max)
 }
 
 /* Cut the text into lines, each checked once: length, NUL, control characters. */
-static void split_lines(struct imp_file *f)
+void imp_split_lines(struct imp_file *f, unsigned first_no)
 {
         size_t pos = 0;
-        unsigned no = 0;
+        unsigned no = first_no - 1;
 
         while (pos < f->len) {
                 const char *s = f->text + pos, *nl = memchr(s, '\n', f->len - pos);
@@ -190,7 +232,7 @@ static int read_fd(int fd, struct imp_file *f)
                 return -EFBIG;
         f->text[got] = '\0';
         f->len = got;
-        split_lines(f);
+        imp_split_lines(f, 1);
         return 0;
 }
 
@@ -204,6 +246,41 @@ static void file_free(struct imp_file *f)
         free(f->shown);
         free(f->text);
         free(f->lines);
+}
+
+/*
+ * A file a source names (sysctl -p FILE, a tuned profile), read under the
+ * root: 0, or a negative errno with *why set.
+ */
+int imp_read_rooted(struct imp *im, const char *path, enum imp_kind kind, struct imp_file *f, const char **why)
+{
+        int fd, r;
+
+        *f = (struct imp_file){ .kind = kind };
+        if (!imp_path_canonical(path) || has_control_char(path)) {
+                *why = "not an absolute, canonical path";
+                return -EINVAL;
+        }
+        fd = kernfs_openat(im->k, path + 1, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0) {
+                *why = strerror(-fd);
+                return fd;
+        }
+        f->shown = xstrdup(path);
+        r = read_fd(fd, f);
+        close(fd);
+        if (r < 0) {
+                *why = read_error(r);
+                imp_file_free(f);
+                return r;
+        }
+        return 0;
+}
+
+void imp_file_free(struct imp_file *f)
+{
+        file_free(f);
+        *f = (struct imp_file){ 0 };
 }
 
 struct file_list {
@@ -231,7 +308,7 @@ static struct imp_file *list_add(struct file_list *l, const char *shown, enum im
  * files found in a directory and reported for the fixed paths.
  */
 static void add_rooted(struct imp *im, struct file_list *l, const char *rel, enum imp_kind kind,
-                       bool from_dir, dev_t *dev, ino_t *ino)
+                       bool from_dir, struct stat *st_out)
 {
         char shown[4200];
         struct imp_file *f;
@@ -255,10 +332,8 @@ static void add_rooted(struct imp *im, struct file_list *l, const char *rel, enu
                 }
                 return;
         }
-        if (dev) {
-                *dev = st.st_dev;
-                *ino = st.st_ino;
-        }
+        if (st_out)
+                *st_out = st;
         f = list_add(l, shown, kind);
         r = read_fd(fd, f);
         close(fd);
@@ -276,8 +351,9 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* the *.conf names of a directory under the root, sorted */
-static char **conf_names(struct imp *im, const char *dir, size_t *n)
+static char **conf_names(struct imp *im, const char *dir, const char *ext, size_t *n)
 {
+        size_t elen = strlen(ext);
         DIR *d = kernfs_opendir(im->k, dir);
         char **names = NULL;
         struct dirent *de;
@@ -288,7 +364,7 @@ static char **conf_names(struct imp *im, const char *dir, size_t *n)
         while ((de = readdir(d))) {
                 size_t len = strlen(de->d_name);
 
-                if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".conf"))
+                if (de->d_name[0] == '.' || len <= elen || strcmp(de->d_name + len - elen, ext))
                         continue;
                 names = xrealloc_array(names, *n + 1, sizeof(char *));
                 names[(*n)++] = xasprintf("%s/%s", dir, de->d_name);
@@ -299,13 +375,13 @@ static char **conf_names(struct imp *im, const char *dir, size_t *n)
         return names;
 }
 
-static void add_dir(struct imp *im, struct file_list *l, const char *dir, enum imp_kind kind)
+static void add_dir(struct imp *im, struct file_list *l, const char *dir, const char *ext, enum imp_kind kind)
 {
         size_t n;
-        char **names = conf_names(im, dir, &n);
+        char **names = conf_names(im, dir, ext, &n);
 
         for (size_t i = 0; i < n; i++) {
-                add_rooted(im, l, names[i], kind, true, NULL, NULL);
+                add_rooted(im, l, names[i], kind, true, NULL);
                 free(names[i]);
         }
         free(names);
@@ -319,15 +395,14 @@ static void add_dir(struct imp *im, struct file_list *l, const char *dir, enum i
 static void add_sysctl(struct imp *im, struct file_list *l)
 {
         size_t n, first = l->n;
-        char **names = conf_names(im, "etc/sysctl.d", &n);
-        dev_t *devs = xcalloc(n + 1, sizeof(dev_t));
-        ino_t *inos = xcalloc(n + 1, sizeof(ino_t));
+        char **names = conf_names(im, "etc/sysctl.d", ".conf", &n);
+        struct stat *sts = xcalloc(n + 1, sizeof(struct stat));
         size_t *at = xcalloc(n + 1, sizeof(size_t)), m = 0;
 
         for (size_t i = 0; i <= n; i++) {
                 size_t before = l->n;
 
-                add_rooted(im, l, i < n ? names[i] : "etc/sysctl.conf", IK_SYSCTL, i < n, &devs[m], &inos[m]);
+                add_rooted(im, l, i < n ? names[i] : "etc/sysctl.conf", IK_SYSCTL, i < n, &sts[m]);
                 if (l->n > before)
                         at[m++] = before;
                 if (i < n)
@@ -337,7 +412,7 @@ static void add_sysctl(struct imp *im, struct file_list *l)
         /* drop earlier copies of a file read again later */
         for (size_t i = 0; i < m; i++)
                 for (size_t j = i + 1; j < m; j++)
-                        if (devs[i] == devs[j] && inos[i] == inos[j] && l->f[at[i]].text) {
+                        if (sts[i].st_dev == sts[j].st_dev && sts[i].st_ino == sts[j].st_ino && l->f[at[i]].text) {
                                 file_free(&l->f[at[i]]);
                                 l->f[at[i]].text = NULL;
                                 l->f[at[i]].shown = NULL;
@@ -349,24 +424,57 @@ static void add_sysctl(struct imp *im, struct file_list *l)
                 if (l->f[i].text)
                         l->f[o++] = l->f[i];
         l->n = o;
-        free(devs);
-        free(inos);
+        free(sts);
         free(at);
+}
+
+/*
+ * rc.local as rc-local.service runs it: only when it is executable
+ * (ConditionFileIsExecutable; systemd's rc-local generator checks the same),
+ * and once when /etc/rc.local links to /etc/rc.d/rc.local (Fedora, RHEL).
+ */
+static void add_rc_local(struct imp *im, struct file_list *l)
+{
+        static const char *const paths[] = { "etc/rc.local", "etc/rc.d/rc.local" };
+        struct stat st[2];
+        bool have[2] = { false, false };
+
+        for (size_t i = 0; i < 2; i++) {
+                size_t before = l->n;
+
+                add_rooted(im, l, paths[i], IK_SHELL, false, &st[i]);
+                if (l->n == before)
+                        continue;
+                have[i] = true;
+                if (i == 1 && have[0] && st[0].st_dev == st[1].st_dev && st[0].st_ino == st[1].st_ino) {
+                        file_free(&l->f[--l->n]);       /* the same file, read once */
+                        continue;
+                }
+                if (!(st[i].st_mode & 0111)) {
+                        struct imp_src src = { l->f[l->n - 1].shown, 0, NULL };
+                        imp_refused(im, &src, "not executable: rc-local.service does not run it "
+                                              "(ConditionFileIsExecutable), so nothing in it is carried; "
+                                              "chmod +x it and import again if it is meant to run");
+                        file_free(&l->f[--l->n]);
+                }
+        }
 }
 
 static void default_sources(struct imp *im, struct file_list *l)
 {
-        add_rooted(im, l, "etc/default/grub", IK_GRUB, false, NULL, NULL);
-        add_rooted(im, l, "etc/modules", IK_MODULES, false, NULL, NULL);
-        add_dir(im, l, "etc/modules-load.d", IK_MODULES);
-        add_dir(im, l, "etc/modprobe.d", IK_MODPROBE);
+        add_rooted(im, l, "etc/default/grub", IK_GRUB, false, NULL);
+        add_dir(im, l, "etc/default/grub.d", ".cfg", IK_GRUB);
+        add_rooted(im, l, "etc/modules", IK_MODULES, false, NULL);
+        add_dir(im, l, "etc/modules-load.d", ".conf", IK_MODULES);
+        add_dir(im, l, "etc/modprobe.d", ".conf", IK_MODPROBE);
         add_sysctl(im, l);
-        add_dir(im, l, "etc/tmpfiles.d", IK_TMPFILES);
-        add_rooted(im, l, "etc/sysfs.conf", IK_SYSFS, false, NULL, NULL);
-        add_dir(im, l, "etc/sysfs.d", IK_SYSFS);
-        add_rooted(im, l, "etc/fstab", IK_FSTAB, false, NULL, NULL);
-        add_rooted(im, l, "etc/rc.local", IK_SHELL, false, NULL, NULL);
-        add_rooted(im, l, "etc/rc.d/rc.local", IK_SHELL, false, NULL, NULL);
+        add_dir(im, l, "etc/udev/rules.d", ".rules", IK_UDEV);
+        add_dir(im, l, "etc/tmpfiles.d", ".conf", IK_TMPFILES);
+        add_rooted(im, l, "etc/sysfs.conf", IK_SYSFS, false, NULL);
+        add_dir(im, l, "etc/sysfs.d", ".conf", IK_SYSFS);
+        add_rooted(im, l, "etc/fstab", IK_FSTAB, false, NULL);
+        add_rooted(im, l, "etc/tuned/active_profile", IK_TUNED, false, NULL);
+        add_rc_local(im, l);
 }
 
 /* ---- recognising a named file by its content ------------------------------ */
@@ -393,6 +501,8 @@ static enum imp_kind line_kind(const char *s)
                 return IK_UNKNOWN;
         if (starts_with(s, "GRUB_") || starts_with(s, "export GRUB_"))
                 return IK_GRUB;
+        if (strstr(s, "==\"") && (strstr(s, "KERNEL") || strstr(s, "SUBSYSTEM") || strstr(s, "ACTION")))
+                return IK_UDEV;
         if (word_is(s, w1, "options") || word_is(s, w1, "blacklist") || word_is(s, w1, "alias") ||
             word_is(s, w1, "install") || word_is(s, w1, "softdep") || word_is(s, w1, "remove"))
                 return IK_MODPROBE;
@@ -477,8 +587,8 @@ static void add_named(struct imp *im, struct file_list *l, const char *path)
         }
         f->kind = classify(f);
         if (f->kind == IK_UNKNOWN) {
-                imp_refused(im, &src, "not recognised as grub, module, modprobe.d, sysctl, sysfs, tmpfiles.d, "
-                                      "fstab or rc.local content");
+                imp_refused(im, &src, "not recognised as grub, module, modprobe.d, sysctl, udev, sysfs, "
+                                      "tmpfiles.d, fstab or rc.local content");
                 file_free(f);
                 l->n--;
         }
@@ -489,8 +599,9 @@ out:
 int kvmtune_import(struct kvmtune *k, char **files, size_t n_files)
 {
         static void (*const readers[IK_N])(struct imp *, struct imp_file *) = {
-                [IK_GRUB] = imp_read_grub, [IK_MODULES] = imp_read_modules,
-                [IK_MODPROBE] = imp_read_modprobe, [IK_SYSCTL] = imp_read_sysctl,
+                [IK_MODULES] = imp_read_modules,
+                [IK_MODPROBE] = imp_read_modprobe, [IK_SYSCTL] = imp_read_sysctl, [IK_UDEV] = imp_read_udev,
+                [IK_TUNED] = imp_read_tuned,
                 [IK_TMPFILES] = imp_read_tmpfiles, [IK_SYSFS] = imp_read_sysfs,
                 [IK_FSTAB] = imp_read_fstab, [IK_SHELL] = imp_read_shell,
         };
@@ -516,8 +627,14 @@ int kvmtune_import(struct kvmtune *k, char **files, size_t n_files)
         } else {
                 default_sources(&im, &l);
         }
-        for (size_t i = 0; i < l.n; i++)
-                readers[l.f[i].kind](&im, &l.f[i]);
+        for (size_t i = 0, j; i < l.n; i = j) {
+                for (j = i + 1; l.f[i].kind == IK_GRUB && j < l.n && l.f[j].kind == IK_GRUB; j++)
+                        ;
+                if (l.f[i].kind == IK_GRUB)
+                        imp_read_grub(&im, &l.f[i], j - i);
+                else
+                        readers[l.f[i].kind](&im, &l.f[i]);
+        }
         imp_finish(&im);
         imp_emit(&im, stdout);
         fflush(stdout);

@@ -32,9 +32,11 @@ enum imp_kind {
         IK_MODULES,             /* /etc/modules, modules-load.d */
         IK_MODPROBE,
         IK_SYSCTL,
+        IK_UDEV,                /* /etc/udev/rules.d: coldplug, early in sysinit */
         IK_TMPFILES,
         IK_SYSFS,
         IK_FSTAB,
+        IK_TUNED,               /* /etc/tuned/active_profile */
         IK_SHELL,               /* rc.local */
         IK_N,
         IK_UNKNOWN = IK_N,
@@ -86,6 +88,22 @@ struct imp {
         unsigned n_carried, n_failed;
         uint64_t default_kb;    /* Hugepagesize, 0 unknown */
         char why[512];          /* why the last helper refused, for the report */
+        /*
+         * Set while a write under an existence guard ([ -w F ] && echo V > F)
+         * is stored: each entry gets a note, a sysctl the '-' prefix.
+         */
+        const char *guard;
+        FILE *report;           /* NULL: stderr */
+        /* per-node hugepage pools written so far (nodeN/hugepages/...), by size */
+        struct imp_node_pool {
+                uint64_t kb;
+                unsigned node;
+                uint64_t pages;
+        } *np;
+        size_t n_np;
+        bool in_node_pool;
+        char *dropin;           /* the dev-hugepages.mount drop-in the output asks for, or NULL */
+        bool tuned_note;        /* "disable tuned" was said */
 };
 
 /* emit.c */
@@ -106,6 +124,27 @@ char *imp_clean_text(const char *s, size_t len);
 char *imp_line_str(const struct imp_line *l);   /* trimmed copy, NULL when bad */
 /* line i trimmed, or NULL after reporting it when it was refused */
 char *imp_take_line(struct imp *im, const struct imp_file *f, size_t i);
+/* a file a source names, read under the root (import.c) */
+int imp_read_rooted(struct imp *im, const char *path, enum imp_kind kind, struct imp_file *f, const char **why);
+void imp_file_free(struct imp_file *f);
+/* cut f->text into f->lines, the first numbered first_no, each checked (import.c) */
+void imp_split_lines(struct imp_file *f, unsigned first_no);
+/*
+ * The one line reader of the line-based sources.  Each call gives the next
+ * line worth reading: trimmed, not empty, not starting with one of the
+ * characters of `comments`; a refused line (NUL, control byte, too long) is
+ * reported and skipped; with `join`, a line ending in a backslash goes on
+ * in the next one (udev rules, modprobe.d).  out->s may be modified; out->src
+ * names the first line, with the text cleaned for messages.
+ */
+struct imp_rline {
+        char *s;
+        struct imp_src src;
+        char *clean;
+        size_t i;               /* index of its (first) line */
+};
+bool imp_next_line(struct imp *im, const struct imp_file *f, size_t *pos, const char *comments, bool join,
+                   struct imp_rline *out);
 /* whitespace-separated fields of s (modified in place); returns the count */
 size_t imp_fields(char *s, char **out, size_t max);
 
@@ -116,6 +155,9 @@ size_t imp_fields(char *s, char **out, size_t max);
  */
 bool imp_path_canonical(const char *path);
 bool imp_devname_valid(const char *name, size_t max);
+bool imp_devglob_valid(const char *glob, size_t max);
+/* a kernel file named by a shell glob (a for loop): its glob setting */
+int imp_glob_write(struct imp *im, const char *path, const char *value, const struct imp_src *src);
 int imp_why(struct imp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int imp_kernel_write(struct imp *im, const char *path, const char *value, const struct imp_src *src);
 int imp_sysctl(struct imp *im, const char *key, const char *value, bool minus, const struct imp_src *src);
@@ -134,7 +176,8 @@ void imp_finish(struct imp *im);
 int imp_hugetlbfs(struct imp *im, const char *target, const char *options, const struct imp_src *src);
 
 /* the readers */
-void imp_read_grub(struct imp *im, struct imp_file *f);
+/* grub: /etc/default/grub and its drop-ins together, in the order grub-mkconfig sources them */
+void imp_read_grub(struct imp *im, struct imp_file *files, size_t n);
 void imp_read_modules(struct imp *im, struct imp_file *f);
 void imp_read_modprobe(struct imp *im, struct imp_file *f);
 void imp_read_sysctl(struct imp *im, struct imp_file *f);
@@ -142,3 +185,7 @@ void imp_read_sysfs(struct imp *im, struct imp_file *f);
 void imp_read_tmpfiles(struct imp *im, struct imp_file *f);
 void imp_read_fstab(struct imp *im, struct imp_file *f);
 void imp_read_shell(struct imp *im, struct imp_file *f);
+void imp_read_udev(struct imp *im, struct imp_file *f);
+void imp_read_tuned(struct imp *im, struct imp_file *f);
+/* tuned.c: TuneD profiles by name (tuned-adm profile NAME...); 1 when all was carried */
+int imp_tuned_profiles(struct imp *im, const char *names, const struct imp_src *from);

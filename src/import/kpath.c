@@ -6,6 +6,7 @@
  * those.  Every value is checked the way the section parsers check it, so
  * the configuration printed is one kvmtune accepts.
  */
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,6 +49,31 @@ bool imp_devname_valid(const char *name, size_t max)
 
         return n && (!max || n <= max) && strcmp(name, ".") && strcmp(name, "..") &&
                strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@+-") == n;
+}
+
+/* a glob over device names, as a [block "GLOB"] or [netdev "GLOB"] subsection holds it */
+bool imp_devglob_valid(const char *glob, size_t max)
+{
+        size_t n = strlen(glob);
+
+        return n && (!max || n <= max) && strpbrk(glob, "*?[") && strcmp(glob, ".") && strcmp(glob, "..") &&
+               strspn(glob, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@+-*?[]!") == n;
+}
+
+/*
+ * A device subsection: names or globs separated by one space ("sd* vd*"),
+ * up to an optional \x1e that keeps a udev rule's rotational filter apart.
+ */
+static bool devsel_valid(const char *sub, size_t max)
+{
+        size_t end = strcspn(sub, "\x1e");
+        char *copy = strndup(sub, end), *save = NULL;
+        bool ok = copy && *copy && copy[0] != ' ' && copy[strlen(copy) - 1] != ' ' && !strstr(copy, "  ");
+
+        for (char *w = ok ? strtok_r(copy, " ", &save) : NULL; w && ok; w = strtok_r(NULL, " ", &save))
+                ok = !strcmp(w, "*") || imp_devname_valid(w, max) || imp_devglob_valid(w, max);
+        free(copy);
+        return ok;
 }
 
 static bool number(const char *v, uint64_t max, uint64_t min)
@@ -122,6 +148,7 @@ int imp_sysctl(struct imp *im, const char *key, const char *value, bool minus, c
                 minus = true;
                 key++;
         }
+        minus |= im->guard != NULL;
         path = sysctl_key_to_path(key);
         if (!path)
                 return imp_why(im, "'%s' is not a valid sysctl key", key);
@@ -185,6 +212,19 @@ int imp_hugepages(struct imp *im, uint64_t kb, const char *key, const char *valu
         }
         if (kb && kb != im->default_kb)
                 sub = imp_size_name(kb);
+        if (!im->in_node_pool && !strcmp(key, "pages")) {
+                /* a write to the pool of all nodes replaces the per-node pools before it */
+                struct imp_entry *nodes;
+                snprintf(idkey, sizeof(idkey), "%llu nodes", (unsigned long long)kb);
+                nodes = imp_find(im, IS_HUGEPAGES, sub, idkey);
+                if (nodes && !nodes->dropped) {
+                        nodes->dropped = true;
+                        imp_note(nodes, "dropped: %s:%u sets the pool of all nodes after it", src->file, src->line);
+                }
+                for (size_t i = 0; i < im->n_np; i++)
+                        if (im->np[i].kb == kb)
+                                im->np[i--] = im->np[--im->n_np];
+        }
         snprintf(idkey, sizeof(idkey), "%llu %s", (unsigned long long)kb, key);
         e = imp_put(im, IS_HUGEPAGES, sub, key, idkey, value, src);
         if (how)
@@ -200,8 +240,8 @@ int imp_block(struct imp *im, const char *dev, const char *key, const char *valu
         const char *v = value, *was = NULL;
         struct imp_entry *e;
 
-        if (strcmp(dev, "*") && !imp_devname_valid(dev, 0))     /* "*": grub's elevator= */
-                return imp_why(im, "'%s' is not a plain device name", dev);
+        if (!devsel_valid(dev, 0))
+                return imp_why(im, "'%.*s' is not a plain device name", (int)strcspn(dev, "\x1e"), dev);
         if (!strcmp(key, "scheduler")) {
                 if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(v))
                         return imp_why(im, "'%s' is not a scheduler name", v);
@@ -217,21 +257,35 @@ int imp_block(struct imp *im, const char *dev, const char *key, const char *valu
                 return imp_why(im, "kvmtune has no [block] key for queue/%s (it sets scheduler, read_ahead_kb "
                                    "and nr_requests)", key);
         }
-        e = imp_put(im, IS_BLOCK, dev, key, NULL, v, src);
+        if (!strcmp(key, "scheduler") && strcmp(dev, "*") && strcspn(dev, "*?[") < strcspn(dev, "\x1e") &&
+            strcmp(v, "none")) {
+                /*
+                 * A glob (a loop, a udev rule): on a device that does not offer
+                 * the name, the old write failed and left it as it was, which
+                 * for such devices (dm, md) is 'none', the only one they offer.
+                 */
+                char *list = xasprintf("%s none", v);
+                e = imp_put(im, IS_BLOCK, dev, key, NULL, list, src);
+                imp_note(e, "'none' after it for the devices of the glob that do not offer %s (dm, md), where the "
+                            "old write failed and left 'none'", v);
+                free(list);
+        } else {
+                e = imp_put(im, IS_BLOCK, dev, key, NULL, v, src);
+        }
         if (was)
                 imp_note(e, "legacy scheduler name '%s' is '%s' on blk-mq kernels", was, v);
         if (strcmp(dev, "*")) {
                 struct imp_entry *all = imp_find(im, IS_BLOCK, "*", key);
-                if (all && strcmp(all->value, v))
-                        imp_note(e, "conflict: for %s this overrides [block \"*\"] %s = %s from %s; the later "
-                                    "source wins", dev, key, all->value, all->src);
+                if (all && strcmp(all->value, e->value))
+                        imp_note(e, "conflict: for %.*s this overrides [block \"*\"] %s = %s from %s; the later "
+                                    "source wins", (int)strcspn(dev, "\x1e"), dev, key, all->value, all->src);
         }
         return 1;
 }
 
 int imp_netdev_txqueuelen(struct imp *im, const char *dev, const char *value, const struct imp_src *src)
 {
-        if (!imp_devname_valid(dev, 15))
+        if (!devsel_valid(dev, 15))
                 return imp_why(im, "'%s' is not an interface name", dev);
         if (!number(value, UINT32_MAX, 0))
                 return imp_why(im, "txqueuelen '%s' is not a number", value);
@@ -333,6 +387,104 @@ static int hugepages_file(struct imp *im, const char *rest, const char *v, const
         return imp_why(im, "kvmtune has no [hugepages] key for %s", file);
 }
 
+static int cmp_node(const void *a, const void *b)
+{
+        const struct imp_node_pool *x = a, *y = b;
+
+        return x->node < y->node ? -1 : x->node > y->node;
+}
+
+/*
+ * "/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages":
+ * the per-node pools of one size together become pages = SUM with nodes =
+ * N ..., which kvmtune splits evenly (the first nodes take the remainder);
+ * pools that are not such a split have no form and are refused.
+ */
+static int node_pool(struct imp *im, const char *rest, const char *v, const struct imp_src *src)
+{
+        unsigned long long kb, sum = 0;
+        unsigned node;
+        char file[32], rel[160], list[512] = "", sum_s[32], *sub = NULL, idkey[64];
+        struct imp_node_pool *mine = NULL, saved = { 0 };
+        struct imp_entry *e;
+        size_t k = 0, o = 0;
+        uint64_t pages;
+        int n = 0, r;
+        bool added = false;
+
+        if (sscanf(rest, "%u/hugepages/hugepages-%llukB/%31[a-z_]%n", &node, &kb, file, &n) != 3 || rest[n] || !kb ||
+            rest[0] < '0' || rest[0] > '9')
+                return imp_why(im, "kvmtune has no setting for /sys/devices/system/node/node%s", rest);
+        if (strcmp(file, "nr_hugepages"))
+                return imp_why(im, "kvmtune has no per-node [hugepages] key for %s", file);
+        if (parse_u64(v, &pages) < 0 || pages > UINT64_MAX / 4)
+                return imp_why(im, "hugepages: '%s' is not a number", v);
+        snprintf(rel, sizeof(rel), "sys/devices/system/node/node%u/hugepages/hugepages-%llukB/nr_hugepages", node, kb);
+        if (kernfs_probe(im->k, rel) == 0)
+                return imp_why(im, "this host has no /%s", rel);
+        if (kb != im->default_kb || !im->default_kb)
+                sub = imp_size_name(kb);
+        snprintf(idkey, sizeof(idkey), "%llu nodes", kb);
+        e = imp_find(im, IS_HUGEPAGES, sub, idkey);
+        snprintf(idkey, sizeof(idkey), "%llu pages", kb);
+        if ((!e || e->dropped) && (e = imp_find(im, IS_HUGEPAGES, sub, idkey))) {
+                free(sub);
+                return imp_why(im, "the pool of all nodes is set before it (%s): kvmtune cannot combine it with "
+                                   "per-node pools", e->src);
+        }
+        for (size_t i = 0; i < im->n_np; i++)
+                if (im->np[i].kb == kb && im->np[i].node == node)
+                        mine = &im->np[i];
+        if (!mine) {
+                im->np = xrealloc_array(im->np, im->n_np + 1, sizeof(*im->np));
+                mine = &im->np[im->n_np++];
+                *mine = (struct imp_node_pool){ kb, node, 0 };
+                added = true;
+        }
+        saved = *mine;
+        mine->pages = pages;
+        qsort(im->np, im->n_np, sizeof(*im->np), cmp_node);
+        for (size_t i = 0; i < im->n_np; i++)
+                if (im->np[i].kb == kb) {
+                        sum += im->np[i].pages;
+                        k++;
+                }
+        r = 1;
+        for (size_t i = 0; i < im->n_np && r > 0; i++) {
+                if (im->np[i].kb != kb)
+                        continue;
+                if (im->np[i].pages != sum / k + (o < sum % k))
+                        r = imp_why(im, "with the other per-node pools of this size the nodes are not an even "
+                                        "split, and kvmtune's nodes = splits a pool evenly");
+                o++;
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%u", *list ? " " : "", im->np[i].node);
+        }
+        if (r < 0) {
+                for (size_t i = 0; i < im->n_np; i++)
+                        if (im->np[i].kb == kb && im->np[i].node == node) {
+                                if (added)
+                                        im->np[i] = im->np[--im->n_np];
+                                else
+                                        im->np[i] = saved;
+                                break;
+                        }
+                free(sub);
+                return -1;
+        }
+        snprintf(sum_s, sizeof(sum_s), "%llu", sum);
+        im->in_node_pool = true;
+        r = imp_hugepages(im, kb, "pages", sum_s, src, NULL);
+        im->in_node_pool = false;
+        if (r > 0) {
+                snprintf(idkey, sizeof(idkey), "%llu nodes", kb);
+                e = imp_put(im, IS_HUGEPAGES, sub, "nodes", idkey, list, src);
+                imp_note(e, "node %u: %llu pages; the per-node pools read so far sum to %llu on nodes %s", node,
+                         (unsigned long long)pages, sum, list);
+        }
+        free(sub);
+        return r;
+}
+
 /* "/sys/block/sda/queue/scheduler" */
 static int block_file(struct imp *im, const char *rest, const char *v, const struct imp_src *src)
 {
@@ -386,6 +538,8 @@ int imp_kernel_write(struct imp *im, const char *path, const char *value, const 
                 }
         } else if (!strncmp(path, "/sys/kernel/mm/hugepages/", 25)) {
                 r = hugepages_file(im, path + 25, v, src);
+        } else if (!strncmp(path, "/sys/devices/system/node/node", 29)) {
+                r = node_pool(im, path + 29, v, src);
         } else if (!strncmp(path, "/sys/block/", 11)) {
                 r = block_file(im, path + 11, v, src);
         } else if (!strncmp(path, "/sys/class/net/", 15) && (rest = strchr(path + 15, '/')) &&
@@ -398,6 +552,68 @@ int imp_kernel_write(struct imp *im, const char *path, const char *value, const 
                                            "load = no: the hash size was set on a module something else loaded");
         } else {
                 r = imp_why(im, "kvmtune has no setting that writes %s", path);
+        }
+        free(v);
+        return r;
+}
+
+/* the /proc/sys path an entry of [sysctl] sets (its id is "SECTION\x1fSUB\x1fPATH") */
+static const char *entry_path(const struct imp_entry *e)
+{
+        const char *p = strrchr(e->id, '\x1f');
+
+        return p ? p + 1 : e->id;
+}
+
+/*
+ * A write through a shell glob (a for loop over /sys/block/sd*): the
+ * equivalent glob setting, [block "sd*"], [netdev "eth*"] or a sysctl key
+ * with '*'.  The kernel files behind other globs have no kvmtune form.
+ */
+int imp_glob_write(struct imp *im, const char *path, const char *value, const struct imp_src *src)
+{
+        const char *rest, *slash;
+        char *v, *dev;
+        int r;
+
+        if (!imp_path_canonical(path))
+                return imp_why(im, "'%s' is not a canonical path ('..', '.' or an empty component)", path);
+        if (strpbrk(path, "{}~\\\"' \t"))
+                return imp_why(im, "'%s' holds a brace, tilde or quoting character", path);
+        v = clean_value(im, value);
+        if (!v)
+                return -1;
+        if (!strncmp(path, "/sys/block/", 11) && (slash = strchr(path + 11, '/')) && !strncmp(slash, "/queue/", 7) &&
+            !strchr(slash + 7, '/') && !strpbrk(slash, "*?[]")) {
+                dev = strndup(path + 11, (size_t)(slash - path - 11));
+                r = imp_devglob_valid(dev, 0) ? imp_block(im, dev, slash + 7, v, src)
+                                              : imp_why(im, "'%s' is not a glob over disk names", dev);
+                free(dev);
+        } else if (!strncmp(path, "/sys/class/net/", 15) && (rest = strchr(path + 15, '/')) &&
+                   !strcmp(rest, "/tx_queue_len")) {
+                dev = strndup(path + 15, (size_t)(rest - path - 15));
+                r = imp_netdev_txqueuelen(im, dev, v, src);
+                free(dev);
+        } else if (!strncmp(path, "/proc/sys/", 10) && !strpbrk(path, "?[]")) {
+                char *key = path_to_key(path + 10);
+                const char *glob = path + 10;
+
+                r = 1;
+                /* an explicit key wins over a glob in kvmtune, whatever the order: here the loop came later */
+                for (size_t i = 0; i < im->n && r > 0; i++)
+                        if (im->e[i].sec == IS_SYSCTL && !im->e[i].dropped &&
+                            !fnmatch(glob, entry_path(&im->e[i]), FNM_PATHNAME) && strcmp(im->e[i].value, v) &&
+                            !strchr(entry_path(&im->e[i]), '*'))
+                                r = imp_why(im, "it overrides %s set earlier (%s), but in kvmtune an explicit key "
+                                                "wins over a glob whatever the order", entry_path(&im->e[i]),
+                                            im->e[i].src);
+                if (r > 0)
+                        r = imp_sysctl(im, key, v, false, src);
+                free(key);
+        } else if (!strncmp(path, "/proc/sys/", 10)) {
+                r = imp_why(im, "kvmtune's sysctl globs know only '*'");
+        } else {
+                r = imp_why(im, "kvmtune has no glob form for %s", path);
         }
         free(v);
         return r;

@@ -13,29 +13,19 @@
 
 void imp_read_modules(struct imp *im, struct imp_file *f)
 {
-        for (size_t i = 0; i < f->n_lines; i++) {
-                char *s = imp_take_line(im, f, i), *w[4], *clean;
-                struct imp_src src = { f->shown, f->lines[i].no, NULL };
-                size_t n;
+        struct imp_rline l = { 0 };
 
-                if (!s)
-                        continue;
-                if (!*s || *s == '#' || *s == ';') {
-                        free(s);
-                        continue;
-                }
-                clean = imp_clean_text(s, strlen(s));
-                src.text = clean;
-                n = imp_fields(s, w, 4);
+        for (size_t pos = 0; imp_next_line(im, f, &pos, "#;", false, &l);) {
+                char *w[4];
+                size_t n = imp_fields(l.s, w, 4);
+
                 if (n > 1)
-                        imp_refused(im, &src, "module options: move them to an 'options %s ...' line in modprobe.d",
+                        imp_refused(im, &l.src, "module options: move them to an 'options %s ...' line in modprobe.d",
                                     w[0]);
-                else if (imp_module(im, w[0], &src) < 0)
-                        imp_refused(im, &src, "%s", im->why);
+                else if (imp_module(im, w[0], &l.src) < 0)
+                        imp_refused(im, &l.src, "%s", im->why);
                 else
-                        imp_carried(im, &src, NULL);
-                free(clean);
-                free(s);
+                        imp_carried(im, &l.src, NULL);
         }
 }
 
@@ -46,21 +36,18 @@ static bool is_conntrack(const char *m)
 
 void imp_read_modprobe(struct imp *im, struct imp_file *f)
 {
-        for (size_t i = 0; i < f->n_lines; i++) {
-                char *s = imp_take_line(im, f, i), *w[64], *clean, *hash = NULL, *others = NULL;
-                struct imp_src src = { f->shown, f->lines[i].no, NULL };
-                size_t n;
+        struct imp_rline l = { 0 };
 
-                if (!s)
-                        continue;
-                clean = imp_clean_text(s, strlen(s));
-                src.text = clean;
-                n = imp_fields(s, w, 64);
+        /* modprobe.d lines go on after a trailing backslash */
+        for (size_t pos = 0; imp_next_line(im, f, &pos, "#", true, &l);) {
+                char *w[64], *hash = NULL, *others = NULL;
+                size_t n = imp_fields(l.s, w, 64);
+
                 if (n < 3 || strcmp(w[0], "options") || !is_conntrack(w[1]))
-                        goto next;
+                        continue;
                 if (n > 64) {
-                        imp_refused(im, &src, "too many options on one line");
-                        goto next;
+                        imp_refused(im, &l.src, "too many options on one line");
+                        continue;
                 }
                 for (size_t j = 2; j < n; j++) {
                         if (w[j][0] == '#')
@@ -73,20 +60,19 @@ void imp_read_modprobe(struct imp *im, struct imp_file *f)
                                 others = o;
                         }
                 }
-                if (!hash)
-                        goto next;
-                if (imp_conntrack_hashsize(im, hash, true, &src,
+                if (!hash) {
+                        free(others);
+                        continue;
+                }
+                if (imp_conntrack_hashsize(im, hash, true, &l.src,
                                            "load = no: a modprobe.d option only applies to a load that happens "
                                            "anyway") < 0)
-                        imp_refused(im, &src, "%s", im->why);
+                        imp_refused(im, &l.src, "%s", im->why);
                 else if (others)
-                        imp_refused(im, &src, "only hashsize=%s was carried; the other options (%s) stay in "
-                                              "modprobe.d: edit the line rather than delete it", hash, others);
+                        imp_refused(im, &l.src, "only hashsize=%s was carried; the other options (%s) stay in "
+                                                "modprobe.d: edit the line rather than delete it", hash, others);
                 else
-                        imp_carried(im, &src, NULL);
-next:
+                        imp_carried(im, &l.src, NULL);
                 free(others);
-                free(clean);
-                free(s);
         }
 }

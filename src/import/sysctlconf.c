@@ -7,34 +7,23 @@
 
 void imp_read_sysctl(struct imp *im, struct imp_file *f)
 {
-        for (size_t i = 0; i < f->n_lines; i++) {
-                char *s = imp_take_line(im, f, i), *eq, *key, *clean;
-                struct imp_src src = { f->shown, f->lines[i].no, NULL };
+        struct imp_rline l = { 0 };
+
+        for (size_t pos = 0; imp_next_line(im, f, &pos, "#;", false, &l);) {
+                char *eq = strchr(l.s, '='), *key = l.s;
                 size_t n;
 
-                if (!s)
-                        continue;
-                if (!*s || *s == '#' || *s == ';') {
-                        free(s);
-                        continue;
-                }
-                clean = imp_clean_text(s, strlen(s));
-                src.text = clean;
-                eq = strchr(s, '=');
                 if (!eq) {
-                        imp_refused(im, &src, "no '=': not a sysctl setting");
-                } else {
-                        *eq = '\0';
-                        key = s;
-                        n = strlen(key);
-                        while (n && (key[n - 1] == ' ' || key[n - 1] == '\t'))
-                                key[--n] = '\0';
-                        if (imp_sysctl(im, key, eq + 1, false, &src) < 0)
-                                imp_refused(im, &src, "%s", im->why);
-                        else
-                                imp_carried(im, &src, NULL);
+                        imp_refused(im, &l.src, "no '=': not a sysctl setting");
+                        continue;
                 }
-                free(clean);
-                free(s);
+                *eq = '\0';
+                n = strlen(key);
+                while (n && (key[n - 1] == ' ' || key[n - 1] == '\t'))
+                        key[--n] = '\0';
+                if (imp_sysctl(im, key, eq + 1, false, &l.src) < 0)
+                        imp_refused(im, &l.src, "%s", im->why);
+                else
+                        imp_carried(im, &l.src, NULL);
         }
 }

@@ -21,48 +21,35 @@ static void carry(struct imp *im, const char *path, const char *value, const str
 
 void imp_read_sysfs(struct imp *im, struct imp_file *f)
 {
-        for (size_t i = 0; i < f->n_lines; i++) {
-                char *s = imp_take_line(im, f, i), *eq, *clean, *path;
-                struct imp_src src = { f->shown, f->lines[i].no, NULL };
+        struct imp_rline l = { 0 };
+
+        for (size_t pos = 0; imp_next_line(im, f, &pos, "#", false, &l);) {
+                char *s = l.s, *eq = strchr(s, '='), *path;
                 size_t n;
 
-                if (!s)
+                if (!eq || ((!strncmp(s, "mode", 4) || !strncmp(s, "owner", 5)) && strchr(" \t", s[s[0] == 'm' ? 4 : 5])))
                         continue;
-                if (!*s || *s == '#' || !(eq = strchr(s, '=')) ||
-                    ((!strncmp(s, "mode", 4) || !strncmp(s, "owner", 5)) && strchr(" \t", s[s[0] == 'm' ? 4 : 5]))) {
-                        free(s);
-                        continue;
-                }
-                clean = imp_clean_text(s, strlen(s));
-                src.text = clean;
                 *eq = '\0';
                 n = strlen(s);
                 while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
                         s[--n] = '\0';
                 path = xasprintf("/sys/%s", s);
-                carry(im, path, eq + 1, &src);
+                carry(im, path, eq + 1, &l.src);
                 free(path);
-                free(clean);
-                free(s);
         }
 }
 
 void imp_read_tmpfiles(struct imp *im, struct imp_file *f)
 {
-        for (size_t i = 0; i < f->n_lines; i++) {
-                char *s = imp_take_line(im, f, i), *clean, *p = s;
+        struct imp_rline l = { 0 };
+
+        for (size_t pos = 0; imp_next_line(im, f, &pos, "#", false, &l);) {
+                char *p = l.s;
                 const char *field[6];
-                struct imp_src src = { f->shown, f->lines[i].no, NULL };
                 size_t n = 0, len;
 
-                if (!s)
+                if (*p != 'w' || strspn(p + 1, "+!-=~^") != strcspn(p + 1, " \t"))
                         continue;
-                if (*s != 'w' || strspn(s + 1, "+!-=~^") != strcspn(s + 1, " \t")) {
-                        free(s);
-                        continue;
-                }
-                clean = imp_clean_text(s, strlen(s));
-                src.text = clean;
                 /* six fields, then the argument: the rest of the line */
                 while (n < 6 && *p) {
                         len = strcspn(p, " \t");
@@ -77,13 +64,11 @@ void imp_read_tmpfiles(struct imp *im, struct imp_file *f)
                 } else if (strncmp(field[1], "/proc/", 6) && strncmp(field[1], "/sys/", 5)) {
                         /* not a kernel file */
                 } else if (n < 6 || !*p) {
-                        imp_refused(im, &src, "a 'w' line without an argument writes nothing kvmtune can carry");
+                        imp_refused(im, &l.src, "a 'w' line without an argument writes nothing kvmtune can carry");
                 } else if (strchr(field[1], '%') || strchr(p, '%') || strchr(p, '\\')) {
-                        imp_refused(im, &src, "specifiers (%%) and escapes (\\) are not expanded by import");
+                        imp_refused(im, &l.src, "specifiers (%%) and escapes (\\) are not expanded by import");
                 } else {
-                        carry(im, field[1], p, &src);
+                        carry(im, field[1], p, &l.src);
                 }
-                free(clean);
-                free(s);
         }
 }

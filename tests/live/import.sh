@@ -3,7 +3,9 @@
 # network and mount namespace (tmpfs on /run, so the host's revert record is
 # untouched; /sys remounted, so it shows the namespace's interfaces): a small
 # rc.local-style script sets net sysctls, a veth's txqueuelen and a loop
-# device's I/O scheduler; the values are reset; `kvmtune apply` with the
+# device's I/O scheduler, through an existence guard, sh -c with echo's
+# backslash escapes (run by the real /bin/sh), a for loop over an interface
+# glob and echo | tee; the values are reset; `kvmtune apply` with the
 # imported configuration must bring back exactly what the script had set.
 # The loop device's scheduler is global: it is saved and restored outside.
 set -u
@@ -64,11 +66,12 @@ values >"$tmp/before"
 # the host's old tuning, rc.local style
 cat >"$tmp/rc.local" <<EOF
 #!/bin/sh -e
-# tuning from a KVM guide
-echo 4099 > /proc/sys/net/core/somaxconn
-/sbin/sysctl -w net.ipv4.tcp_fin_timeout=23 >/dev/null; sysctl -q -w net.ipv4.tcp_rmem="4096 131072 8388608"
-ip link set dev kvt0 txqueuelen 4321 && /usr/sbin/ip link set kvt1 txqlen 1234   # longer queues
-echo mq-deadline >/sys/block/$loop/queue/scheduler
+# tuning from a KVM guide, in the forms real rc.local files use
+[ -w /proc/sys/net/core/somaxconn ] && echo 4099 > /proc/sys/net/core/somaxconn
+/sbin/sysctl -w net.ipv4.tcp_fin_timeout=23 >/dev/null; sh -c 'echo "4096\t131072\t8388608" > /proc/sys/net/ipv4/tcp_rmem'
+for f in /sys/class/net/kvt*; do echo 4321 > \$f/tx_queue_len; done
+/usr/sbin/ip link set kvt1 txqlen 1234   # a longer queue for this one
+echo mq-deadline | tee /sys/block/$loop/queue/scheduler >/dev/null
 exit 0
 EOF
 sh "$tmp/rc.local" || fail "the rc.local script failed"

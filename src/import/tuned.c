@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TuneD profiles: /etc/tuned/active_profile, or `tuned-adm profile NAME` in
+ * rc.local.  A profile is read from the host tree (/etc/tuned/NAME before
+ * /usr/lib/tuned/NAME and /usr/lib/tuned/profiles/NAME, as TuneD looks),
+ * its include= chain first, so that the profile's own lines win.  Carried:
+ * [sysctl], [vm] transparent_hugepages, [disk] elevator and readahead,
+ * [sysfs] for the kernel files kvmtune sets.  Everything else a profile sets
+ * ([cpu] governors, [bootloader], [scheduler], scripts, ...) is reported:
+ * kvmtune has no form for it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "import.h"
+
+#define MAX_INCLUDE 16
+
+static const char *const dirs[] = { "/etc/tuned/", "/usr/lib/tuned/", "/usr/lib/tuned/profiles/", "/lib/tuned/" };
+
+static bool profile_name_ok(const char *n)
+{
+        return *n && strlen(n) < 128 && strcmp(n, ".") && strcmp(n, "..") &&
+               strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-") == strlen(n);
+}
+
+struct section {
+        char name[64];
+        char plugin[64];        /* type= or the name */
+        bool disabled;
+        char *devices;          /* devices= of [disk], as a subsection: "sda sdb" or "*" */
+};
+
+static void trim(char *s)
+{
+        size_t n = strlen(s), b = strspn(s, " \t");
+
+        while (n > b && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+                n--;
+        memmove(s, s + b, n - b);
+        s[n - b] = '\0';
+}
+
+/* "sda,sdb" -> "sda sdb"; NULL when it uses what kvmtune has no form for (negation, a regex) */
+static char *devices_sub(const char *v)
+{
+        char *out = xstrdup(v), *o = out;
+
+        for (const char *p = v; *p; p++) {
+                if (*p == '!' || *p == '$' || *p == '^' || *p == '(' || *p == '|') {
+                        free(out);
+                        return NULL;
+                }
+                if (*p == ',' || *p == ' ' || *p == '\t') {
+                        if (o > out && o[-1] != ' ')
+                                *o++ = ' ';
+                } else {
+                        *o++ = *p;
+                }
+        }
+        while (o > out && o[-1] == ' ')
+                o--;
+        *o = '\0';
+        if (!*out) {
+                free(out);
+                return NULL;
+        }
+        return out;
+}
+
+static void carry(struct imp *im, const struct imp_src *src, int r)
+{
+        if (r > 0)
+                imp_carried(im, src, NULL);
+        else
+                imp_refused(im, src, "%s", r == 0 ? "not a kernel file kvmtune sets" : im->why);
+}
+
+static void disk_key(struct imp *im, const struct section *sec, const char *key, const char *v,
+                     const struct imp_src *src)
+{
+        const char *dev = sec->devices ? sec->devices : "*";
+
+        if (!strcmp(key, "elevator")) {
+                int r = imp_block(im, dev, "scheduler", v, src);
+                struct imp_entry *e = r > 0 && !strcmp(dev, "*") ? imp_find(im, IS_BLOCK, dev, "scheduler") : NULL;
+
+                if (e && strcmp(e->value, "none")) {
+                        char *list = xasprintf("%s none", e->value);
+                        free(e->value);
+                        e->value = list;
+                        imp_note(e, "every disk, as TuneD's [disk] without devices=; 'none' for those that offer "
+                                    "nothing else");
+                }
+                carry(im, src, r);
+        } else if (!strcmp(key, "readahead")) {
+                uint64_t n;
+                char num[32], *end;
+                const char *p = v;
+
+                if (*p == '>') {
+                        imp_refused(im, src, "'>' sets the read-ahead only where it is lower: kvmtune sets it as "
+                                             "given, which would lower it on larger devices");
+                        return;
+                }
+                n = strtoull(p, &end, 10);
+                if (end == p) {
+                        imp_refused(im, src, "'%s' is not a read-ahead", v);
+                        return;
+                }
+                end += strspn(end, " \t");
+                if (!strcmp(end, "s"))
+                        n /= 2;         /* sectors of 512 bytes */
+                else if (*end) {
+                        imp_refused(im, src, "'%s' is not a read-ahead in KiB or sectors (s)", v);
+                        return;
+                }
+                snprintf(num, sizeof(num), "%llu", (unsigned long long)n);
+                carry(im, src, imp_block(im, dev, "read_ahead_kb", num, src));
+        } else if (!strcmp(key, "devices") || !strcmp(key, "type") || !strcmp(key, "enabled") ||
+                   !strcmp(key, "replace")) {
+                /* read with the section */
+        } else {
+                imp_refused(im, src, "TuneD's [disk] %s has no kvmtune form", key);
+        }
+}
+
+static void profile(struct imp *im, const char *name, const struct imp_src *from, char (*seen)[128], size_t depth);
+
+static void read_profile_file(struct imp *im, struct imp_file *f, char (*seen)[128], size_t depth)
+{
+        struct section sec = { .name = "", .plugin = "" };
+
+        /* [main] include= first: the parents are applied before the profile */
+        for (size_t i = 0, in_main = 0; i < f->n_lines; i++) {
+                char *s = imp_line_str(&f->lines[i]);
+                if (!s)
+                        continue;
+                trim(s);
+                if (*s == '[')
+                        in_main = !strcmp(s, "[main]");
+                else if (in_main && !strncmp(s, "include", 7) && strchr(s, '=')) {
+                        char *v = strchr(s, '=') + 1, *save = NULL, *clean = imp_clean_text(s, strlen(s));
+                        struct imp_src src = { f->shown, f->lines[i].no, clean };
+                        for (char *p = strtok_r(v, ", \t", &save); p; p = strtok_r(NULL, ", \t", &save))
+                                profile(im, p, &src, seen, depth + 1);
+                        free(clean);
+                }
+                free(s);
+        }
+        for (size_t i = 0; i < f->n_lines; i++) {
+                char *s = imp_take_line(im, f, i), *eq, *key, *v, *clean;
+                struct imp_src src = { f->shown, f->lines[i].no, NULL };
+
+                if (!s)
+                        continue;
+                trim(s);
+                if (!*s || *s == '#' || *s == ';') {
+                        free(s);
+                        continue;
+                }
+                if (*s == '[') {
+                        free(sec.devices);
+                        sec = (struct section){ 0 };
+                        snprintf(sec.name, sizeof(sec.name), "%.*s", (int)strcspn(s + 1, "]"), s + 1);
+                        snprintf(sec.plugin, sizeof(sec.plugin), "%s", sec.name);
+                        /* type=, devices= and enabled= may come anywhere in the section */
+                        for (size_t j = i + 1; j < f->n_lines; j++) {
+                                char *t = imp_line_str(&f->lines[j]), *te;
+                                if (!t)
+                                        continue;
+                                trim(t);
+                                if (*t == '[') {
+                                        free(t);
+                                        break;
+                                }
+                                if ((te = strchr(t, '='))) {
+                                        *te++ = '\0';
+                                        trim(t);
+                                        trim(te);
+                                        if (!strcmp(t, "type"))
+                                                snprintf(sec.plugin, sizeof(sec.plugin), "%s", te);
+                                        else if (!strcmp(t, "enabled"))
+                                                sec.disabled = !strcmp(te, "false") || !strcmp(te, "0");
+                                        else if (!strcmp(t, "devices")) {
+                                                free(sec.devices);
+                                                sec.devices = devices_sub(te);
+                                                if (!sec.devices)
+                                                        sec.devices = xstrdup("\x01");  /* not expressible */
+                                        }
+                                }
+                                free(t);
+                        }
+                        free(s);
+                        continue;
+                }
+                clean = imp_clean_text(s, strlen(s));
+                src.text = clean;
+                eq = strchr(s, '=');
+                if (!eq) {
+                        free(clean);
+                        free(s);
+                        continue;
+                }
+                *eq = '\0';
+                key = s;
+                v = eq + 1;
+                trim(key);
+                trim(v);
+                if (!strcmp(sec.name, "main") || !strcmp(sec.name, "variables") || sec.disabled) {
+                        /* include= is read above; [variables] only feeds ${...} */
+                } else if (strstr(v, "${") || strchr(v, '$')) {
+                        imp_refused(im, &src, "it holds a TuneD variable or function (${...}), which import does "
+                                              "not evaluate");
+                } else if (!strcmp(sec.plugin, "sysctl")) {
+                        if (!strcmp(key, "type") || !strcmp(key, "replace"))
+                                ;
+                        else if (imp_sysctl(im, key, v, false, &src) < 0)
+                                imp_refused(im, &src, "%s", im->why);
+                        else
+                                imp_carried(im, &src, NULL);
+                } else if (!strcmp(sec.plugin, "vm")) {
+                        if (!strcmp(key, "transparent_hugepages") || !strcmp(key, "transparent_huge_pages")) {
+                                if (strcmp(v, "always") && strcmp(v, "never") && strcmp(v, "madvise"))
+                                        imp_refused(im, &src, "'%s' is not always, madvise or never", v);
+                                else
+                                        carry(im, &src, imp_kernel_write(im, "/sys/kernel/mm/transparent_hugepage/enabled",
+                                                                         v, &src));
+                        } else if (!strncmp(key, "dirty_", 6)) {
+                                char *k = xasprintf("vm.%s", key);
+                                carry(im, &src, imp_sysctl(im, k, v, false, &src));
+                                free(k);
+                        } else if (strcmp(key, "type") && strcmp(key, "replace")) {
+                                imp_refused(im, &src, "TuneD's [vm] %s has no kvmtune form", key);
+                        }
+                } else if (!strcmp(sec.plugin, "disk")) {
+                        if (sec.devices && !strcmp(sec.devices, "\x01"))
+                                imp_refused(im, &src, "devices= uses negation or a pattern kvmtune globs cannot say");
+                        else
+                                disk_key(im, &sec, key, v, &src);
+                } else if (!strcmp(sec.plugin, "sysfs")) {
+                        carry(im, &src, imp_kernel_write(im, key, v, &src));
+                } else if (strcmp(key, "type") && strcmp(key, "enabled") && strcmp(key, "replace") &&
+                           strcmp(key, "devices")) {
+                        imp_refused(im, &src, "TuneD's [%s] plugin has no kvmtune form%s", sec.plugin,
+                                    !strcmp(sec.plugin, "cpu") ? " (kvmtune has no [cpu] section)" :
+                                    !strcmp(sec.plugin, "bootloader") ? " (the kernel command line stays with grub)" : "");
+                }
+                free(clean);
+                free(s);
+        }
+        free(sec.devices);
+}
+
+static void profile(struct imp *im, const char *name, const struct imp_src *from, char (*seen)[128], size_t depth)
+{
+        struct imp_file f;
+        const char *why = NULL;
+        char path[300];
+
+        if (!profile_name_ok(name)) {
+                imp_refused(im, from, "'%s' is not a TuneD profile name", name);
+                return;
+        }
+        if (depth >= MAX_INCLUDE) {
+                imp_refused(im, from, "TuneD includes nested more than %d deep", MAX_INCLUDE);
+                return;
+        }
+        for (size_t i = 0; i < depth; i++)
+                if (!strcmp(seen[i], name)) {
+                        imp_refused(im, from, "the TuneD profile %s includes itself", name);
+                        return;
+                }
+        snprintf(seen[depth], 128, "%s", name);
+        for (size_t d = 0; d < sizeof(dirs) / sizeof(*dirs); d++) {
+                snprintf(path, sizeof(path), "%s%s/tuned.conf", dirs[d], name);
+                if (imp_read_rooted(im, path, IK_TUNED, &f, &why) == 0) {
+                        read_profile_file(im, &f, seen, depth);
+                        imp_file_free(&f);
+                        return;
+                }
+        }
+        imp_refused(im, from, "the TuneD profile %s is not on this host (/etc/tuned, /usr/lib/tuned)", name);
+}
+
+/* one or more profile names (TuneD merges "a b" in that order) */
+int imp_tuned_profiles(struct imp *im, const char *names, const struct imp_src *from)
+{
+        char seen[MAX_INCLUDE + 1][128];
+        char *copy = xstrdup(names), *save = NULL;
+        unsigned failed = im->n_failed;
+        int n = 0;
+
+        for (char *p = strtok_r(copy, " \t", &save); p; p = strtok_r(NULL, " \t", &save), n++)
+                profile(im, p, from, seen, 0);
+        free(copy);
+        if (n && !im->tuned_note) {
+                im->tuned_note = true;
+                if (!im->k->quiet)
+                        fprintf(im->report ? im->report : stderr,
+                                "kvmtune: %s:%u: TuneD applies this profile too: run 'tuned-adm off' and disable "
+                                "tuned.service once the configuration is installed\n", from->file, from->line);
+        }
+        return im->n_failed == failed ? 1 : -1;
+}
+
+/* /etc/tuned/active_profile: the profile names TuneD applies at boot */
+void imp_read_tuned(struct imp *im, struct imp_file *f)
+{
+        for (size_t i = 0; i < f->n_lines; i++) {
+                char *s = imp_take_line(im, f, i), *clean;
+
+                if (!s)
+                        continue;
+                if (*s && *s != '#') {
+                        clean = imp_clean_text(s, strlen(s));
+                        struct imp_src src = { f->shown, f->lines[i].no, clean };
+                        imp_tuned_profiles(im, s, &src);
+                        free(clean);
+                }
+                free(s);
+        }
+}
