@@ -1060,7 +1060,7 @@ static void tuned_profiles(void **state)
                  "readahead=>4096\n"                                             /* 6 */
                  "[sysctl]\n"
                  "vm.swappiness=10\n"                                            /* 8 */
-                 "net.core.somaxconn = 2048\n");
+                 "net.core.somaxconn=>2048\n");
         fr_write(root, "usr/lib/tuned/virtual-host/tuned.conf",
                  "[main]\n"
                  "include=throughput-performance\n"
@@ -1094,16 +1094,17 @@ static void tuned_profiles(void **state)
         got = settings_of(r.out);
         assert_string_equal(got,
                             "[sysctl] vm.swappiness = 5\n"
-                            "[sysctl] net.core.somaxconn = 2048\n"
+                            "[sysctl] net.core.somaxconn = >= 2048\n"
                             "[ksm] run = 0\n"
                             "[thp] enabled = never\n"
+                            "[block \"*\"] read_ahead_kb = >= 4096\n"
                             "[block \"vda vdb\"] scheduler = mq-deadline\n"
                             "[block \"vda vdb\"] read_ahead_kb = 4096\n");
         want_in("output", r.out, "# /usr/lib/tuned/virtual-host/tuned.conf:4: vm.swappiness=5\n"
                                  "# conflict: overrides /usr/lib/tuned/throughput-performance/tuned.conf:8");
         want_in("stderr", r.err, "throughput-performance/tuned.conf:4: not carried: governor=performance: TuneD's "
                                  "[cpu] plugin has no kvmtune form (kvmtune has no [cpu] section)");
-        want_in("stderr", r.err, "throughput-performance/tuned.conf:6: not carried: readahead=>4096: '>' sets");
+        want_in("stderr", r.err, "throughput-performance/tuned.conf:6: carried: readahead=>4096");
         want_in("stderr", r.err, "virtual-host/tuned.conf:11: carried: readahead=8192 s");
         want_in("stderr", r.err, "virtual-host/tuned.conf:15: not carried: sched_min_granularity_ns=${f:exec:cat:/x}: "
                                  "it holds a TuneD variable");
@@ -1118,7 +1119,8 @@ static void tuned_profiles(void **state)
         kv_run(&r, root, "import", NULL);
         want_status(&r, 1);
         got = settings_of(r.out);
-        assert_string_equal(got, "[sysctl] vm.swappiness = 10\n[sysctl] net.core.somaxconn = 2048\n");
+        assert_string_equal(got, "[sysctl] vm.swappiness = 10\n[sysctl] net.core.somaxconn = >= 2048\n"
+                                 "[block \"*\"] read_ahead_kb = >= 4096\n");
         want_in("stderr", r.err, "rc.local:2: not carried: tuned-adm profile throughput-performance: a setting of the "
                                  "profile is not carried");
         want_in("stderr", r.err, "rc.local:3: not carried: tuned-adm profile no-such: the TuneD profile no-such is "

@@ -251,7 +251,9 @@ int imp_block(struct imp *im, const char *dev, const char *key, const char *valu
                                 v = legacy[i][1];
                         }
         } else if (!strcmp(key, "read_ahead_kb") || !strcmp(key, "nr_requests")) {
-                if (!number(v, INT32_MAX, key[0] == 'n'))
+                enum bound bound;       /* ">= N" from TuneD's ">N" */
+
+                if (!number(value_bound(v, &bound), INT32_MAX, key[0] == 'n'))
                         return imp_why(im, "block %s: '%s' is not a number kvmtune accepts", key, v);
         } else {
                 return imp_why(im, "kvmtune has no [block] key for queue/%s (it sets scheduler, read_ahead_kb "

@@ -98,11 +98,10 @@ static void disk_key(struct imp *im, const struct section *sec, const char *key,
                 char num[32], *end;
                 const char *p = v;
 
-                if (*p == '>') {
-                        imp_refused(im, src, "'>' sets the read-ahead only where it is lower: kvmtune sets it as "
-                                             "given, which would lower it on larger devices");
-                        return;
-                }
+                bool at_least = *p == '>';     /* TuneD: only where it is lower, kvmtune's ">= N" */
+
+                if (at_least)
+                        p += 1 + strspn(p + 1, " \t");
                 n = strtoull(p, &end, 10);
                 if (end == p) {
                         imp_refused(im, src, "'%s' is not a read-ahead", v);
@@ -115,7 +114,7 @@ static void disk_key(struct imp *im, const struct section *sec, const char *key,
                         imp_refused(im, src, "'%s' is not a read-ahead in KiB or sectors (s)", v);
                         return;
                 }
-                snprintf(num, sizeof(num), "%llu", (unsigned long long)n);
+                snprintf(num, sizeof(num), "%s%llu", at_least ? ">= " : "", (unsigned long long)n);
                 carry(im, src, imp_block(im, dev, "read_ahead_kb", num, src));
         } else if (!strcmp(key, "devices") || !strcmp(key, "type") || !strcmp(key, "enabled") ||
                    !strcmp(key, "replace")) {
@@ -215,7 +214,15 @@ static void read_profile_file(struct imp *im, struct imp_file *f, char (*seen)[1
                 } else if (!strcmp(sec.plugin, "sysctl")) {
                         if (!strcmp(key, "type") || !strcmp(key, "replace"))
                                 ;
-                        else if (imp_sysctl(im, key, v, false, &src) < 0)
+                        else if (v[0] == '>' && v[1] != '=' && strspn(v + 1, " \t0123456789") == strlen(v + 1)) {
+                                /* TuneD's ">N": never lower it, kvmtune's ">= N" */
+                                char *b = xasprintf(">= %s", v + 1 + strspn(v + 1, " \t"));
+                                if (imp_sysctl(im, key, b, false, &src) < 0)
+                                        imp_refused(im, &src, "%s", im->why);
+                                else
+                                        imp_carried(im, &src, NULL);
+                                free(b);
+                        } else if (imp_sysctl(im, key, v, false, &src) < 0)
                                 imp_refused(im, &src, "%s", im->why);
                         else
                                 imp_carried(im, &src, NULL);
