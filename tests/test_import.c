@@ -1099,11 +1099,11 @@ static void tuned_profiles(void **state)
                             "[thp] enabled = never\n"
                             "[block \"*\"] read_ahead_kb = >= 4096\n"
                             "[block \"vda vdb\"] scheduler = mq-deadline\n"
-                            "[block \"vda vdb\"] read_ahead_kb = 4096\n");
+                            "[block \"vda vdb\"] read_ahead_kb = 4096\n"
+                            "[cpu] governor = performance\n");
         want_in("output", r.out, "# /usr/lib/tuned/virtual-host/tuned.conf:4: vm.swappiness=5\n"
                                  "# conflict: overrides /usr/lib/tuned/throughput-performance/tuned.conf:8");
-        want_in("stderr", r.err, "throughput-performance/tuned.conf:4: not carried: governor=performance: TuneD's "
-                                 "[cpu] plugin has no kvmtune form (kvmtune has no [cpu] section)");
+        want_in("stderr", r.err, "throughput-performance/tuned.conf:4: carried: governor=performance");
         want_in("stderr", r.err, "throughput-performance/tuned.conf:6: carried: readahead=>4096");
         want_in("stderr", r.err, "virtual-host/tuned.conf:11: carried: readahead=8192 s");
         want_in("stderr", r.err, "virtual-host/tuned.conf:15: not carried: sched_min_granularity_ns=${f:exec:cat:/x}: "
@@ -1120,9 +1120,8 @@ static void tuned_profiles(void **state)
         want_status(&r, 1);
         got = settings_of(r.out);
         assert_string_equal(got, "[sysctl] vm.swappiness = 10\n[sysctl] net.core.somaxconn = >= 2048\n"
-                                 "[block \"*\"] read_ahead_kb = >= 4096\n");
-        want_in("stderr", r.err, "rc.local:2: not carried: tuned-adm profile throughput-performance: a setting of the "
-                                 "profile is not carried");
+                                 "[block \"*\"] read_ahead_kb = >= 4096\n[cpu] governor = performance\n");
+        want_in("stderr", r.err, "rc.local:2: carried: tuned-adm profile throughput-performance");
         want_in("stderr", r.err, "rc.local:3: not carried: tuned-adm profile no-such: the TuneD profile no-such is "
                                  "not on this host");
         /* the profile's report comes at the line that loads it */

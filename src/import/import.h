@@ -23,6 +23,7 @@ enum imp_sec {
         IS_THP,
         IS_BLOCK,
         IS_NETDEV,
+        IS_CPU,
         IS_N,
 };
 

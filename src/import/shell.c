@@ -1068,7 +1068,7 @@ static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
         } else if (!strcmp(name, "tuned-adm")) {
                 do_tuned_adm(p, c, src);
         } else if (!strcmp(name, "cpupower") || !strcmp(name, "x86_energy_perf_policy")) {
-                refuse(c, "CPU frequency and power policy: kvmtune has no [cpu] section");
+                refuse(c, "CPU frequency and power policy: not translated; say it in kvmtune's [cpu] (governor, energy_perf_bias, ...)");
         } else if (!strcmp(name, "ethtool")) {
                 refuse(c, "NIC rings, offloads and coalescing: kvmtune has no form for ethtool settings");
         } else if (!strcmp(name, "sh") || !strcmp(name, "bash") || !strcmp(name, "dash")) {

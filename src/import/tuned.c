@@ -124,6 +124,52 @@ static void disk_key(struct imp *im, const struct section *sec, const char *key,
         }
 }
 
+/*
+ * TuneD's [cpu]: governor (alternatives "a|b" become kvmtune's fallback
+ * list), energy_perf_bias (its first alternative; "powersave" is "power"),
+ * energy_performance_preference, the intel_pstate limits, and a numeric
+ * force_latency as the one-shot idle_max_latency_us.  Dynamic tuning
+ * (load_threshold, latency_low/high) needs the daemon: reported.
+ */
+static void cpu_key(struct imp *im, const char *key, const char *v, const struct imp_src *src)
+{
+        static const char *const same[] = { "min_perf_pct", "max_perf_pct", "no_turbo",
+                                            "energy_performance_preference" };
+        char *val = NULL;
+
+        if (!strcmp(key, "type") || !strcmp(key, "replace") || !strcmp(key, "enabled") || !strcmp(key, "devices"))
+                return;
+        for (size_t i = 0; i < sizeof(same) / sizeof(*same); i++)
+                if (!strcmp(key, same[i]) && *v && !strpbrk(v, " \t|"))
+                        val = xstrdup(v);
+        if (val) {
+                imp_put(im, IS_CPU, NULL, key, NULL, val, src);
+        } else if (!strcmp(key, "governor")) {
+                val = xstrdup(v);
+                for (char *c = val; *c; c++)
+                        if (*c == '|')
+                                *c = ' ';
+                imp_put(im, IS_CPU, NULL, "governor", NULL, val, src);
+        } else if (!strcmp(key, "energy_perf_bias")) {
+                val = xasprintf("%.*s", (int)strcspn(v, "|"), v);
+                if (!strcmp(val, "powersave")) {
+                        free(val);
+                        val = xstrdup("power");
+                }
+                imp_put(im, IS_CPU, NULL, "energy_perf_bias", NULL, val, src);
+        } else if (!strcmp(key, "force_latency") && *v && strspn(v, "0123456789") == strlen(v)) {
+                imp_put(im, IS_CPU, NULL, "idle_max_latency_us", NULL, v, src);
+                val = xstrdup(v);
+        } else {
+                imp_refused(im, src, "TuneD's [cpu] %s has no one-shot kvmtune form%s", key,
+                            !strcmp(key, "force_latency") ? " as written (a number of microseconds becomes "
+                                                            "[cpu] idle_max_latency_us)" : "");
+                return;
+        }
+        free(val);
+        imp_carried(im, src, NULL);
+}
+
 static void profile(struct imp *im, const char *name, const struct imp_src *from, char (*seen)[128], size_t depth);
 
 static void read_profile_file(struct imp *im, struct imp_file *f, char (*seen)[128], size_t depth)
@@ -245,12 +291,13 @@ static void read_profile_file(struct imp *im, struct imp_file *f, char (*seen)[1
                                 imp_refused(im, &src, "devices= uses negation or a pattern kvmtune globs cannot say");
                         else
                                 disk_key(im, &sec, key, v, &src);
+                } else if (!strcmp(sec.plugin, "cpu")) {
+                        cpu_key(im, key, v, &src);
                 } else if (!strcmp(sec.plugin, "sysfs")) {
                         carry(im, &src, imp_kernel_write(im, key, v, &src));
                 } else if (strcmp(key, "type") && strcmp(key, "enabled") && strcmp(key, "replace") &&
                            strcmp(key, "devices")) {
                         imp_refused(im, &src, "TuneD's [%s] plugin has no kvmtune form%s", sec.plugin,
-                                    !strcmp(sec.plugin, "cpu") ? " (kvmtune has no [cpu] section)" :
                                     !strcmp(sec.plugin, "bootloader") ? " (the kernel command line stays with grub)" : "");
                 }
                 free(clean);
