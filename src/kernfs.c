@@ -322,7 +322,8 @@ int kernfs_read(struct kvmtune *k, const char *rel, char **out)
 /*
  * The write timeout.  kernfs_write() publishes the write in progress (its
  * number and start time: two stores, no system call); a watchdog thread,
- * started with the first bounded write, looks at it four times a second and,
+ * started once a run has many writes (see ALARM_WRITES), looks at it four
+ * times a second and,
  * when one has run for the timeout, sends SIGALRM to the writing thread.
  * The handler jumps out of that write only while it is still the same
  * write; anywhere else the signal does nothing and, with SA_RESTART, the
@@ -431,6 +432,14 @@ void kernfs_write_timeout(struct kvmtune *k, unsigned seconds)
         k->write_timeout = seconds;
 }
 
+/*
+ * A run's first writes (the boot apply of a small configuration, a udev
+ * run's one or two) are bounded with alarm(2) around each: two cheap calls,
+ * where starting the watchdog thread would cost more than the writes.
+ * Beyond ALARM_WRITES the watchdog takes over.
+ */
+#define ALARM_WRITES 64
+
 /* pwrite(), given up with -ETIME after k->write_timeout seconds */
 static ssize_t bounded_pwrite(struct kvmtune *k, int fd, const char *value, size_t len, bool *timed_out)
 {
@@ -438,7 +447,25 @@ static ssize_t bounded_pwrite(struct kvmtune *k, int fd, const char *value, size
         ssize_t n;
 
         *timed_out = false;
-        if (!k->write_timeout || !watchdog_start(k))
+        if (!k->write_timeout)
+                return pwrite(fd, value, len, 0);
+        if (k->n_writes <= ALARM_WRITES) {
+                install_alarm(k);
+                atomic_store(&write_seq, ++seq);
+                atomic_store(&write_kill, seq);         /* the alarm is this write's */
+                if (sigsetjmp(write_jump, 0)) {
+                        atomic_store(&write_seq, 0);
+                        *timed_out = true;
+                        errno = EINTR;
+                        return -1;
+                }
+                alarm(k->write_timeout);
+                n = pwrite(fd, value, len, 0);
+                atomic_store(&write_seq, 0);            /* an alarm now finds no write: nothing */
+                alarm(0);
+                return n;
+        }
+        if (!watchdog_start(k))
                 return pwrite(fd, value, len, 0);
         atomic_store(&write_limit_s, k->write_timeout);
         atomic_store(&write_start_ns, now_ns());

@@ -198,10 +198,44 @@ static void test_lock_wait_bounded(void **state)
         free(lock);
 }
 
+/* Beyond the first writes the watchdog thread bounds them: the 70th write stuck is reported too. */
+static void test_stuck_write_after_many(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *conf = xstrdup("[sysctl]\n");
+
+        for (int i = 0; i < 70; i++) {
+                char *rel = xasprintf("proc/sys/kvtest/k%02d", i), *next;
+
+                fr_write(root, rel, "0\n");
+                free(rel);
+                next = xasprintf("%skvtest.k%02d = %s\n", conf, i, i == 69 ? "13" : "1");
+                free(conf);
+                conf = next;
+        }
+        fr_write(root, "etc/kvmtune/conf.d/50-t.conf", conf);
+        free(conf);
+        stuck_value = "13";
+        armed_in_write = armed_elsewhere = 0;
+        kv_run_inproc(&r, root, CMD_APPLY, 1);
+        stuck_value = NULL;
+        assert_int_equal(r.status, 1);
+        assert_int_equal(armed_in_write, 70);
+        assert_int_equal(armed_elsewhere, 0);
+        if (!contains(r.err, "sysctl kvtest.k69: cannot write '13': the kernel write did not return within 1 s"))
+                fail_msg("no timeout error:\n%s", r.err);
+        char *v = fr_read_trim(root, "proc/sys/kvtest/k68");
+        assert_string_equal(v, "1");
+        free(v);
+        run_result_free(&r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_stuck_write_is_reported, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stuck_write_after_many, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_timeout_without_limit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_killed_between_writes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_lock_wait_bounded, setup, teardown),
