@@ -193,6 +193,12 @@ static char *reader(char *str, int num, void *stream)
 
                         if (!key)
                                 return str;
+                        /* an inline comment, as inih takes it: ';' or '#' after a blank */
+                        for (char *c = key + 1; *c; c++)
+                                if ((*c == '#' || *c == ';') && (c[-1] == ' ' || c[-1] == '\t')) {
+                                        *c = '\0';
+                                        break;
+                                }
                         for (size_t e = strlen(key); e > 0 && (key[e - 1] == ' ' || key[e - 1] == '\t'); e--)
                                 key[e - 1] = '\0';
                         if (section_enabled(p->k, p->sec))

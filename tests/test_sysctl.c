@@ -528,7 +528,7 @@ static void test_key_syntax(void **state)
         fr_write(root, CONFD "50-k.conf",
                  "[sysctl]\n"
                  "net.ipv4.conf.v?.rp_filter = 2\n"
-                 "-net.ipv4.conf.v1.rp_filter\n"
+                 "-net.ipv4.conf.v1.rp_filter   # not this one\n"
                  "net.ipv4.conf.[xa]*.log_martians = 1\n"
                  "net.ipv4.conf.x+1.accept_redirects = 0\n"
                  "net/ipv4/conf/vlan.7/accept_redirects = 0\n");
