@@ -150,6 +150,8 @@ install: kvmtune
 	install -D -m 0644 completion/kvmtune.bash $(DESTDIR)$(BASHCOMPDIR)/kvmtune
 	install -d -m 0755 $(DESTDIR)$(DRACUTDIR)/90kvmtune
 	$(if $(DRACUT_FILES),install -m 0755 $(DRACUT_FILES) $(DESTDIR)$(DRACUTDIR)/90kvmtune/)
+	install -D -m 0644 conf.d/60-virtual-host.conf.example \
+		$(DESTDIR)$(PREFIX)/share/doc/kvmtune/examples/60-virtual-host.conf.example
 	install -D -m 0644 man/kvmtune.8 $(DESTDIR)$(MANDIR)/man8/kvmtune.8
 	install -D -m 0644 man/kvmtune.conf.5 $(DESTDIR)$(MANDIR)/man5/kvmtune.conf.5
 

@@ -24,6 +24,7 @@ want=$(
 		echo "$unitdir/kvmtune-ksm.timer"
 		echo "$udevdir/rules.d/81-kvmtune.rules"
 		for f in dracut/90kvmtune/*.sh; do echo "$dracutdir/90kvmtune/${f##*/}"; done
+		echo /usr/share/doc/kvmtune/examples/60-virtual-host.conf.example
 		echo /usr/share/man/man8/kvmtune.8
 		echo /usr/share/man/man5/kvmtune.conf.5
 	} | sort)
