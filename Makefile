@@ -85,13 +85,13 @@ valgrind:
 # libFuzzer over config parsing and planning on a fake root (clang; see fuzz/fuzz_config.c).
 FUZZ_SECONDS ?= 600
 FUZZ_CC      ?= clang
-fuzz/fuzz_config: fuzz/fuzz_config.c $(SRC_LIB) src/kvmtune.h $(wildcard src/*.h src/sections/*.h)
+fuzz/fuzz_config: fuzz/fuzz_config.c fuzz/fuzz_tree.h $(SRC_LIB) src/kvmtune.h $(wildcard src/*.h src/sections/*.h)
 	$(FUZZ_CC) $(WARN) -O1 -g -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(PC_CFLAGS) -Isrc \
 		-o $@ fuzz/fuzz_config.c $(SRC_LIB) $(PC_LIBS) -ldl
 
 # The readers of `kvmtune import`, above all rc.local's shell reader (see fuzz/fuzz_shell.c).
-fuzz/fuzz_shell: fuzz/fuzz_shell.c $(SRC_LIB) src/kvmtune.h $(wildcard src/import/*.h) $(wildcard src/*.h src/sections/*.h)
+fuzz/fuzz_shell: fuzz/fuzz_shell.c fuzz/fuzz_tree.h $(SRC_LIB) src/kvmtune.h $(wildcard src/import/*.h) $(wildcard src/*.h src/sections/*.h)
 	$(FUZZ_CC) $(WARN) -O1 -g -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(PC_CFLAGS) -Isrc \
 		-o $@ fuzz/fuzz_shell.c $(SRC_LIB) $(PC_LIBS) -ldl

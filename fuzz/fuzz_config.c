@@ -31,49 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char root[] = "/tmp/kvmtune-fuzz-XXXXXX";
 static char conf[sizeof(root) + 64];
 
-static void mkdir_p(const char *path)
-{
-        char *p = strdup(path);
-
-        for (char *s = p + 1; *s; s++)
-                if (*s == '/') {
-                        *s = '\0';
-                        mkdir(p, 0755);
-                        *s = '/';
-                }
-        mkdir(p, 0755);
-        free(p);
-}
-
-static void put(const char *rel, const char *content)
-{
-        char path[512], *slash;
-        FILE *f;
-
-        snprintf(path, sizeof(path), "%s/%s", root, rel);
-        slash = strrchr(path, '/');
-        *slash = '\0';
-        mkdir_p(path);
-        *slash = '/';
-        f = fopen(path, "w");
-        if (!f)
-                abort();
-        fputs(content, f);
-        fclose(f);
-}
-
-static void link_to(const char *target, const char *rel)
-{
-        char path[512], *slash;
-
-        snprintf(path, sizeof(path), "%s/%s", root, rel);
-        slash = strrchr(path, '/');
-        *slash = '\0';
-        mkdir_p(path);
-        *slash = '/';
-        if (symlink(target, path) < 0 && errno != EEXIST)
-                abort();
-}
+#include "fuzz_tree.h"
 
 /* What tests/helpers.c's fr_standard() makes, plus NUMA nodes, conntrack and a mount table. */
 static void make_tree(void)
