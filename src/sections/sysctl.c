@@ -182,6 +182,33 @@ const char *sysctl_configured(struct kvmtune *k, const char *path)
         return st->e[(size_t)i - 1].value;
 }
 
+/*
+ * The blank-separated fields of s as decimal integers: how many there are,
+ * or -1 when one is not an integer.  *plain, when given, says that no field
+ * has a leading 0 (each is stored as written; "010" is octal to the kernel).
+ */
+static int integer_fields(const char *s, bool *plain)
+{
+        int n = 0;
+
+        if (plain)
+                *plain = true;
+        for (;;) {
+                s += strspn(s, " \t");
+                if (!*s)
+                        return n;
+                s += *s == '-';
+                if (*s < '0' || *s > '9')
+                        return -1;
+                if (plain && *s == '0' && s[1] >= '0' && s[1] <= '9')
+                        *plain = false;
+                s += strspn(s, "0123456789");
+                if (*s && *s != ' ' && *s != '\t')
+                        return -1;
+                n++;
+        }
+}
+
 static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
                         const char *value, struct origin at)
 {
@@ -218,7 +245,7 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
         }
         enum bound bound;
         const char *num = value ? value_bound(value, &bound) : NULL;
-        if (value && bound && (!*num || strspn(num + (*num == '-'), "0123456789") != strlen(num + (*num == '-')))) {
+        if (value && bound && integer_fields(num, NULL) != 1) {
                 log_error(k, &at, "sysctl %s: '%.2s' takes one decimal number, not '%s'", key, value, num);
                 free(path);
                 return -EINVAL;
@@ -461,29 +488,13 @@ static const char *written_attr(const char *procpath, char *buf, size_t size)
  * or is not a list of integers.  A field with a leading 0 is octal to the
  * kernel ("010" is 8): *octal is set, since that is rarely what was meant.
  */
-/* Plain decimal fields ("0", "-5", "4096 87380"): stored as written. */
-static bool plain_decimal(const char *s)
-{
-        for (;;) {
-                s += strspn(s, " \t");
-                if (!*s)
-                        return true;
-                s += *s == '-';
-                if (*s < '0' || *s > '9' || (*s == '0' && s[1] >= '0' && s[1] <= '9'))
-                        return false;
-                s += strspn(s, "0123456789");
-                if (*s && *s != ' ' && *s != '\t')
-                        return false;
-        }
-}
-
 static char *stored_integers(const char *want, bool *octal)
 {
         char *out, *copy, *save = NULL;
-        bool differs = false;
+        bool differs = false, as_written;
 
         *octal = false;
-        if (plain_decimal(want))
+        if (integer_fields(want, &as_written) >= 0 && as_written)
                 return NULL;            /* the common case: nothing to convert */
         out = xstrdup("");
         copy = xstrdup(want);
@@ -517,52 +528,16 @@ plain:
         return NULL;
 }
 
-/* A number in every field: the key holds integers. */
-static bool all_integers(const char *s)
-{
-        bool any = false;
-
-        for (;;) {
-                s += strspn(s, " \t");
-                if (!*s)
-                        return any;
-                s += *s == '-';
-                if (*s < '0' || *s > '9')
-                        return false;
-                s += strspn(s, "0123456789");
-                if (*s && *s != ' ' && *s != '\t')
-                        return false;
-                any = true;
-        }
-}
-
-/*
- * written: the conf attributes ("ipv4/rp_filter") whose all, default or
- * ip_forward key this run may write, planned before.  The kernel copies
- * those writes into default and interfaces, so their keys are read again
- * at apply, after them.
- */
-/* "-12", "4096": one decimal number, as the kernel shows it */
-static bool one_integer(const char *v)
-{
-        v += strspn(v, " \t");
-        v += *v == '-';
-        if (*v < '0' || *v > '9')
-                return false;
-        v += strspn(v, "0123456789");
-        return !v[strspn(v, " \t")];
-}
-
 /* What a key's read (r: 0 or -errno, s->cur) means: ok, set, wait for a module, skip or fail. */
 static void plan_eval(struct kvmtune *k, struct setting *s, int r)
 {
-        if (r == 0 && s->bound && !one_integer(s->cur)) {
+        if (r == 0 && s->bound && integer_fields(s->cur, NULL) != 1) {
                 setting_fail(k, s, "'%s%s' is for keys that hold one number; this one holds '%s'",
                              bound_prefix(s->bound), s->want, s->cur);
                 setting_close(s);
                 return;
         }
-        if (r == 0 && all_integers(s->cur)) {
+        if (r == 0 && integer_fields(s->cur, NULL) > 0) {
                 bool octal;
 
                 s->stored = stored_integers(s->want, &octal);
