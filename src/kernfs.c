@@ -211,12 +211,13 @@ static int dir_fd(struct kvmtune *k, const char *rel, size_t len, bool *kept)
 }
 
 /*
- * Open a kernel file through its kept directory: one component, no link
- * followed, so each key costs one short lookup instead of a walk from the
- * root.  The directory itself was resolved by kernfs_openat() (RESOLVE_IN_ROOT,
- * no symlinks below proc/sys, the fallback without openat2), so nothing
- * reaches outside the root.  A final symlink outside proc/sys, which
- * kernfs_openat() would follow inside the root, takes that path.
+ * Open a kernel file through a kept directory: the last one or two
+ * components beneath it, no link followed, so each key costs a short
+ * lookup instead of a walk from the root.  The directory itself was
+ * resolved by kernfs_openat() (RESOLVE_IN_ROOT, no symlinks below proc/sys,
+ * the fallback without openat2), so nothing reaches outside the root.  A
+ * final symlink outside proc/sys, which kernfs_openat() would follow inside
+ * the root, takes that path.
  */
 int kernfs_open_file(struct kvmtune *k, const char *rel, int flags)
 {
@@ -323,8 +324,8 @@ int kernfs_read(struct kvmtune *k, const char *rel, char **out)
  * The write timeout.  kernfs_write() publishes the write in progress (its
  * number and start time: two stores, no system call); a watchdog thread,
  * started once a run has many writes (see ALARM_WRITES), looks at it four
- * times a second and,
- * when one has run for the timeout, sends SIGALRM to the writing thread.
+ * times a second and, when one has run for the timeout, sends SIGALRM to
+ * the writing thread.
  * The handler jumps out of that write only while it is still the same
  * write; anywhere else the signal does nothing and, with SA_RESTART, the
  * call it interrupted goes on.  So the timeout cuts short kernel writes and
@@ -444,40 +445,32 @@ void kernfs_write_timeout(struct kvmtune *k, unsigned seconds)
 static ssize_t bounded_pwrite(struct kvmtune *k, int fd, const char *value, size_t len, bool *timed_out)
 {
         static unsigned long seq;
+        bool by_alarm = k->n_writes <= ALARM_WRITES;
         ssize_t n;
 
         *timed_out = false;
-        if (!k->write_timeout)
+        if (!k->write_timeout || (!by_alarm && !watchdog_start(k)))
                 return pwrite(fd, value, len, 0);
-        if (k->n_writes <= ALARM_WRITES) {
-                install_alarm(k);
-                atomic_store(&write_seq, ++seq);
-                atomic_store(&write_kill, seq);         /* the alarm is this write's */
-                if (sigsetjmp(write_jump, 0)) {
-                        atomic_store(&write_seq, 0);
-                        *timed_out = true;
-                        errno = EINTR;
-                        return -1;
-                }
-                alarm(k->write_timeout);
-                n = pwrite(fd, value, len, 0);
-                atomic_store(&write_seq, 0);            /* an alarm now finds no write: nothing */
-                alarm(0);
-                return n;
+        install_alarm(k);
+        if (!by_alarm) {
+                atomic_store(&write_limit_s, k->write_timeout);
+                atomic_store(&write_start_ns, now_ns());        /* before the number: see watchdog() */
         }
-        if (!watchdog_start(k))
-                return pwrite(fd, value, len, 0);
-        atomic_store(&write_limit_s, k->write_timeout);
-        atomic_store(&write_start_ns, now_ns());
         atomic_store(&write_seq, ++seq);
+        if (by_alarm)
+                atomic_store(&write_kill, seq);         /* the alarm is this write's */
         if (sigsetjmp(write_jump, 0)) {
                 atomic_store(&write_seq, 0);
                 *timed_out = true;
                 errno = EINTR;
                 return -1;
         }
+        if (by_alarm)
+                alarm(k->write_timeout);
         n = pwrite(fd, value, len, 0);
-        atomic_store(&write_seq, 0);
+        atomic_store(&write_seq, 0);                    /* an alarm now finds no write: nothing */
+        if (by_alarm)
+                alarm(0);
         return n;
 }
 
