@@ -61,10 +61,9 @@ struct revert_record {
         off_t batch_off;        /* the record's size before them */
 };
 
-static char *escaped(const char *s)
+/* Append s escaped to the buffer (at most twice its length). */
+static char *escape_into(char *o, const char *s)
 {
-        char *out = xcalloc(2 * strlen(s) + 1, 1), *o = out;
-
         for (; *s; s++) {
                 if (*s == '\\' || *s == '\t' || *s == '\n') {
                         *o++ = '\\';
@@ -72,6 +71,14 @@ static char *escaped(const char *s)
                 } else
                         *o++ = *s;
         }
+        return o;
+}
+
+static char *escaped(const char *s)
+{
+        char *out = xcalloc(2 * strlen(s) + 1, 1);
+
+        escape_into(out, s);
         return out;
 }
 
@@ -288,6 +295,46 @@ static int record_open_append(struct kvmtune *k, struct revert_record *rec)
         return 0;
 }
 
+/* The record line of s, PATH TAB OLD NEWLINE escaped, added to the buffer. */
+static void buf_add_line(char **buf, size_t *len, size_t *cap, const struct setting *s)
+{
+        const char *old = s->orig ? s->orig : s->cur;
+        size_t need = 2 * (strlen(s->path) + strlen(old)) + 2;
+        char *o;
+
+        if (*len + need > *cap) {
+                *cap = (*len + need) * 2;
+                *buf = xrealloc_array(*buf, *cap, 1);
+        }
+        o = escape_into(*buf + *len, s->path);
+        *o++ = '\t';
+        o = escape_into(o, old);
+        *o++ = '\n';
+        *len = (size_t)(o - *buf);
+}
+
+/*
+ * Append the buffer's lines to the record and empty it (a regular file may
+ * take a write in parts); rec->size follows what was written.
+ */
+static int flush_lines(struct revert_record *rec, const char *buf, size_t *len)
+{
+        size_t left = *len;
+
+        *len = 0;
+        while (left) {
+                ssize_t n = write(rec->fd, buf, left);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return n < 0 ? -errno : -ENOSPC;
+                rec->size += n;
+                buf += n;
+                left -= (size_t)n;
+        }
+        return 0;
+}
+
 /*
  * Before a write: the old value goes into the record unless the path is in
  * it already (the first recorded value wins).  Only apply records, under
@@ -296,8 +343,8 @@ static int record_open_append(struct kvmtune *k, struct revert_record *rec)
 int revert_note(struct kvmtune *k, struct setting *s)
 {
         struct revert_record *rec;
-        char *p, *v, *line;
-        size_t len;
+        char *line = NULL;
+        size_t len = 0, cap = 0;
         int r;
 
         if (k->cmd != CMD_APPLY)
@@ -313,23 +360,16 @@ int revert_note(struct kvmtune *k, struct setting *s)
         }
         r = record_open_append(k, rec);
         if (r == 0) {
-                p = escaped(s->path);
-                v = escaped(s->orig ? s->orig : s->cur);
-                line = xasprintf("%s\t%s\n", p, v);
-                free(p);
-                free(v);
-                len = strlen(line);
+                buf_add_line(&line, &len, &cap, s);
                 rec->last_off = rec->size;
-                ssize_t n = write(rec->fd, line, len);
+                r = flush_lines(rec, line, &len);
                 free(line);
-                if (n < 0 || (size_t)n != len)
-                        r = n < 0 ? -errno : -ENOSPC;
-                else if (rec->sync && fdatasync(rec->fd) < 0)
+                if (r == 0 && rec->sync && fdatasync(rec->fd) < 0)
                         r = -errno;
-                if (r == 0)
-                        rec->size += (off_t)len;
-                else if (ftruncate(rec->fd, rec->last_off) < 0)
+                if (r < 0 && ftruncate(rec->fd, rec->last_off) < 0)
                         log_debug(k, "cannot cut the record back: %s", strerror(errno));
+                else if (r < 0)
+                        rec->size = rec->last_off;
         }
         if (r < 0) {
                 if (!rec->failed)
@@ -349,61 +389,6 @@ int revert_note(struct kvmtune *k, struct setting *s)
 }
 
 /* The write that s's last note protected failed and left the file as it was. */
-/* Append s escaped to the buffer (at most twice its length). */
-static char *escape_into(char *o, const char *s)
-{
-        for (; *s; s++) {
-                if (*s == '\\' || *s == '\t' || *s == '\n') {
-                        *o++ = '\\';
-                        *o++ = *s == '\t' ? 't' : *s == '\n' ? 'n' : '\\';
-                } else
-                        *o++ = *s;
-        }
-        return o;
-}
-
-/* The record line of s, PATH TAB OLD NEWLINE escaped, added to the buffer. */
-static void buf_add_line(char **buf, size_t *len, size_t *cap, const struct setting *s)
-{
-        const char *old = s->orig ? s->orig : s->cur;
-        size_t need = 2 * (strlen(s->path) + strlen(old)) + 2;
-        char *o;
-
-        if (*len + need > *cap) {
-                *cap = (*len + need) * 2;
-                *buf = xrealloc_array(*buf, *cap, 1);
-        }
-        o = escape_into(*buf + *len, s->path);
-        *o++ = '\t';
-        o = escape_into(o, old);
-        *o++ = '\n';
-        *len = (size_t)(o - *buf);
-}
-
-/* Append the whole buffer (the kernel may take a regular file's write in parts), then sync. */
-static int append_all(struct revert_record *rec, const char *buf, size_t len)
-{
-        while (len) {
-                ssize_t n = write(rec->fd, buf, len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return n < 0 ? -errno : -ENOSPC;
-                rec->size += n;
-                buf += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
-static int flush_lines(struct revert_record *rec, char *buf, size_t *len)
-{
-        int r = append_all(rec, buf, *len);
-
-        *len = 0;
-        return r;
-}
-
 
 /*
  * Write-ahead for a section's settings at once: a line for each one apply
@@ -659,7 +644,7 @@ int revert_run(struct kvmtune *k)
 
 int revert_dirfd(const struct kvmtune *k)
 {
-        return k->revert && k->revert->lock >= 0 ? k->revert->dir : -1;
+        return revert_locked(k) ? k->revert->dir : -1;
 }
 
 void revert_free(struct kvmtune *k)
