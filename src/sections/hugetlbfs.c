@@ -174,24 +174,20 @@ static char *mount_options(struct kvmtune *k, const struct hmount *m, struct ori
 }
 
 /*
- * What the kernel shows for size= and min_size=: whole huge pages, in bytes.
- * A percentage is of the pool (nr_hugepages of that size) at mount time; a
- * byte count is rounded down to whole pages.  0 pages from a nonzero value
- * is refused (nothing could be allocated): *pages_out reports the count.
+ * The huge pages the kernel keeps for size= or min_size= (it shows them in
+ * bytes, page_bytes each): a percentage is of the pool (nr_hugepages of that
+ * size) at mount time; a byte count is rounded down to whole pages.
  */
-static uint64_t kernel_size(const char *v, uint64_t page_bytes, uint64_t pool_pages, uint64_t *pages_out)
+static uint64_t kernel_pages(const char *v, uint64_t page_bytes, uint64_t pool_pages)
 {
-        uint64_t n, pages;
+        uint64_t n;
 
         if (strchr(v, '%')) {
                 parse_size_or_percent(v, 100, &n);      /* checked at parse: n is 0..100 */
-                pages = n * pool_pages / 100;
-        } else {
-                parse_size(v, &n);
-                pages = n / page_bytes;
+                return n * pool_pages / 100;
         }
-        *pages_out = pages;
-        return pages * page_bytes;
+        parse_size(v, &n);
+        return n / page_bytes;
 }
 
 /*
@@ -208,7 +204,7 @@ static bool options_match(const struct mount_lib *ml, const char *have, const ch
         for (char *w = strtok_r(copy, ",", &save); w && match; w = strtok_r(NULL, ",", &save)) {
                 char *eq = strchr(w, '='), *hv = NULL, buf[64];
                 size_t hsz = 0;
-                uint64_t a, b, pages;
+                uint64_t a, b, page = u->page_kb * 1024;
 
                 *eq = '\0';
                 if (ml->optstr_get_option(have, w, &hv, &hsz) != 0) {
@@ -226,8 +222,8 @@ static bool options_match(const struct mount_lib *ml, const char *have, const ch
                         match = strtoul(buf, NULL, 8) == strtoul(eq + 1, NULL, 8);
                 else if (!strcmp(w, "size") || !strcmp(w, "min_size"))
                         match = parse_size(buf, &a) == 0 &&
-                                (a == kernel_size(eq + 1, u->page_kb * 1024, u->pool_now, &pages) ||
-                                 a == kernel_size(eq + 1, u->page_kb * 1024, u->pool_planned, &pages));
+                                (a == kernel_pages(eq + 1, page, u->pool_now) * page ||
+                                 a == kernel_pages(eq + 1, page, u->pool_planned) * page);
                 else if (parse_size(buf, &a) == 0 && parse_size(eq + 1, &b) == 0)
                         match = a == b;
                 else
@@ -282,12 +278,11 @@ static char *zero_pages_error(const struct hmount *m, const struct kernel_units 
 {
         for (int o = OPT_SIZE; o <= OPT_MIN_SIZE; o++) {
                 const char *v = m->opt[o];
-                uint64_t n, pages;
+                uint64_t n;
 
                 if (!v || (parse_size_or_percent(v, 100, &n) == 0 && n == 0))
                         continue;               /* an explicit 0 is meant */
-                kernel_size(v, u->page_kb * 1024, u->pool_planned, &pages);
-                if (pages)
+                if (kernel_pages(v, u->page_kb * 1024, u->pool_planned))
                         continue;
                 if (strchr(v, '%'))
                         return xasprintf("%s=%s of a pool of %" PRIu64 " pages of %" PRIu64 " kB is no page: "
@@ -307,10 +302,10 @@ static char *stored_options(const char *want, const struct kernel_units *u)
 
         for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
                 char *next, *eq = strchr(w, '=');
-                uint64_t pages, bytes, n;
+                uint64_t bytes, n;
 
-                if ((!strncmp(w, "size=", 5) || !strncmp(w, "min_size=", 9))) {
-                        bytes = kernel_size(eq + 1, u->page_kb * 1024, u->pool_planned, &pages);
+                if (!strncmp(w, "size=", 5) || !strncmp(w, "min_size=", 9)) {
+                        bytes = kernel_pages(eq + 1, u->page_kb * 1024, u->pool_planned) * u->page_kb * 1024;
                         differs |= strchr(eq + 1, '%') || parse_size(eq + 1, &n) != 0 || n != bytes;
                         next = xasprintf("%s%s%.*s=%" PRIu64, out, *out ? "," : "", (int)(eq - w), w, bytes);
                 } else {
