@@ -324,6 +324,8 @@ const struct module_need *module_need_find(const struct kvmtune *k, const char *
 void module_needs_plan(struct kvmtune *k);
 void module_needs_apply(struct kvmtune *k);
 bool module_name_valid(const char *name);
+char *module_canonical_name(const char *name);
+bool module_same_name(const char *a, const char *b);
 bool module_present(struct kvmtune *k, const char *name);
 /* sections/modparams.c: "KEY=VALUE ..." of [module "NAME"], or NULL (malloc'd) */
 char *module_param_options(struct kvmtune *k, const char *module);

@@ -315,10 +315,7 @@ int imp_module(struct imp *im, const char *name, const struct imp_src *src)
 
         if (!module_name_valid(name) || strlen(name) > 64)
                 return imp_why(im, "'%s' is not a module name", name);
-        id = xstrdup(name);
-        for (char *p = id; *p; p++)
-                if (*p == '-')
-                        *p = '_';
+        id = module_canonical_name(name);
         imp_put(im, IS_MODULES, NULL, "load", id, name, src);
         free(id);
         return 1;

@@ -46,14 +46,6 @@ struct modparams_state {
         size_t n;
 };
 
-static bool same_name(const char *a, const char *b)
-{
-        for (; *a && *b; a++, b++)
-                if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
-                        return false;
-        return !*a && !*b;
-}
-
 static bool param_name_valid(const char *s, size_t n)
 {
         return n > 0 && n < 64 &&
@@ -94,7 +86,7 @@ static int modparams_parse(struct kvmtune *k, const char *sub, const char *key, 
         if (!st)
                 st = k->state[SEC_MODPARAMS] = xcalloc(1, sizeof(*st));
         for (size_t i = 0; i < st->n; i++)
-                if (same_name(st->m[i].module, sub))
+                if (module_same_name(st->m[i].module, sub))
                         m = &st->m[i];
         if (!m) {
                 st->m = xrealloc_array(st->m, st->n + 1, sizeof(*st->m));
@@ -132,7 +124,7 @@ char *module_param_options(struct kvmtune *k, const char *module)
         char *out = NULL;
 
         for (size_t i = 0; st && i < st->n; i++) {
-                if (!same_name(st->m[i].module, module))
+                if (!module_same_name(st->m[i].module, module))
                         continue;
                 for (size_t j = 0; j < st->m[i].n; j++) {
                         char *next = xasprintf("%s%s%s=%s", out ? out : "", out ? " " : "",
@@ -208,11 +200,7 @@ static const struct knob_ops param_knob = { .equal = param_equal };
 
 static void plan_params(struct kvmtune *k, const struct module_options *m)
 {
-        char *mod = xstrdup(m->module);
-
-        for (char *c = mod; *c; c++)
-                if (*c == '-')
-                        *c = '_';
+        char *mod = module_canonical_name(m->module);
         char *dir = xasprintf("sys/module/%s", mod);
         int loaded = kernfs_probe(k, dir);
 

@@ -50,8 +50,8 @@ bool module_name_valid(const char *name)
                strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
-/* the kernel spells module names with '_' where modprobe accepts '-' */
-static char *canonical(const char *name)
+/* the kernel spells module names with '_' where modprobe accepts '-' (malloc'd) */
+char *module_canonical_name(const char *name)
 {
         char *c = xstrdup(name);
 
@@ -61,7 +61,8 @@ static char *canonical(const char *name)
         return c;
 }
 
-static bool same_module(const char *a, const char *b)
+/* the same module, '-' and '_' alike */
+bool module_same_name(const char *a, const char *b)
 {
         for (; *a && *b; a++, b++)
                 if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
@@ -82,7 +83,7 @@ static bool same_module(const char *a, const char *b)
 
 int module_state(struct kvmtune *k, const char *name, char **error)
 {
-        char *c = canonical(name), *rel = xasprintf("sys/module/%s", c), *init_rel = NULL, *v = NULL;
+        char *c = module_canonical_name(name), *rel = xasprintf("sys/module/%s", c), *init_rel = NULL, *v = NULL;
         int r = kernfs_probe(k, rel);
 
         *error = NULL;
@@ -183,7 +184,7 @@ void module_need_drop(struct kvmtune *k, const char *requester)
 const struct module_need *module_need_find(const struct kvmtune *k, const char *module)
 {
         for (size_t i = 0; i < k->n_needs; i++)
-                if (same_module(k->needs[i].module, module))
+                if (module_same_name(k->needs[i].module, module))
                         return &k->needs[i];
         return NULL;
 }
@@ -196,7 +197,7 @@ static void set_state(struct kvmtune *k, struct mod_entry *e, enum need_state st
                 e->error = xstrdup(error);
         }
         for (size_t i = 0; i < k->n_needs; i++)
-                if (same_module(k->needs[i].module, e->name)) {
+                if (module_same_name(k->needs[i].module, e->name)) {
                         k->needs[i].state = st;
                         free(k->needs[i].error);
                         k->needs[i].error = e->error ? xstrdup(e->error) : NULL;
@@ -337,7 +338,7 @@ static enum resolved resolve(struct kvmtune *k, const char *name, char **detail,
                 const char *mname = lib->module_get_name(m);
                 int init = lib->module_get_initstate(m);
 
-                if (!same_module(mname, name)) {
+                if (!module_same_name(mname, name)) {
                         char *alias = xasprintf("alias of %s", mname);
                         append(detail, "; ", alias);
                         free(alias);
@@ -352,7 +353,7 @@ static enum resolved resolve(struct kvmtune *k, const char *name, char **detail,
                         lib->module_unref(m);
                         continue;
                 }
-                if (!same_module(mname, name) && !in_list(lib, filtered, mname)) {
+                if (!module_same_name(mname, name) && !in_list(lib, filtered, mname)) {
                         free(*error);
                         *error = xasprintf("module %s is blacklisted (modprobe.d)", mname);
                         res = RES_FAILED;
@@ -403,13 +404,13 @@ void module_needs_plan(struct kvmtune *k)
                 struct mod_entry *e = NULL;
 
                 for (size_t j = 0; j < st->n; j++)
-                        if (same_module(st->e[j].name, first->module))
+                        if (module_same_name(st->e[j].name, first->module))
                                 e = &st->e[j];
                 if (e)
                         continue;
                 for (size_t j = i; j < k->n_needs; j++) {
                         const struct module_need *n = &k->needs[j];
-                        if (!same_module(n->module, first->module))
+                        if (!module_same_name(n->module, first->module))
                                 continue;
                         if (n->explicit_load && !explicit_load) {
                                 explicit_load = true;
