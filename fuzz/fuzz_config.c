@@ -98,26 +98,12 @@ static void make_tree(void)
         link_to("/dev/null", "etc/kvmtune/conf.d/10-vendor.conf");
 }
 
-static void cleanup(void)
-{
-        char cmd[sizeof(root) + 16];
-
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-        if (system(cmd) != 0)
-                fprintf(stderr, "fuzz_config: could not remove %s\n", root);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
         (void)argc;
         (void)argv;
-        if (!mkdtemp(root))
-                abort();
-        chmod(root, 0755);
-        make_tree();
+        tree_init(make_tree);
         snprintf(conf, sizeof(conf), "%s/etc/kvmtune/conf.d/50-fuzz.conf", root);
-        atexit(cleanup);
-        unsetenv("JOURNAL_STREAM");
         return 0;
 }
 

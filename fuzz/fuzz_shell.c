@@ -68,28 +68,14 @@ static void make_tree(void)
         put("usr/lib/systemd/system/dev-hugepages.mount", "[Mount]\n");
 }
 
-static void cleanup(void)
-{
-        char cmd[sizeof(root) + 16];
-
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-        if (system(cmd) != 0)
-                fprintf(stderr, "fuzz_shell: could not remove %s\n", root);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
         (void)argc;
         (void)argv;
-        if (!mkdtemp(root))
-                abort();
-        chmod(root, 0755);
-        make_tree();
+        tree_init(make_tree);
         devnull = fopen("/dev/null", "w");
         if (!devnull)
                 abort();
-        atexit(cleanup);
-        unsetenv("JOURNAL_STREAM");
         return 0;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The fake root both fuzz targets build once: a file or a link at a path
- * relative to the root, parent directories made on the way.  The includer
+ * relative to the root, parent directories made on the way; removed at exit.  The includer
  * defines `root` (its mkdtemp template) before including this.
  */
 #ifndef KVMTUNE_FUZZ_TREE_H
@@ -60,6 +60,26 @@ static void link_to(const char *target, const char *rel)
         tree_path(path, rel);
         if (symlink(target, path) < 0 && errno != EEXIST)
                 abort();
+}
+
+static void tree_remove(void)
+{
+        char cmd[sizeof(root) + 16];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+        if (system(cmd) != 0)
+                fprintf(stderr, "fuzz: could not remove %s\n", root);
+}
+
+/* The fake root made once, with make_tree(), and removed at exit. */
+static void tree_init(void (*make_tree)(void))
+{
+        if (!mkdtemp(root))
+                abort();
+        chmod(root, 0755);
+        make_tree();
+        atexit(tree_remove);
+        unsetenv("JOURNAL_STREAM");
 }
 
 #endif
