@@ -1263,6 +1263,16 @@ static void fuzz_findings(void **state)
         want_in("stderr", r.err, "rc.local:103: not carried: echo none > $f: ");
         want_not_in("stderr", r.err, ": carried:");
         want_in("stderr", r.err, "0 carried, 101 not carried");
+        run_result_free(&r);
+
+        /* a sysctl key with ':' was carried as a line that does not parse */
+        fr_write(root, "in/rc.local", "#!/bin/sh\nsysctl -w net.core.:omaxconn=1024 vm.swappiness=10\n");
+        kv_run(&r, root, "import", file, NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        want_not_in("output", r.out, ":omaxconn");
+        want_in("stderr", r.err, "not carried: sysctl -w net.core.:omaxconn=1024 vm.swappiness=10: "
+                                 "'net.core.:omaxconn' is not a valid sysctl key");
         free(file);
         free(text);
         run_result_free(&r);

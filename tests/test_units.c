@@ -93,7 +93,9 @@ static void test_keys(void **state)
         static const char *const bad[] = {
                 "net/../../etc/x", "a..b", "net.ipv4.*/../x", "", ".net", "net.", "net//x",
                 "net.ipv4.tcp fin", "net.ipv4.tcp_fin_timeout\x01", "/net/ipv4", "net.ipv4.tab\tx",
-                "net.ipv4.conf.\xc3\xa9th0.rp_filter", "net.ipv4.x\x7f", NULL,
+                "net.ipv4.conf.\xc3\xa9th0.rp_filter", "net.ipv4.x\x7f",
+                /* what a key = value line could not carry (a fuzz finding of import) */
+                "net.core.:omaxconn", "net.a=b", "[nv]et.core.somaxconn", "#net.x", ";net.x", NULL,
         };
         char *p;
 

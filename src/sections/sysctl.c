@@ -59,10 +59,15 @@ char *sysctl_key_to_path(const char *key)
          * Printable ASCII without whitespace: every character an interface
          * name may hold (the kernel refuses only '/', ':' and whitespace
          * there; '+', '@' and the like occur), and fnmatch(3)'s *, ? and [...].
+         * Not ':' or '=', where a key = value line splits, nor a first
+         * character that makes the line a section header or a comment: a
+         * key import prints must read back as that key.
          */
         for (const char *c = key; *c; c++)
-                if (*c <= ' ' || *c >= 0x7f)
+                if (*c <= ' ' || *c >= 0x7f || *c == ':' || *c == '=')
                         return NULL;
+        if (strchr("[#;", key[0]))
+                return NULL;
         path = xstrdup(key);
         sep = strcspn(key, "./");
         if (key[sep] == '.')
