@@ -14,7 +14,15 @@ BASHCOMPDIR    ?= $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-comp
 
 LIBS_PC     := libkmod mount inih
 PC_CFLAGS    = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+# libinih is linked statically where its archive is installed (libinih-dev
+# has it): one shared object less to map and relocate at every start, which
+# is most of a small apply's time.  INIH_SHARED=1 links the shared one.
+INIH_A      := $(wildcard $(shell $(PKG_CONFIG) --variable=libdir inih 2>/dev/null)/libinih.a)
+ifeq ($(if $(INIH_SHARED),,$(INIH_A)),)
 PC_LIBS      = $(shell $(PKG_CONFIG) --libs inih 2>/dev/null)
+else
+PC_LIBS      = $(INIH_A)
+endif
 
 WARN        := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wwrite-strings \
                -Wno-unused-parameter -Wmissing-prototypes

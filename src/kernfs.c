@@ -276,28 +276,41 @@ void kernfs_close_dirs(struct kvmtune *k)
         k->last_dir = NULL;
 }
 
-/* Read a whole (small) kernel file from offset 0, trailing newline removed. */
-int kernfs_read_fd(int fd, char **out)
+/*
+ * Read a whole (small) kernel file from offset 0, trailing newline removed.
+ * A /proc/sys read makes the kernel allocate and zero a buffer of the size
+ * asked for (proc_sys_call_handler), and almost every value is a few bytes:
+ * the first read asks for FIRST_READ bytes, and only a value that fills
+ * them is read again, from 0, with room for the longest value.  Reading
+ * again from 0 is what a sysctl file needs: its handler formats the value
+ * afresh at offset 0 and answers nothing at a later offset.
+ */
+#define FIRST_READ 128
+
+static int read_whole(int fd, size_t first, char **out)
 {
         char buf[KVMTUNE_MAX_VALUE + 2];
-        size_t len = 0;
+        size_t room = first, len = 0;
         int again = 0;
         ssize_t n;
 
         *out = NULL;
-        while (len < sizeof(buf) - 1) {
-                n = pread(fd, buf + len, sizeof(buf) - 1 - len, (off_t)len);
+        for (;;) {
+                n = pread(fd, buf + len, room - len, (off_t)len);
                 if (n < 0) {
                         /* transient: a signal, or a busy kernel object; bounded */
                         if ((errno == EINTR || errno == EAGAIN) && ++again < KERNFS_WRITE_TRIES)
                                 continue;
                         return -errno;
                 }
-                if (n == 0)
-                        break;
                 len += (size_t)n;
                 /* the kernel's files return a value whole: a short read is the end */
-                if ((size_t)n < sizeof(buf) - 1 - (len - (size_t)n))
+                if (n == 0 || len < room)
+                        break;
+                if (room < sizeof(buf) - 1) {
+                        room = sizeof(buf) - 1;
+                        len = 0;
+                } else if (len >= room)
                         break;
         }
         buf[len] = '\0';
@@ -305,6 +318,12 @@ int kernfs_read_fd(int fd, char **out)
                 buf[--len] = '\0';
         *out = xstrdup(buf);
         return 0;
+}
+
+/* a setting's value: most are a few bytes */
+int kernfs_read_fd(int fd, char **out)
+{
+        return read_whole(fd, FIRST_READ, out);
 }
 
 int kernfs_read(struct kvmtune *k, const char *rel, char **out)
@@ -315,7 +334,7 @@ int kernfs_read(struct kvmtune *k, const char *rel, char **out)
         fd = kernfs_openat(k, rel, O_RDONLY | O_NONBLOCK);
         if (fd < 0)
                 return fd;
-        r = kernfs_read_fd(fd, out);
+        r = read_whole(fd, KVMTUNE_MAX_VALUE + 1, out);
         close(fd);
         return r;
 }

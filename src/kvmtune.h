@@ -121,6 +121,15 @@ struct strmap {
         size_t n, cap;
 };
 
+struct textset {
+        uint32_t *slots;
+        size_t n, cap;
+};
+
+struct arena {
+        struct arena_chunk *head;
+};
+
 struct kvmtune {
         const char *root;       /* NULL: the real / */
         int rootfd;
@@ -143,6 +152,7 @@ struct kvmtune {
         void *state[N_SECTIONS];        /* section private parse state */
 
         struct setting **settings;
+        struct arena settings_arena;    /* the settings and their strings */
         size_t n_settings, cap_settings;
 
         int fd_budget;                  /* descriptors below this may be kept open */
@@ -275,6 +285,12 @@ bool bound_met(enum bound b, const char *cur, const char *limit);
 void **strmap_slot(struct strmap *m, const char *key, bool *found);
 void *strmap_get(const struct strmap *m, const char *key);
 void strmap_free(struct strmap *m);
+void textset_add(struct textset *t, const char *base, uint32_t off);
+bool textset_has(const struct textset *t, const char *base, const char *key);
+void textset_free(struct textset *t);
+void *arena_alloc(struct arena *a, size_t size);
+char *arena_strdup(struct arena *a, const char *s);
+void arena_free(struct arena *a);
 
 /* sections/hugepages.c: a /proc/meminfo field in kB */
 int meminfo_kb(struct kvmtune *k, const char *field, uint64_t *kb);

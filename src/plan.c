@@ -18,16 +18,16 @@ static struct setting *add(struct kvmtune *k, int section, const char *name, con
 
         if (want)
                 want = value_bound(want, &bound);       /* "want" is then the number alone */
-        nl = strlen(name) + 1;
+        nl = copy ? strlen(name) + 1 : 0;
         pl = copy && path ? strlen(path) + 1 : 0;
         wl = copy && want ? strlen(want) + 1 : 0;
         /* one allocation: the strings, which never change, follow the struct */
-        struct setting *s = xcalloc(1, sizeof(*s) + nl + pl + wl);
+        struct setting *s = arena_alloc(&k->settings_arena, sizeof(*s) + nl + pl + wl);
         char *p = (char *)(s + 1);
 
         s->section = section;
         s->bound = (unsigned char)bound;
-        s->name = memcpy(p, name, nl);
+        s->name = copy ? memcpy(p, name, nl) : name;
         s->path = !path ? NULL : copy ? memcpy(p + nl, path, pl) : path;
         s->want = !want ? NULL : copy ? memcpy(p + nl + pl, want, wl) : want;
         s->at = at;
@@ -48,7 +48,7 @@ struct setting *setting_add(struct kvmtune *k, int section, const char *name,
         return add(k, section, name, path, want, at, true);
 }
 
-/* path and want are the caller's, and must live until kvmtune_free() frees the sections */
+/* name, path and want are the caller's, and must live until kvmtune_free() frees the sections */
 struct setting *setting_add_ref(struct kvmtune *k, int section, const char *name,
                                 const char *path, const char *want, struct origin at)
 {
@@ -141,10 +141,19 @@ static void keep_or_close(struct kvmtune *k, struct setting *s, int fd, bool rdw
                 close(fd);
 }
 
+/*
+ * s->cur is malloc'd unless it is s->orig (which lives with the settings:
+ * k->settings_arena) or s->want itself (a read-back that found want).
+ */
+static bool cur_owned(const struct setting *s, const char *cur)
+{
+        return cur != s->orig && cur != s->want;
+}
+
 /* Replace s->cur (v may be NULL); the first value read stays as s->orig. */
 void setting_set_cur(struct setting *s, char *v)
 {
-        if (s->cur != s->orig)
+        if (cur_owned(s, s->cur))
                 free(s->cur);
         s->cur = v;
 }
@@ -179,8 +188,12 @@ int setting_read(struct kvmtune *k, struct setting *s)
                 free(raw);
         } else
                 s->cur = raw;
-        if (!s->orig)
-                s->orig = s->cur;       /* shared until cur changes: see setting_set_cur() */
+        if (!s->orig) {
+                /* kept with the settings, and cur shares it until it changes */
+                s->orig = arena_strdup(&k->settings_arena, s->cur);
+                free(s->cur);
+                s->cur = s->orig;
+        }
         return 0;
 }
 
@@ -206,8 +219,11 @@ static int read_back(struct kvmtune *k, struct setting *s)
 
         if (r < 0)
                 return r == -EACCES || r == -EPERM ? 0 : r;     /* write-only: nothing to compare */
-        if (setting_equal(s, s->cur))
+        if (setting_equal(s, s->cur)) {
+                if (!strcmp(s->cur, s->want))
+                        setting_set_cur(s, (char *)s->want);    /* no copy of want kept */
                 return 0;
+        }
         setting_fail(k, s, "wrote '%s', but the kernel stores '%s'", s->want, s->cur);
         return -ERANGE;
 }
@@ -275,7 +291,7 @@ int setting_apply(struct kvmtune *k, struct setting *s)
                 k->n_cross_writes++;
         k->n_changes++;
         report_change(k, s, old);
-        if (old != s->orig)
+        if (cur_owned(s, old))
                 free(old);
         r = s->path && !(s->knob && s->knob->write) ? read_back(k, s) : 0;
         if (!s->cur)
@@ -325,16 +341,15 @@ void settings_free(struct kvmtune *k)
 {
         for (size_t i = 0; i < k->n_settings; i++) {
                 struct setting *s = k->settings[i];
-                if (s->cur != s->orig)
+                if (cur_owned(s, s->cur))
                         free(s->cur);
-                free(s->orig);
                 free(s->stored);
                 free(s->note);
                 free(s->json_extra);
                 setting_close(s);
                 free(s->data);
-                free(s);
         }
+        arena_free(&k->settings_arena);
         free(k->settings);
         k->settings = NULL;
         k->n_settings = k->cap_settings = 0;

@@ -47,7 +47,7 @@ struct revert_record {
         char *buf;              /* the record's complete lines, as loaded */
         size_t len;
         bool loaded;
-        struct strmap index;    /* escaped path -> line, over buf (cut into strings) */
+        struct textset index;   /* the escaped paths in buf (cut into strings) */
         bool indexed;
         unsigned n_scans;
         int fd;                 /* opened for appending; -1 */
@@ -100,14 +100,17 @@ static char *unescape(const char *s)
 /* run/kvmtune under the root (created if asked), as an O_PATH fd, or -errno */
 static int record_dir(struct kvmtune *k, bool create)
 {
-        int run;
+        int run, dir;
 
-        if (create)
-                mkdirat(k->rootfd, "run", 0755);        /* one component: no link is followed */
+        /* there already, as after the first run of a boot: one open */
+        dir = kernfs_openat(k, RECORD_DIR, O_PATH | O_DIRECTORY);
+        if (dir >= 0 || !create || dir != -ENOENT)
+                return dir;
+        mkdirat(k->rootfd, "run", 0755);        /* one component: no link is followed */
         run = kernfs_openat(k, "run", O_PATH | O_DIRECTORY);
         if (run < 0)
                 return run;
-        if (create && mkdirat(run, "kvmtune", 0755) < 0 && errno != EEXIST) {
+        if (mkdirat(run, "kvmtune", 0755) < 0 && errno != EEXIST) {
                 int r = -errno;
                 close(run);
                 return r;
@@ -229,24 +232,22 @@ static struct revert_record *record_load(struct kvmtune *k)
         return rec;
 }
 
-/* Split the loaded lines into the index: escaped path -> escaped old value. */
+/* Split the loaded lines into the index of their escaped paths. */
 static void record_index(struct revert_record *rec)
 {
         char *line = rec->buf, *end = rec->buf + rec->len;
 
+        if (rec->len >= UINT32_MAX)
+                return;         /* not indexed: searched, as a udev run does */
         rec->indexed = true;
         while (line < end) {
                 char *nl = memchr(line, '\n', (size_t)(end - line)), *tab;
-                bool found;
-                void **slot;
 
                 *nl = '\0';
                 tab = strchr(line, '\t');
                 if (tab) {
                         *tab = '\0';
-                        slot = strmap_slot(&rec->index, line, &found);
-                        if (!found)
-                                *slot = tab + 1;        /* the first line wins */
+                        textset_add(&rec->index, rec->buf, (uint32_t)(line - rec->buf));
                 }
                 line = nl + 1;
         }
@@ -254,24 +255,27 @@ static void record_index(struct revert_record *rec)
 
 static bool recorded(struct revert_record *rec, const char *path)
 {
-        char *e, *p;
+        char buf[512], *e, *p;
         size_t n;
         bool found = false;
 
         if (!rec->len)
                 return false;
-        e = escaped(path);
+        /* escaped: on the stack, as almost every path fits */
+        e = 2 * strlen(path) + 1 <= sizeof(buf) ? buf : xcalloc(2 * strlen(path) + 1, 1);
+        *escape_into(e, path) = '\0';
         if (!rec->indexed && ++rec->n_scans > SCANS_BEFORE_INDEX)
                 record_index(rec);
         if (rec->indexed) {
-                found = strmap_get(&rec->index, e) != NULL;
+                found = textset_has(&rec->index, rec->buf, e);
         } else {
                 /* a line that starts with "PATH\t" */
                 n = strlen(e);
                 for (p = rec->buf; !found && (p = memmem(p, rec->len - (size_t)(p - rec->buf), e, n)); p += n)
                         found = (p == rec->buf || p[-1] == '\n') && p[n] == '\t';
         }
-        free(e);
+        if (e != buf)
+                free(e);
         return found;
 }
 
@@ -653,7 +657,7 @@ void revert_free(struct kvmtune *k)
 
         if (rec) {
                 free(rec->batch);
-                strmap_free(&rec->index);
+                textset_free(&rec->index);
                 free(rec->buf);
                 if (rec->fd >= 0)
                         close(rec->fd);

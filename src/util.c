@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Allocation helpers that abort on exhaustion, as a one-shot tool should. */
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,4 +160,94 @@ void strmap_free(struct strmap *m)
 {
         free(m->slots);
         *m = (struct strmap){ 0 };
+}
+
+/*
+ * A set of strings that live in one buffer, kept as 32-bit offsets into it
+ * (offset + 1; 0 is an empty slot): a quarter of a strmap's slot, for the
+ * large read-only sets (the revert record's paths).
+ */
+void textset_add(struct textset *t, const char *base, uint32_t off)
+{
+        size_t i;
+
+        if (2 * (t->n + 1) > t->cap) {
+                struct textset old = *t;
+
+                t->cap = t->cap ? t->cap * 2 : 64;
+                t->slots = xcalloc(t->cap, sizeof(*t->slots));
+                t->n = 0;
+                for (size_t j = 0; j < old.cap; j++)
+                        if (old.slots[j])
+                                textset_add(t, base, old.slots[j] - 1);
+                free(old.slots);
+        }
+        for (i = hash_str(base + off) & (t->cap - 1); t->slots[i]; i = (i + 1) & (t->cap - 1))
+                if (!strcmp(base + t->slots[i] - 1, base + off))
+                        return;         /* the first one stays */
+        t->slots[i] = off + 1;
+        t->n++;
+}
+
+bool textset_has(const struct textset *t, const char *base, const char *key)
+{
+        if (!t->cap)
+                return false;
+        for (size_t i = hash_str(key) & (t->cap - 1); t->slots[i]; i = (i + 1) & (t->cap - 1))
+                if (!strcmp(base + t->slots[i] - 1, key))
+                        return true;
+        return false;
+}
+
+void textset_free(struct textset *t)
+{
+        free(t->slots);
+        *t = (struct textset){ 0 };
+}
+
+/*
+ * Many small allocations freed together (the settings and their strings):
+ * no per-allocation header, 8-byte aligned, zeroed.
+ */
+struct arena_chunk {
+        struct arena_chunk *next;
+        size_t used, size;
+        max_align_t data[];
+};
+
+#define ARENA_CHUNK (64 * 1024)
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+        struct arena_chunk *c = a->head;
+        void *p;
+
+        size = (size + 7) & ~(size_t)7;
+        if (!c || c->size - c->used < size) {
+                size_t room = size > ARENA_CHUNK / 4 ? size : ARENA_CHUNK - sizeof(*c);
+
+                c = xcalloc(1, sizeof(*c) + room);
+                c->size = room;
+                c->next = a->head;
+                a->head = c;
+        }
+        p = (char *)c->data + c->used;
+        c->used += size;
+        return p;
+}
+
+char *arena_strdup(struct arena *a, const char *s)
+{
+        size_t n = strlen(s) + 1;
+
+        return memcpy(arena_alloc(a, n), s, n);
+}
+
+void arena_free(struct arena *a)
+{
+        for (struct arena_chunk *c = a->head, *next; c; c = next) {
+                next = c->next;
+                free(c);
+        }
+        a->head = NULL;
 }

@@ -170,7 +170,7 @@ static void plan_scheduler(struct kvmtune *k, const char *dev, const struct dev_
                 char *target = first_offered(s->want, raw), *better;
 
                 s->cur = bracketed_word(raw);
-                s->orig = xstrdup(s->cur);
+                s->orig = arena_strdup(&k->settings_arena, s->cur);
                 better = better_untried(s->want, raw, s->cur, loads_on_demand(k));
                 /* verify: met when the current one is the first wanted one on offer */
                 s->verify_met = target && !strcmp(target, s->cur);

@@ -120,7 +120,7 @@ void ksm_plan_knob(struct kvmtune *k, struct setting *s)
                 return;
         }
         s->cur = bracketed_word(raw);
-        s->orig = xstrdup(s->cur);      /* what revert restores */
+        s->orig = arena_strdup(&k->settings_arena, s->cur);      /* what revert restores */
         /* a knob that holds a number takes a number; one that lists words, one of them */
         if (is_number(s->cur) && !is_number(s->want))
                 setting_fail(k, s, "expected a number, not '%s'", s->want);

@@ -14,7 +14,7 @@
 #include "../kvmtune.h"
 
 struct sysctl_entry {
-        char *full;             /* "proc/sys/net/ipv4/conf/all/rp_filter": the allocation */
+        char *full;             /* path_and_key(): "proc/sys/net/ipv4/conf/all/rp_filter" */
         char *path;             /* full + 9: relative to /proc/sys */
         char *value;
         struct origin at;
@@ -27,12 +27,14 @@ struct sysctl_state {
         size_t n;
         struct strmap index;    /* path -> entry number + 1 */
         struct strmap listings; /* directory -> struct listing, for globs */
+        struct arena strings;   /* path_and_key()s: the settings point into them */
 };
 
 /* One directory's matching-relevant entries, read once per plan. */
 struct listing {
         char *dir;
-        char **names;           /* type letter ('f' file, 'd' dir, '?') + name, sorted */
+        char *text;             /* type letter ('f' file, 'd' dir, '?') + name + NUL, one after another */
+        size_t *names;          /* offsets into text, sorted by name */
         size_t n;
 };
 
@@ -89,14 +91,29 @@ char *sysctl_key_to_path(const char *key)
         return path;
 }
 
-/* path back to the dotted form users know */
-static char *path_to_key(const char *path)
+/*
+ * One allocation for what a key's setting shows and opens: the path
+ * ("proc/sys/net/ipv4/conf/all/rp_filter", len bytes) and, after its NUL,
+ * the dotted form users know ("net.ipv4.conf.all.rp_filter"): key_of().
+ */
+static char *path_and_key(struct sysctl_state *st, const char *procpath, size_t len)
 {
-        char *key = xstrdup(path);
+        size_t klen = len - strlen("proc/sys/");
+        char *pk = arena_alloc(&st->strings, len + 1 + klen + 1), *key = pk + len + 1;
 
-        for (char *p = key; *p; p++)
-                *p = *p == '/' ? '.' : *p == '.' ? '/' : *p;
-        return key;
+        memcpy(pk, procpath, len);
+        pk[len] = '\0';
+        for (size_t i = 0; i < klen; i++) {
+                char c = procpath[len - klen + i];
+                key[i] = c == '/' ? '.' : c == '.' ? '/' : c;
+        }
+        key[klen] = '\0';
+        return pk;
+}
+
+static const char *key_of(const char *pk)
+{
+        return pk + strlen(pk) + 1;
 }
 
 /*
@@ -269,15 +286,14 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
                 free(path);
                 free(e->value);
         } else {
-                size_t len = strlen(path);
+                char *full = xasprintf("proc/sys/%s", path);
 
                 st->e = xrealloc_array(st->e, st->n + 1, sizeof(*st->e));
                 e = &st->e[st->n++];
-                /* kept with its /proc/sys prefix: plan's settings point at it, no copy */
-                e->full = xcalloc(1, len + 10);
-                memcpy(e->full, "proc/sys/", 9);
-                memcpy(e->full + 9, path, len + 1);
+                /* kept with its /proc/sys prefix and key: plan's settings point at it, no copy */
+                e->full = path_and_key(st, full, strlen(full));
                 e->path = e->full + 9;
+                free(full);
                 free(path);
                 /* the map's key is e->path: entries move on realloc, their strings do not */
                 *strmap_slot(&st->index, e->path, &found) = (void *)st->n;
@@ -314,14 +330,15 @@ static int write_level(const char *path)
 }
 
 /* directory entries carry a one-letter type prefix: sort by name */
-static int cmp_entry(const void *a, const void *b)
+static int cmp_entry(const void *a, const void *b, void *text)
 {
-        return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
+        return strcmp((char *)text + *(const size_t *)a + 1, (char *)text + *(const size_t *)b + 1);
 }
 
 static struct listing *listing_get(struct kvmtune *k, struct sysctl_state *st, const char *dir)
 {
         struct listing *l = strmap_get(&st->listings, dir);
+        size_t used = 0, room = 0, cap = 0;
         struct dirent *de;
         bool found;
         DIR *d;
@@ -335,15 +352,26 @@ static struct listing *listing_get(struct kvmtune *k, struct sysctl_state *st, c
         if (!d)
                 return l;
         while ((de = readdir(d))) {
+                size_t len = strlen(de->d_name);
+
                 if (de->d_name[0] == '.')
                         continue;
-                l->names = xrealloc_array(l->names, l->n + 1, sizeof(*l->names));
-                l->names[l->n++] = xasprintf("%c%s", de->d_type == DT_REG ? 'f' : de->d_type == DT_DIR ? 'd' : '?',
-                                             de->d_name);
+                if (used + len + 2 > room) {
+                        room = (used + len + 2) * 2;
+                        l->text = xrealloc_array(l->text, room, 1);
+                }
+                if (l->n == cap) {
+                        cap = cap ? cap * 2 : 16;
+                        l->names = xrealloc_array(l->names, cap, sizeof(*l->names));
+                }
+                l->names[l->n++] = used;
+                l->text[used] = de->d_type == DT_REG ? 'f' : de->d_type == DT_DIR ? 'd' : '?';
+                memcpy(l->text + used + 1, de->d_name, len + 1);
+                used += len + 2;
         }
         closedir(d);
         if (l->n)
-                qsort(l->names, l->n, sizeof(*l->names), cmp_entry);
+                qsort_r(l->names, l->n, sizeof(*l->names), cmp_entry, l->text);
         return l;
 }
 
@@ -353,8 +381,7 @@ static void listings_free(struct sysctl_state *st)
                 struct listing *l = st->listings.slots[i].value;
                 if (!l)
                         continue;
-                for (size_t j = 0; j < l->n; j++)
-                        free(l->names[j]);
+                free(l->text);
                 free(l->names);
                 free(l->dir);
                 free(l);
@@ -362,47 +389,69 @@ static void listings_free(struct sysctl_state *st)
         strmap_free(&st->listings);
 }
 
-/* Expand one glob path (relative to /proc/sys) into existing files. */
-static void expand(struct kvmtune *k, struct sysctl_state *st, const char *dir, const char *pattern,
+/*
+ * Expand one glob path (relative to /proc/sys) into existing files, each
+ * appended to *out as a path_and_key().  dir is a buffer of PATH_MAX bytes
+ * holding the directory reached so far, len bytes long.
+ */
+static void expand(struct kvmtune *k, struct sysctl_state *st, char *dir, size_t len, const char *pattern,
                    char ***out, size_t *n_out)
 {
         size_t clen = strcspn(pattern, "/");
-        char comp[256], *full;
         const char *rest = pattern[clen] ? pattern + clen + 1 : NULL;
         const struct listing *l;
         struct stat stbuf;
+        char comp[256];
 
-        snprintf(comp, sizeof(comp), "%.*s", (int)clen, pattern);
+        if (clen >= sizeof(comp) || len + 1 + clen >= PATH_MAX)
+                return;         /* no such key: sysctl_key_to_path() allows 255 bytes */
+        memcpy(comp, pattern, clen);
+        comp[clen] = '\0';
         if (!strpbrk(comp, "*?[")) {
-                full = xasprintf("%s/%s", dir, comp);
+                dir[len] = '/';
+                memcpy(dir + len + 1, comp, clen + 1);
                 if (rest)
-                        expand(k, st, full, rest, out, n_out);
+                        expand(k, st, dir, len + 1 + clen, rest, out, n_out);
                 else {
                         /* a literal key below a glob: whether it exists, the read tells */
                         *out = xrealloc_array(*out, *n_out + 1, sizeof(**out));
-                        (*out)[(*n_out)++] = xstrdup(full);
+                        (*out)[(*n_out)++] = path_and_key(st, dir, len + 1 + clen);
                 }
-                free(full);
+                dir[len] = '\0';
                 return;
         }
         l = listing_get(k, st, dir);
         for (size_t i = 0; i < l->n; i++) {
-                const char *name = l->names[i] + 1, type = l->names[i][0];
+                const char *name = l->text + l->names[i] + 1, type = name[-1];
+                size_t nlen;
 
                 if (fnmatch(comp, name, 0))
                         continue;
                 /* at the leaf, directories are not keys; d_type saves a stat per match */
                 if (!rest && type == 'd')
                         continue;
-                full = xasprintf("%s/%s", dir, name);
+                nlen = strlen(name);
+                if (len + 1 + nlen >= PATH_MAX)
+                        continue;
+                dir[len] = '/';
+                memcpy(dir + len + 1, name, nlen + 1);
                 if (rest)
-                        expand(k, st, full, rest, out, n_out);
-                else if (type == 'f' || (kernfs_stat(k, full, &stbuf) == 0 && S_ISREG(stbuf.st_mode))) {
+                        expand(k, st, dir, len + 1 + nlen, rest, out, n_out);
+                else if (type == 'f' || (kernfs_stat(k, dir, &stbuf) == 0 && S_ISREG(stbuf.st_mode))) {
                         *out = xrealloc_array(*out, *n_out + 1, sizeof(**out));
-                        (*out)[(*n_out)++] = xstrdup(full);
+                        (*out)[(*n_out)++] = path_and_key(st, dir, len + 1 + nlen);
                 }
-                free(full);
+                dir[len] = '\0';
         }
+}
+
+/* expand() from /proc/sys */
+static void expand_glob(struct kvmtune *k, struct sysctl_state *st, const char *pattern, char ***out,
+                        size_t *n_out)
+{
+        char dir[PATH_MAX] = "proc/sys";
+
+        expand(k, st, dir, strlen(dir), pattern, out, n_out);
 }
 
 /* the need of a setting whose key or value waits for a module, else NULL */
@@ -473,9 +522,10 @@ static const char *conf_attr(const char *procpath, char *buf, size_t size)
         if (strncmp(procpath, "proc/sys/net/ipv4/conf/", 23) && strncmp(procpath, "proc/sys/net/ipv6/conf/", 23))
                 return NULL;
         attr = strchr(procpath + 23, '/');
-        if (!attr || strchr(attr + 1, '/'))
+        if (!attr || strchr(attr + 1, '/') || 4 + strlen(attr) >= size)
                 return NULL;
-        snprintf(buf, size, "%.4s%s", procpath + 13, attr);
+        memcpy(buf, procpath + 13, 4);
+        strcpy(buf + 4, attr);
         return buf;
 }
 
@@ -588,17 +638,14 @@ static void plan_eval(struct kvmtune *k, struct setting *s, int r)
  * the cache.
  */
 static struct setting *plan_one(struct kvmtune *k, const char *procpath, const struct sysctl_entry *e,
-                                const struct strmap *written, bool from_glob)
+                                const struct strmap *written, bool from_glob, int level)
 {
-        char *key = path_to_key(procpath + strlen("proc/sys/"));
-        /* an explicit key's path and value live in its entry until the end */
-        struct setting *s = from_glob ? setting_add(k, SEC_SYSCTL, key, procpath, e->value, e->at)
-                                      : setting_add_ref(k, SEC_SYSCTL, key, procpath, e->value, e->at);
+        /* procpath is a path_and_key() in st->strings: it lives until the end */
+        struct setting *s = setting_add_ref(k, SEC_SYSCTL, key_of(procpath), procpath, e->value, e->at);
         char buf[128];
         const char *attr;
 
-        free(key);
-        s->order = write_level(procpath + strlen("proc/sys/"));
+        s->order = level;
         s->affects_others = s->order < 2;
         /* read again at apply when a key written before it copies into it */
         s->recheck = s->order > 0 && written && written->n &&
@@ -618,8 +665,9 @@ static struct setting *plan_one(struct kvmtune *k, const char *procpath, const s
 }
 
 struct target {
-        char *path;                     /* "proc/sys/...": the entry's own, or a glob's match (owned) */
+        const char *path;               /* path_and_key(): the entry's own, or a glob's match */
         const struct sysctl_entry *e;
+        int level;                      /* write_level() */
         bool from_glob;
 };
 
@@ -629,44 +677,55 @@ static int sysctl_plan(struct kvmtune *k)
         struct strmap from_glob = { 0 }, written = { 0 };
         struct target *t = NULL;
         char **paths = NULL, buf[128];
-        size_t first, n_paths = 0, n_t = 0;
+        size_t first, n_paths = 0, n_t = 0, cap_t;
 
         if (!st)
                 return 0;
         module_needs_plan(k);
         first = k->n_settings;
-        t = xcalloc(st->n, sizeof(*t));
+        cap_t = st->n ? st->n : 1;
+        t = xcalloc(cap_t, sizeof(*t));
         for (size_t i = 0; i < st->n; i++) {
                 const struct sysctl_entry *e = &st->e[i];
 
                 if (!e->value)
                         continue;       /* an exclusion: its index entry keeps globs off it */
+                if (n_t == cap_t) {
+                        cap_t *= 2;
+                        t = xrealloc_array(t, cap_t, sizeof(*t));
+                }
                 if (!e->glob) {
-                        t[n_t++] = (struct target){ e->full, e, false };        /* borrowed */
+                        t[n_t++] = (struct target){ e->full, e, write_level(e->path), false };
                         continue;
                 }
-                /* globs: explicit keys win whatever the order; among globs the later wins */
-                size_t from = n_paths;
-                expand(k, st, "proc/sys", e->path, &paths, &n_paths);
-                for (size_t j = from; j < n_paths; j++) {
+                /*
+                 * globs: explicit keys win whatever the order; among globs
+                 * the later wins, at the place of the first match
+                 */
+                n_paths = 0;
+                expand_glob(k, st, e->path, &paths, &n_paths);
+                for (size_t j = 0; j < n_paths; j++) {
+                        const char *rel = paths[j] + strlen("proc/sys/");
+                        void **slot;
                         bool found;
 
-                        if (!strmap_get(&st->index, paths[j] + strlen("proc/sys/")))
-                                *strmap_slot(&from_glob, paths[j], &found) = (void *)e;
+                        if (strmap_get(&st->index, rel))
+                                continue;
+                        slot = strmap_slot(&from_glob, paths[j], &found);
+                        if (found) {
+                                t[(size_t)*slot - 1].e = e;
+                                continue;
+                        }
+                        if (n_t == cap_t) {
+                                cap_t *= 2;
+                                t = xrealloc_array(t, cap_t, sizeof(*t));
+                        }
+                        t[n_t++] = (struct target){ paths[j], e, write_level(rel), true };
+                        *slot = (void *)n_t;
                 }
         }
-        t = xrealloc_array(t, n_t + n_paths, sizeof(*t));
-        for (size_t j = 0; j < n_paths; j++) {
-                const struct sysctl_entry *e = strmap_get(&from_glob, paths[j]);
-                bool found;
-
-                if (e) {
-                        /* the first match takes the path string; the map's key stays valid */
-                        *strmap_slot(&from_glob, paths[j], &found) = NULL;     /* once */
-                        t[n_t++] = (struct target){ paths[j], e, true };
-                        paths[j] = NULL;
-                }
-        }
+        free(paths);
+        strmap_free(&from_glob);        /* before the settings: a smaller peak */
         /* by write level: what ip_forward, all and default will write decides what is read again */
         for (int level = 0; level <= 2; level++)
                 for (size_t i = 0; i < n_t; i++) {
@@ -674,9 +733,9 @@ static int sysctl_plan(struct kvmtune *k)
                         const char *attr;
                         bool found;
 
-                        if (write_level(t[i].path + strlen("proc/sys/")) != level)
+                        if (t[i].level != level)
                                 continue;
-                        s = plan_one(k, t[i].path, t[i].e, &written, t[i].from_glob);
+                        s = plan_one(k, t[i].path, t[i].e, &written, t[i].from_glob, level);
                         if (level < 2 && (s->action == ACT_SET || s->recheck) &&
                             (attr = written_attr(t[i].path, buf, sizeof(buf))) && !strmap_get(&written, attr))
                                 *strmap_slot(&written, xstrdup(attr), &found) = (void *)1;
@@ -685,14 +744,7 @@ static int sysctl_plan(struct kvmtune *k)
         for (size_t i = 0; i < written.cap; i++)
                 free((char *)written.slots[i].key);
         strmap_free(&written);
-        strmap_free(&from_glob);
-        for (size_t i = 0; i < n_t; i++)
-                if (t[i].from_glob)
-                        free(t[i].path);
         free(t);
-        for (size_t j = 0; j < n_paths; j++)
-                free(paths[j]);
-        free(paths);
         settings_sort(k, first);
         return 0;
 }
@@ -719,12 +771,11 @@ static void expand_after_load(struct kvmtune *k, struct sysctl_state *st)
                     !(n = module_need_find(k, module)) || n->state != NEED_LOADED)
                         continue;
                 listings_free(st);      /* the module added directories */
-                expand(k, st, "proc/sys", e->path, &paths, &n_paths);
+                expand_glob(k, st, e->path, &paths, &n_paths);
                 for (size_t j = 0; j < n_paths; j++) {
                         if (!strmap_get(&st->index, paths[j] + strlen("proc/sys/")) &&
                             !have_setting(k, paths[j]))
-                                plan_one(k, paths[j], e, NULL, true);
-                        free(paths[j]);
+                                plan_one(k, paths[j], e, NULL, true, write_level(paths[j] + strlen("proc/sys/")));
                 }
                 free(paths);
         }
@@ -826,11 +877,10 @@ static void sysctl_free(struct kvmtune *k)
 
         if (!st)
                 return;
-        for (size_t i = 0; i < st->n; i++) {
-                free(st->e[i].full);
+        for (size_t i = 0; i < st->n; i++)
                 free(st->e[i].value);
-        }
         free(st->e);
+        arena_free(&st->strings);
         strmap_free(&st->index);
         listings_free(st);
         free(st);

@@ -62,7 +62,7 @@ static int thp_plan(struct kvmtune *k)
                         continue;
                 }
                 s->cur = bracketed_word(raw);
-                s->orig = xstrdup(s->cur);      /* what revert restores */
+                s->orig = arena_strdup(&k->settings_arena, s->cur);      /* what revert restores */
                 if (!choice_offered(raw, s->want))
                         setting_fail(k, s, "'%s' is not one of the kernel's choices: %s", s->want, raw);
                 else
