@@ -287,14 +287,12 @@ void kernfs_close_dirs(struct kvmtune *k)
  */
 #define FIRST_READ 128
 
-static int read_whole(int fd, size_t first, char **out)
+static int read_whole(int fd, size_t first, char buf[KVMTUNE_VALUE_BUF])
 {
-        char buf[KVMTUNE_MAX_VALUE + 2];
         size_t room = first, len = 0;
         int again = 0;
         ssize_t n;
 
-        *out = NULL;
         for (;;) {
                 n = pread(fd, buf + len, room - len, (off_t)len);
                 if (n < 0) {
@@ -307,8 +305,8 @@ static int read_whole(int fd, size_t first, char **out)
                 /* the kernel's files return a value whole: a short read is the end */
                 if (n == 0 || len < room)
                         break;
-                if (room < sizeof(buf) - 1) {
-                        room = sizeof(buf) - 1;
+                if (room < KVMTUNE_VALUE_BUF - 1) {
+                        room = KVMTUNE_VALUE_BUF - 1;
                         len = 0;
                 } else if (len >= room)
                         break;
@@ -316,14 +314,22 @@ static int read_whole(int fd, size_t first, char **out)
         buf[len] = '\0';
         while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
                 buf[--len] = '\0';
-        *out = xstrdup(buf);
         return 0;
 }
 
-/* a setting's value: most are a few bytes */
+/* a setting's value (most are a few bytes), into the caller's buffer */
+int kernfs_read_value(int fd, char buf[KVMTUNE_VALUE_BUF])
+{
+        return read_whole(fd, FIRST_READ, buf);
+}
+
 int kernfs_read_fd(int fd, char **out)
 {
-        return read_whole(fd, FIRST_READ, out);
+        char buf[KVMTUNE_VALUE_BUF];
+        int r = read_whole(fd, FIRST_READ, buf);
+
+        *out = r < 0 ? NULL : xstrdup(buf);
+        return r;
 }
 
 int kernfs_read(struct kvmtune *k, const char *rel, char **out)
@@ -334,7 +340,13 @@ int kernfs_read(struct kvmtune *k, const char *rel, char **out)
         fd = kernfs_openat(k, rel, O_RDONLY | O_NONBLOCK);
         if (fd < 0)
                 return fd;
-        r = read_whole(fd, KVMTUNE_MAX_VALUE + 1, out);
+        {
+                char buf[KVMTUNE_VALUE_BUF];
+
+                r = read_whole(fd, KVMTUNE_VALUE_BUF - 1, buf);
+                if (r == 0)
+                        *out = xstrdup(buf);
+        }
         close(fd);
         return r;
 }

@@ -11,6 +11,7 @@
 
 #define KVMTUNE_VERSION "0.1"
 #define KVMTUNE_MAX_VALUE 4096          /* longest accepted value, bytes */
+#define KVMTUNE_VALUE_BUF (KVMTUNE_MAX_VALUE + 2)       /* kernfs_read_value()'s buffer */
 #define KVMTUNE_MAX_LINE 8192           /* longer lines are refused whole */
 #define KVMTUNE_WRITE_TIMEOUT 30        /* seconds, see kernfs_write() */
 
@@ -43,32 +44,33 @@ struct knob_ops {
 
 /* One thing kvmtune wants to be true of the live system. */
 struct setting {
-        int section;            /* index into the section table */
         const char *name;       /* shown: "net.ipv4.tcp_fin_timeout", "sda scheduler" */
         const char *path;       /* relative to the root ("proc/sys/net/..."), or NULL */
         const char *want;       /* these three live in the setting's own allocation */
         char *cur;              /* NULL: unknown / unreadable */
         char *orig;             /* the first value read (at plan): what revert restores */
         char *stored;           /* what the kernel stores for want, when not want itself */
-        int fd;                 /* the file, kept open from plan to apply; -1: none */
         char *note;             /* why skipped or failed, or extra detail */
         struct origin at;
-        enum action action;
-        bool changed;           /* apply wrote it */
-        bool recheck;           /* re-read at apply if others' writes may have changed it */
-        bool affects_others;    /* writing it can change other settings' values */
-        bool optional;          /* a missing file is skipped, not an error */
-        bool verify_met;        /* ACT_SET only to try a better choice: verify counts it met */
-        bool noted;             /* its old value is in the revert record (this run) */
-        bool missing_ok;        /* a missing file is skipped as not on this kernel ('-' key) */
-        bool deferred;          /* apply reads it, not plan (sysctl: apply_deferred()) */
-        unsigned char bound;    /* enum bound: want is then the number alone */
-        int order;              /* apply order within its section (stable) */
-        size_t seq;             /* creation order, the sort tie-break */
         const struct knob_ops *knob;
         const char *claim;      /* a second path this setting controls (conflict check) */
         char *json_extra;       /* more members of its --json object ("auto":{...}), or NULL */
         void *data;             /* section private */
+        unsigned seq;           /* creation order, the sort tie-break */
+        int order;              /* apply order within its section (stable) */
+        int fd;                 /* the file, kept open from plan to apply; -1: none */
+        /* packed: 10,000 keys make 10,000 of these */
+        unsigned section : 8;   /* index into the section table */
+        enum action action : 8;
+        unsigned bound : 8;     /* enum bound: want is then the number alone */
+        bool changed : 1;       /* apply wrote it */
+        bool recheck : 1;       /* re-read at apply if others' writes may have changed it */
+        bool affects_others : 1; /* writing it can change other settings' values */
+        bool optional : 1;      /* a missing file is skipped, not an error */
+        bool verify_met : 1;    /* ACT_SET only to try a better choice: verify counts it met */
+        bool noted : 1;         /* its old value is in the revert record (this run) */
+        bool missing_ok : 1;    /* a missing file is skipped as not on this kernel ('-' key) */
+        bool deferred : 1;      /* apply reads it, not plan (sysctl: apply_deferred()) */
 };
 
 struct section_ops {
@@ -252,6 +254,7 @@ int kernfs_read(struct kvmtune *k, const char *rel, char **out);
 /* write value to fd, or to rel opened for writing when fd < 0 */
 int kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value);
 int kernfs_read_fd(int fd, char **out);
+int kernfs_read_value(int fd, char buf[KVMTUNE_VALUE_BUF]);
 void kernfs_write_timeout(struct kvmtune *k, unsigned seconds);
 bool kernfs_write_watched(void);
 const char *kernfs_strerror(struct kvmtune *k, int r);
@@ -285,6 +288,7 @@ bool bound_met(enum bound b, const char *cur, const char *limit);
 void **strmap_slot(struct strmap *m, const char *key, bool *found);
 void *strmap_get(const struct strmap *m, const char *key);
 void strmap_free(struct strmap *m);
+size_t strmap_hash(const char *s);
 void textset_add(struct textset *t, const char *base, uint32_t off);
 bool textset_has(const struct textset *t, const char *base, const char *key);
 void textset_free(struct textset *t);

@@ -168,15 +168,15 @@ void setting_close(struct setting *s)
 /* Read s->path into s->cur; the first value read is s->orig, what revert restores. */
 int setting_read(struct kvmtune *k, struct setting *s)
 {
+        char raw[KVMTUNE_VALUE_BUF];
         bool rdwr;
-        char *raw;
         int fd, r;
 
         setting_set_cur(s, NULL);
         fd = open_setting(k, s, &rdwr);
         if (fd < 0)
                 return fd;
-        r = kernfs_read_fd(fd, &raw);
+        r = kernfs_read_value(fd, raw);
         if (r < 0) {
                 if (fd != s->fd)
                         close(fd);
@@ -185,15 +185,18 @@ int setting_read(struct kvmtune *k, struct setting *s)
         keep_or_close(k, s, fd, rdwr);
         if (s->knob && s->knob->current) {
                 s->cur = s->knob->current(raw);
-                free(raw);
-        } else
-                s->cur = raw;
-        if (!s->orig) {
+                if (!s->orig) {
+                        s->orig = arena_strdup(&k->settings_arena, s->cur);
+                        free(s->cur);
+                        s->cur = s->orig;
+                }
+        } else if (!s->orig)
                 /* kept with the settings, and cur shares it until it changes */
-                s->orig = arena_strdup(&k->settings_arena, s->cur);
-                free(s->cur);
-                s->cur = s->orig;
-        }
+                s->cur = s->orig = arena_strdup(&k->settings_arena, raw);
+        else if (s->want && !strcmp(raw, s->want))
+                s->cur = (char *)s->want;       /* as after a write: no copy */
+        else
+                s->cur = xstrdup(raw);
         return 0;
 }
 
@@ -219,11 +222,8 @@ static int read_back(struct kvmtune *k, struct setting *s)
 
         if (r < 0)
                 return r == -EACCES || r == -EPERM ? 0 : r;     /* write-only: nothing to compare */
-        if (setting_equal(s, s->cur)) {
-                if (!strcmp(s->cur, s->want))
-                        setting_set_cur(s, (char *)s->want);    /* no copy of want kept */
+        if (setting_equal(s, s->cur))
                 return 0;
-        }
         setting_fail(k, s, "wrote '%s', but the kernel stores '%s'", s->want, s->cur);
         return -ERANGE;
 }

@@ -49,6 +49,8 @@ struct revert_record {
         bool loaded;
         struct textset index;   /* the escaped paths in buf (cut into strings) */
         bool indexed;
+        bool scanned;           /* apply of many settings: the record was read by record_scan() */
+        size_t n_scanned;       /* the settings (k->settings[0 .. n)) it marked */
         unsigned n_scans;
         int fd;                 /* opened for appending; -1 */
         bool sync;              /* fdatasync after each line (not on tmpfs) */
@@ -253,14 +255,110 @@ static void record_index(struct revert_record *rec)
         }
 }
 
+/*
+ * Apply of more than a few settings: instead of loading the record, read it
+ * once in pieces and mark the settings whose path it holds (s->noted: their
+ * first recorded value stays), so that nothing of it is kept in memory.
+ * Settings made since an earlier scan (a glob expanded after a module load)
+ * are marked by another pass.  The first pass also finds the length of the
+ * record's complete lines, which record_open_append() keeps.
+ */
+#define SCAN_PIECE (64 * 1024)
+
+static void record_scan(struct kvmtune *k, struct revert_record *rec)
+{
+        size_t from = rec->n_scanned, n = k->n_settings - from, cap = 1, have = 0, room = SCAN_PIECE;
+        size_t complete = 0;
+        uint32_t *slots;
+        char *piece;
+        ssize_t got;
+        int fd;
+
+        rec->n_scanned = k->n_settings;
+        if (n == 0 && rec->scanned)
+                return;
+        while (cap < n + n / 2 + 1)       /* linear probing, at most 2/3 full */
+                cap *= 2;
+        slots = xcalloc(cap, sizeof(*slots));   /* setting index + 1 */
+        for (size_t i = from; i < k->n_settings; i++) {
+                const struct setting *s = k->settings[i];
+                size_t h;
+
+                if (!s->path)
+                        continue;
+                for (h = strmap_hash(s->path) & (cap - 1); slots[h]; h = (h + 1) & (cap - 1))
+                        ;
+                slots[h] = (uint32_t)(i + 1);
+        }
+        if (rec->dir < 0)
+                rec->dir = record_dir(k, false);
+        fd = rec->dir < 0 ? -1 : openat(rec->dir, "revert", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        piece = fd < 0 ? NULL : xrealloc_array(NULL, room, 1);
+        while (fd >= 0) {
+                char *line = piece, *nl;
+
+                got = read(fd, piece + have, room - have);
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got <= 0)
+                        break;
+                have += (size_t)got;
+                while ((nl = memchr(line, '\n', have - (size_t)(line - piece)))) {
+                        char *tab = memchr(line, '\t', (size_t)(nl - line)), *o = line;
+
+                        complete += (size_t)(nl - line) + 1;
+                        if (tab) {
+                                /* the path unescaped in place: it only gets shorter */
+                                for (const char *c = line; c < tab; c++)
+                                        *o++ = *c == '\\' && c + 1 < tab ? (c++, *c == 't' ? '\t' : *c == 'n' ? '\n' : *c)
+                                                                          : *c;
+                                *o = '\0';
+                                for (size_t h = strmap_hash(line) & (cap - 1); slots[h]; h = (h + 1) & (cap - 1)) {
+                                        struct setting *s = k->settings[slots[h] - 1];
+                                        if (!strcmp(s->path, line))
+                                                s->noted = true;        /* by an earlier run */
+                                }
+                        }
+                        line = nl + 1;
+                }
+                have -= (size_t)(line - piece);
+                memmove(piece, line, have);
+                if (have == room) {
+                        room *= 2;      /* a line longer than the piece */
+                        piece = xrealloc_array(piece, room, 1);
+                }
+        }
+        if (fd >= 0)
+                close(fd);
+        free(piece);
+        free(slots);
+        if (!rec->scanned) {
+                rec->len = complete;    /* a torn last line is no entry */
+                rec->scanned = true;
+        }
+}
+
+/* The record as apply needs it before the settings' notes: see record_scan(). */
+static struct revert_record *record_for(struct kvmtune *k)
+{
+        struct revert_record *rec = record_new(k);
+
+        if (rec->scanned || (!rec->loaded && k->n_settings > SCANS_BEFORE_INDEX)) {
+                rec->loaded = true;
+                record_scan(k, rec);
+                return rec;
+        }
+        return record_load(k);
+}
+
 static bool recorded(struct revert_record *rec, const char *path)
 {
         char buf[512], *e, *p;
         size_t n;
         bool found = false;
 
-        if (!rec->len)
-                return false;
+        if (!rec->len || rec->scanned)
+                return false;   /* scanned: s->noted says it */
         /* escaped: on the stack, as almost every path fits */
         e = 2 * strlen(path) + 1 <= sizeof(buf) ? buf : xcalloc(2 * strlen(path) + 1, 1);
         *escape_into(e, path) = '\0';
@@ -355,9 +453,9 @@ int revert_note(struct kvmtune *k, struct setting *s)
                 return 0;
         if (!k->revert || k->revert->lock < 0)
                 return -ENOLCK;         /* apply takes the lock before it plans */
+        rec = record_for(k);
         if (s->noted)
                 return 0;
-        rec = record_load(k);
         if (recorded(rec, s->path)) {
                 s->noted = true;        /* by an earlier run: its first value stays */
                 return 0;
@@ -411,7 +509,7 @@ int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int
 
         if (k->cmd != CMD_APPLY || !k->revert || k->revert->lock < 0 || k->revert->failed)
                 return 0;
-        rec = record_load(k);
+        rec = record_for(k);
         revert_batch_end(k);
         for (size_t i = 0; i < n; i++) {
                 struct setting *s = v[i];

@@ -116,6 +116,11 @@ static size_t hash_str(const char *s)
         return (size_t)(h ^ (h >> 29));
 }
 
+size_t strmap_hash(const char *s)
+{
+        return hash_str(s);
+}
+
 static struct strmap_slot *strmap_find(const struct strmap *m, const char *key)
 {
         size_t i = hash_str(key) & (m->cap - 1);

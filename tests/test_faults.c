@@ -686,6 +686,59 @@ static void test_record_batch_cut(void **state)
         assert_null(fr_read(root, RECORD));
 }
 
+/*
+ * The same with more settings than a udev run has: apply then reads the
+ * record in pieces and marks the settings it holds (record_scan()) instead
+ * of loading it.  A path with a backslash is stored escaped and still found.
+ */
+static void test_record_kept_many(void **state)
+{
+        const char *root = *state;
+        char conf[1024] = "[sysctl]\n", want[2048] = "", rel[64], *after;
+        struct run_result r;
+
+        for (int i = 0; i < 10; i++) {
+                snprintf(rel, sizeof(rel), "proc/sys/kt/k%d", i);
+                fr_write(root, rel, "0\n");
+                snprintf(conf + strlen(conf), sizeof(conf) - strlen(conf), "kt.k%d = 1\n", i);
+                snprintf(want + strlen(want), sizeof(want) - strlen(want), "proc/sys/kt/k%d\t0\n", i);
+        }
+        fr_write(root, "proc/sys/kt/a\\b", "0\n");
+        strcat(conf, "kt.a\\b = 1\n");
+        strcat(want, "proc/sys/kt/a\\\\b\t0\n");
+        fr_write(root, CONF, conf);
+        kv(&r, root, CMD_APPLY);
+        assert_int_equal(r.status, 0);
+        run_result_free(&r);
+        after = fr_read(root, RECORD);
+        assert_string_equal(after, want);
+        free(after);
+
+        /* drift everywhere and a new key: only the new key's line is added */
+        for (int i = 0; i < 10; i++) {
+                snprintf(rel, sizeof(rel), "proc/sys/kt/k%d", i);
+                fr_write(root, rel, "5\n");
+        }
+        fr_write(root, "proc/sys/kt/a\\b", "5\n");
+        fr_write(root, "proc/sys/kt/k10", "7\n");
+        strcat(conf, "kt.k10 = 1\n");
+        fr_write(root, CONF, conf);
+        kv(&r, root, CMD_APPLY);
+        assert_int_equal(r.status, 0);
+        run_result_free(&r);
+        strcat(want, "proc/sys/kt/k10\t7\n");
+        after = fr_read(root, RECORD);
+        assert_string_equal(after, want);
+        free(after);
+
+        kv(&r, root, CMD_REVERT);
+        assert_int_equal(r.status, 0);
+        run_result_free(&r);
+        assert_file(root, "proc/sys/kt/k3", "0");
+        assert_file(root, "proc/sys/kt/a\\b", "0");
+        assert_file(root, "proc/sys/kt/k10", "7");
+}
+
 static void test_record_kept(void **state)
 {
         const char *root = *state;
@@ -992,6 +1045,7 @@ int main(void)
                 T(test_revert),
                 T(test_record_batch_cut),
                 T(test_record_kept),
+                T(test_record_kept_many),
                 T(test_record_rename_fails),
                 T(test_revert_fault),
                 T(test_revert_gone),

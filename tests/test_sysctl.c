@@ -193,6 +193,33 @@ static void test_later_glob_wins(void **state)
         run_result_free(&r);
 }
 
+/*
+ * Globs that differ but can match the same key: the later still wins (at the
+ * place of the first match); globs that cannot (different literal
+ * components) each set their own keys.
+ */
+static void test_overlapping_globs(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, CONFD "10-a.conf",
+                 "[sysctl]\nnet.ipv4.conf.*.rp_filter = 2\nnet.ipv4.conf.*.log_martians = 1\n");
+        fr_write(root, CONFD "20-b.conf", "[sysctl]\nnet.ipv4.conf.e*.rp_filter = 1\nnet.ipv4.*.lo.rp_filter = 1\n");
+        kv_run(&r, root, "apply", NULL);
+        want_status(&r, 0);
+        want_value(root, RP("eth0"), "1");
+        want_value(root, RP("lo"), "1");
+        want_value(root, RP("all"), "2");
+        want_value(root, RP("default"), "2");
+        want_value(root, "proc/sys/net/ipv4/conf/eth0/log_martians", "1");
+        want_value(root, "proc/sys/net/ipv4/conf/lo/log_martians", "1");
+        /* each key is written once: eth0 and lo never get the earlier glob's 2 */
+        want_not_in("stdout", r.out, "eth0.rp_filter: 0 -> 2");
+        want_not_in("stdout", r.out, "lo.rp_filter: 0 -> 2");
+        run_result_free(&r);
+}
+
 static void test_ignore_missing(void **state)
 {
         const char *root = *state;
@@ -661,6 +688,7 @@ int main(void)
                 T(test_explicit_beats_glob_reversed),
                 T(test_explicit_beats_glob_across_files),
                 T(test_later_glob_wins),
+                T(test_overlapping_globs),
                 T(test_ignore_missing),
                 T(test_invalid_keys),
                 T(test_fields),

@@ -671,6 +671,45 @@ struct target {
         bool from_glob;
 };
 
+static bool has_glob(const char *comp, size_t len)
+{
+        for (size_t i = 0; i < len; i++)
+                if (comp[i] == '*' || comp[i] == '?' || comp[i] == '[')
+                        return true;
+        return false;
+}
+
+/*
+ * Whether two glob paths can match the same key: only with as many
+ * components, none of them literal in both and different.
+ * net/ipv4/conf/STAR/rp_filter and net/ipv4/conf/STAR/log_martians cannot.
+ */
+static bool globs_may_overlap(const char *a, const char *b)
+{
+        for (;;) {
+                size_t la = strcspn(a, "/"), lb = strcspn(b, "/");
+
+                if (!has_glob(a, la) && !has_glob(b, lb) && (la != lb || memcmp(a, b, la)))
+                        return false;
+                a += la;
+                b += lb;
+                if (!*a || !*b)
+                        return !*a && !*b;
+                a++;
+                b++;
+        }
+}
+
+/* Whether a key may be matched by two of the globs (so that the later must win). */
+static bool globs_overlap(const struct sysctl_state *st)
+{
+        for (size_t i = 0; i < st->n; i++)
+                for (size_t j = i + 1; st->e[i].glob && st->e[i].value && j < st->n; j++)
+                        if (st->e[j].glob && st->e[j].value && globs_may_overlap(st->e[i].path, st->e[j].path))
+                                return true;
+        return false;
+}
+
 static int sysctl_plan(struct kvmtune *k)
 {
         struct sysctl_state *st = k->state[SEC_SYSCTL];
@@ -678,9 +717,11 @@ static int sysctl_plan(struct kvmtune *k)
         struct target *t = NULL;
         char **paths = NULL, buf[128];
         size_t first, n_paths = 0, n_t = 0, cap_t;
+        bool overlap;
 
         if (!st)
                 return 0;
+        overlap = globs_overlap(st);
         module_needs_plan(k);
         first = k->n_settings;
         cap_t = st->n ? st->n : 1;
@@ -706,22 +747,26 @@ static int sysctl_plan(struct kvmtune *k)
                 expand_glob(k, st, e->path, &paths, &n_paths);
                 for (size_t j = 0; j < n_paths; j++) {
                         const char *rel = paths[j] + strlen("proc/sys/");
-                        void **slot;
+                        void **slot = NULL;
                         bool found;
 
                         if (strmap_get(&st->index, rel))
                                 continue;
-                        slot = strmap_slot(&from_glob, paths[j], &found);
-                        if (found) {
-                                t[(size_t)*slot - 1].e = e;
-                                continue;
+                        /* a glob's matches are distinct; only overlapping globs need the map */
+                        if (overlap) {
+                                slot = strmap_slot(&from_glob, paths[j], &found);
+                                if (found) {
+                                        t[(size_t)*slot - 1].e = e;
+                                        continue;
+                                }
                         }
                         if (n_t == cap_t) {
                                 cap_t *= 2;
                                 t = xrealloc_array(t, cap_t, sizeof(*t));
                         }
                         t[n_t++] = (struct target){ paths[j], e, write_level(rel), true };
-                        *slot = (void *)n_t;
+                        if (slot)
+                                *slot = (void *)n_t;
                 }
         }
         free(paths);
