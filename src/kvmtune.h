@@ -155,6 +155,7 @@ struct kvmtune {
 
         struct setting **settings;
         struct arena settings_arena;    /* the settings and their strings */
+        struct strmap shared_values;    /* short first values, kept once (plan.c) */
         size_t n_settings, cap_settings;
 
         int fd_budget;                  /* descriptors below this may be kept open */
@@ -218,6 +219,8 @@ struct setting *setting_add(struct kvmtune *k, int section, const char *name,
                             const char *path, const char *want, struct origin at);
 struct setting *setting_add_ref(struct kvmtune *k, int section, const char *name,
                                 const char *path, const char *want, struct origin at);
+#define SETTING_NAME_MAX 4096
+const char *setting_name(const struct setting *s, char *buf, size_t size);
 void setting_skip(struct setting *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void setting_fail(struct kvmtune *k, struct setting *s, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));

@@ -123,7 +123,8 @@ static void per_setting(struct kvmtune *k, FILE *out)
                "Per setting (kvmtune -v): 1 when it differs from the live system or fails, else 0.");
         for (size_t i = 0; i < k->n_settings; i++) {
                 const struct setting *s = k->settings[i];
-                char *key = xasprintf("%s\n%s", section_table[s->section]->name, s->name);
+                char name[SETTING_NAME_MAX];
+                char *key = xasprintf("%s\n%s", section_table[s->section]->name, setting_name(s, name, sizeof(name)));
                 bool found;
                 void **slot = strmap_slot(&seen, key, &found);
 

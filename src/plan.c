@@ -35,7 +35,7 @@ static struct setting *add(struct kvmtune *k, int section, const char *name, con
         s->fd = -1;
         s->seq = k->n_settings;
         if (k->n_settings == k->cap_settings) {
-                k->cap_settings = k->cap_settings ? k->cap_settings * 2 : 64;
+                k->cap_settings = k->cap_settings ? k->cap_settings + k->cap_settings / 2 : 64;
                 k->settings = xrealloc_array(k->settings, k->cap_settings, sizeof(*k->settings));
         }
         k->settings[k->n_settings++] = s;
@@ -76,14 +76,35 @@ void setting_skip(struct setting *s, const char *fmt, ...)
 /* Mark failed and report once, with the setting's origin. */
 void setting_fail(struct kvmtune *k, struct setting *s, const char *fmt, ...)
 {
+        char name[SETTING_NAME_MAX];
         va_list ap;
 
         va_start(ap, fmt);
         set_note(s, fmt, ap);
         va_end(ap);
         s->action = ACT_ERROR;
-        log_error(k, &s->at, "%s %s: %s", section_table[s->section]->name, s->name,
+        log_error(k, &s->at, "%s %s: %s", section_table[s->section]->name, setting_name(s, name, sizeof(name)),
                   s->note ? s->note : "failed");
+}
+
+/*
+ * What a setting is shown as: its name, or for a sysctl key (which keeps
+ * only its path: 10,000 keys, 10,000 names fewer) the dotted form of the
+ * path, as in sysctl.d: '/' separates, a dot in a name shows as '/'.
+ */
+const char *setting_name(const struct setting *s, char *buf, size_t size)
+{
+        const char *p = s->path;
+        size_t i = 0;
+
+        if (s->name || !p)
+                return s->name ? s->name : "";
+        if (!strncmp(p, "proc/sys/", 9))
+                p += 9;
+        for (; p[i] && i + 1 < size; i++)
+                buf[i] = p[i] == '/' ? '.' : p[i] == '.' ? '/' : p[i];
+        buf[i] = '\0';
+        return buf;
 }
 
 /* Compare whitespace-separated fields: "4096\t87380 6291456" == "4096 87380 6291456" */
@@ -165,6 +186,30 @@ void setting_close(struct setting *s)
         s->fd = -1;
 }
 
+/*
+ * A first value, kept until the end: short ones ("0", "1", "cubic") once
+ * for all the settings that read them, as 10,000 interface keys mostly
+ * hold the same few values; others each in the settings' arena.
+ */
+#define SHARED_VALUE_MAX 16
+#define SHARED_VALUES 256
+
+static char *first_value(struct kvmtune *k, const char *raw)
+{
+        bool found;
+        void **slot;
+        char *v;
+
+        if (strlen(raw) >= SHARED_VALUE_MAX || k->shared_values.n >= SHARED_VALUES)
+                return arena_strdup(&k->settings_arena, raw);
+        if ((v = strmap_get(&k->shared_values, raw)))
+                return v;
+        v = arena_strdup(&k->settings_arena, raw);
+        slot = strmap_slot(&k->shared_values, v, &found);
+        *slot = v;
+        return v;
+}
+
 /* Read s->path into s->cur; the first value read is s->orig, what revert restores. */
 int setting_read(struct kvmtune *k, struct setting *s)
 {
@@ -192,7 +237,7 @@ int setting_read(struct kvmtune *k, struct setting *s)
                 }
         } else if (!s->orig)
                 /* kept with the settings, and cur shares it until it changes */
-                s->cur = s->orig = arena_strdup(&k->settings_arena, raw);
+                s->cur = s->orig = first_value(k, raw);
         else if (s->want && !strcmp(raw, s->want))
                 s->cur = (char *)s->want;       /* as after a write: no copy */
         else
@@ -349,6 +394,7 @@ void settings_free(struct kvmtune *k)
                 setting_close(s);
                 free(s->data);
         }
+        strmap_free(&k->shared_values);
         arena_free(&k->settings_arena);
         free(k->settings);
         k->settings = NULL;

@@ -156,7 +156,11 @@ const char *action_name(enum action a)
 
 void report_change(struct kvmtune *k, const struct setting *s, const char *old)
 {
-        log_info(k, "%s %s: %s -> %s", section_table[s->section]->name, s->name,
+        char name[SETTING_NAME_MAX];
+
+        if (k->quiet || k->json)
+                return;         /* as log_info(): no name to make */
+        log_info(k, "%s %s: %s -> %s", section_table[s->section]->name, setting_name(s, name, sizeof(name)),
                  old ? old : "?", s->want);     /* a bound's write is the number itself */
 }
 
@@ -165,11 +169,12 @@ void report_plan(struct kvmtune *k, FILE *out)
 {
         for (size_t i = 0; i < k->n_settings; i++) {
                 const struct setting *s = k->settings[i];
+                char name[SETTING_NAME_MAX];
 
                 if (s->action == ACT_OK && k->quiet)
                         continue;
                 fprintf(out, "%-5s %s %s: %s -> %s%s", action_name(s->action),
-                        section_table[s->section]->name, s->name,
+                        section_table[s->section]->name, setting_name(s, name, sizeof(name)),
                         s->cur ? s->cur : "?", bound_prefix(s->bound), s->want ? s->want : "?");
                 if (s->stored)
                         fprintf(out, " (kernel stores %s)", s->stored);
@@ -257,12 +262,13 @@ void report_json(struct kvmtune *k, FILE *out)
                 cmds[k->cmd], k->n_errors, k->n_changes);
         for (size_t i = 0; i < k->n_settings; i++) {
                 const struct setting *s = k->settings[i];
+                char name[SETTING_NAME_MAX];
 
                 fputs(i ? ",\n{" : "\n{", out);
                 fputs("\"section\":", out);
                 json_string(out, section_table[s->section]->name);
                 fputs(",\"name\":", out);
-                json_string(out, s->name);
+                json_string(out, setting_name(s, name, sizeof(name)));
                 fputs(",\"path\":", out);
                 json_string(out, s->path ? shown_path(s->path, buf, sizeof(buf)) : NULL);
                 fputs(",\"current\":", out);

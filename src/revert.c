@@ -39,6 +39,7 @@
 #define RECORD "run/kvmtune/revert"
 #define LOCK_NAME "lock"
 #define LOCK_TIMEOUT 120        /* seconds; udev kills a RUN program after 180 */
+#define RECORD_PIECE (16 * 1024)       /* record lines are written this many bytes at a time */
 #define SCANS_BEFORE_INDEX 8    /* a udev run looks up a few paths: no index */
 
 struct revert_record {
@@ -263,7 +264,7 @@ static void record_index(struct revert_record *rec)
  * are marked by another pass.  The first pass also finds the length of the
  * record's complete lines, which record_open_append() keeps.
  */
-#define SCAN_PIECE (64 * 1024)
+#define SCAN_PIECE (16 * 1024)
 
 static void record_scan(struct kvmtune *k, struct revert_record *rec)
 {
@@ -504,14 +505,20 @@ int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int
 {
         struct revert_record *rec;
         char *buf = NULL;
-        size_t len = 0, cap = 0;
+        size_t len = 0, cap = 0, i;
         int r;
 
         if (k->cmd != CMD_APPLY || !k->revert || k->revert->lock < 0 || k->revert->failed)
                 return 0;
+        for (i = 0; i < n; i++)
+                if (v[i]->section == section && v[i]->action == ACT_SET && v[i]->path && v[i]->orig &&
+                    !v[i]->noted)
+                        break;
+        if (i == n)
+                return 0;       /* nothing to note: the record is not even read */
         rec = record_for(k);
         revert_batch_end(k);
-        for (size_t i = 0; i < n; i++) {
+        for (i = 0; i < n; i++) {
                 struct setting *s = v[i];
                 if (s->section != section || s->action != ACT_SET || !s->path || !s->orig || s->noted)
                         continue;
@@ -527,7 +534,7 @@ int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int
                 rec->batch = xrealloc_array(rec->batch, rec->n_batch + 1, sizeof(*rec->batch));
                 rec->batch[rec->n_batch++] = s;
                 s->noted = true;
-                if (len >= 65536 && (r = flush_lines(rec, buf, &len)) < 0)
+                if (len >= RECORD_PIECE && (r = flush_lines(rec, buf, &len)) < 0)
                         goto fail;
         }
         if (len && (r = flush_lines(rec, buf, &len)) < 0)
@@ -540,7 +547,7 @@ int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int
         return 0;
 fail:
         free(buf);
-        for (size_t i = 0; i < rec->n_batch; i++)
+        for (i = 0; i < rec->n_batch; i++)
                 rec->batch[i]->noted = false;
         if (rec->fd >= 0 && ftruncate(rec->fd, rec->batch_off) == 0)
                 rec->size = rec->batch_off;
@@ -578,7 +585,7 @@ void revert_batch_end(struct kvmtune *k)
                         rec->size = rec->batch_off;
                         for (size_t i = 0; i < kept && r == 0; i++) {
                                 buf_add_line(&buf, &len, &cap, rec->batch[i]);
-                                if (len >= 65536 || i + 1 == kept)
+                                if (len >= RECORD_PIECE || i + 1 == kept)
                                         r = flush_lines(rec, buf, &len);
                         }
                         if (r == 0 && rec->sync)

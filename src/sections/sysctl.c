@@ -14,7 +14,7 @@
 #include "../kvmtune.h"
 
 struct sysctl_entry {
-        char *full;             /* path_and_key(): "proc/sys/net/ipv4/conf/all/rp_filter" */
+        char *full;             /* kept_path(): "proc/sys/net/ipv4/conf/all/rp_filter" */
         char *path;             /* full + 9: relative to /proc/sys */
         char *value;
         struct origin at;
@@ -27,7 +27,7 @@ struct sysctl_state {
         size_t n;
         struct strmap index;    /* path -> entry number + 1 */
         struct strmap listings; /* directory -> struct listing, for globs */
-        struct arena strings;   /* path_and_key()s: the settings point into them */
+        struct arena strings;   /* kept_path()s: the settings point into them */
 };
 
 /* One directory's matching-relevant entries, read once per plan. */
@@ -91,30 +91,16 @@ char *sysctl_key_to_path(const char *key)
         return path;
 }
 
-/*
- * One allocation for what a key's setting shows and opens: the path
- * ("proc/sys/net/ipv4/conf/all/rp_filter", len bytes) and, after its NUL,
- * the dotted form users know ("net.ipv4.conf.all.rp_filter"): key_of().
- */
-static char *path_and_key(struct sysctl_state *st, const char *procpath, size_t len)
+/* A key's path ("proc/sys/net/ipv4/conf/all/rp_filter", len bytes), kept in st->strings. */
+static char *kept_path(struct sysctl_state *st, const char *procpath, size_t len)
 {
-        size_t klen = len - strlen("proc/sys/");
-        char *pk = arena_alloc(&st->strings, len + 1 + klen + 1), *key = pk + len + 1;
+        char *p = arena_alloc(&st->strings, len + 1);
 
-        memcpy(pk, procpath, len);
-        pk[len] = '\0';
-        for (size_t i = 0; i < klen; i++) {
-                char c = procpath[len - klen + i];
-                key[i] = c == '/' ? '.' : c == '.' ? '/' : c;
-        }
-        key[klen] = '\0';
-        return pk;
+        memcpy(p, procpath, len);
+        p[len] = '\0';
+        return p;
 }
 
-static const char *key_of(const char *pk)
-{
-        return pk + strlen(pk) + 1;
-}
 
 /*
  * The auto-load rules: net.netfilter.nf_conntrack_* and net.nf_conntrack_max
@@ -291,7 +277,7 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
                 st->e = xrealloc_array(st->e, st->n + 1, sizeof(*st->e));
                 e = &st->e[st->n++];
                 /* kept with its /proc/sys prefix and key: plan's settings point at it, no copy */
-                e->full = path_and_key(st, full, strlen(full));
+                e->full = kept_path(st, full, strlen(full));
                 e->path = e->full + 9;
                 free(full);
                 free(path);
@@ -389,9 +375,18 @@ static void listings_free(struct sysctl_state *st)
         strmap_free(&st->listings);
 }
 
+/* room for one more match: the array doubles (no realloc per match) */
+static void push_match(char ***out, size_t *n_out)
+{
+        if ((*n_out & (*n_out - 1)) == 0 && *n_out >= 16)
+                *out = xrealloc_array(*out, 2 * *n_out, sizeof(**out));
+        else if (*n_out == 0)
+                *out = xrealloc_array(*out, 16, sizeof(**out));
+}
+
 /*
  * Expand one glob path (relative to /proc/sys) into existing files, each
- * appended to *out as a path_and_key().  dir is a buffer of PATH_MAX bytes
+ * appended to *out as a kept_path().  dir is a buffer of PATH_MAX bytes
  * holding the directory reached so far, len bytes long.
  */
 static void expand(struct kvmtune *k, struct sysctl_state *st, char *dir, size_t len, const char *pattern,
@@ -414,8 +409,8 @@ static void expand(struct kvmtune *k, struct sysctl_state *st, char *dir, size_t
                         expand(k, st, dir, len + 1 + clen, rest, out, n_out);
                 else {
                         /* a literal key below a glob: whether it exists, the read tells */
-                        *out = xrealloc_array(*out, *n_out + 1, sizeof(**out));
-                        (*out)[(*n_out)++] = path_and_key(st, dir, len + 1 + clen);
+                        push_match(out, n_out);
+                        (*out)[(*n_out)++] = kept_path(st, dir, len + 1 + clen);
                 }
                 dir[len] = '\0';
                 return;
@@ -438,8 +433,8 @@ static void expand(struct kvmtune *k, struct sysctl_state *st, char *dir, size_t
                 if (rest)
                         expand(k, st, dir, len + 1 + nlen, rest, out, n_out);
                 else if (type == 'f' || (kernfs_stat(k, dir, &stbuf) == 0 && S_ISREG(stbuf.st_mode))) {
-                        *out = xrealloc_array(*out, *n_out + 1, sizeof(**out));
-                        (*out)[(*n_out)++] = path_and_key(st, dir, len + 1 + nlen);
+                        push_match(out, n_out);
+                        (*out)[(*n_out)++] = kept_path(st, dir, len + 1 + nlen);
                 }
                 dir[len] = '\0';
         }
@@ -626,9 +621,33 @@ static void plan_eval(struct kvmtune *k, struct setting *s, int r)
                 setting_close(s);
 }
 
+static struct setting *plan_add(struct kvmtune *k, const char *procpath, const struct sysctl_entry *e,
+                                bool from_glob)
+{
+        /* procpath lives in st->strings until the end; the name is made of it (setting_name()) */
+        struct setting *s = setting_add_ref(k, SEC_SYSCTL, NULL, procpath, e->value, e->at);
+
+        s->order = write_level(procpath + strlen("proc/sys/"));
+        s->affects_others = s->order < 2;
+        s->optional = from_glob;        /* a glob's match may lack the key */
+        s->missing_ok = e->ignore_missing;
+        return s;
+}
+
+/* A later glob's value for a key an earlier one matched: it wins, at the earlier place. */
+static void plan_retake(struct setting *s, const struct sysctl_entry *e)
+{
+        enum bound bound;
+
+        s->want = value_bound(e->value, &bound);
+        s->bound = (unsigned char)bound;
+        s->at = e->at;
+        s->missing_ok = e->ignore_missing;
+}
+
 /*
  * written: the conf attributes ("ipv4/rp_filter") whose all, default or
- * ip_forward key this run may write, planned before.  The kernel copies
+ * ip_forward key this run may write, decided before.  The kernel copies
  * those writes into default and interfaces, so their keys are read again
  * at apply, after them.
  *
@@ -637,39 +656,24 @@ static void plan_eval(struct kvmtune *k, struct setting *s, int r)
  * (see apply_deferred()), while the kernel's objects for it are still in
  * the cache.
  */
-static struct setting *plan_one(struct kvmtune *k, const char *procpath, const struct sysctl_entry *e,
-                                const struct strmap *written, bool from_glob, int level)
+static void plan_decide(struct kvmtune *k, struct setting *s, const struct strmap *written)
 {
-        /* procpath is a path_and_key() in st->strings: it lives until the end */
-        struct setting *s = setting_add_ref(k, SEC_SYSCTL, key_of(procpath), procpath, e->value, e->at);
         char buf[128];
         const char *attr;
 
-        s->order = level;
-        s->affects_others = s->order < 2;
         /* read again at apply when a key written before it copies into it */
         s->recheck = s->order > 0 && written && written->n &&
-                     (attr = written_attr(procpath, buf, sizeof(buf))) && strmap_get(written, attr);
-        s->optional = from_glob;        /* a glob's match may lack the key */
-        s->missing_ok = e->ignore_missing;
-        if (sysctl_is_trigger(procpath + strlen("proc/sys/"))) {
+                     (attr = written_attr(s->path, buf, sizeof(buf))) && strmap_get(written, attr);
+        if (sysctl_is_trigger(s->path + strlen("proc/sys/"))) {
                 setting_skip(s, "an action, not a setting: never written by a glob");
-                return s;
+                return;
         }
         if (k->cmd == CMD_APPLY && revert_locked(k) && s->order == 2 && !s->recheck && !pending_need(k, s)) {
                 s->deferred = true;
-                return s;
+                return;
         }
         plan_eval(k, s, setting_read(k, s));
-        return s;
 }
-
-struct target {
-        const char *path;               /* path_and_key(): the entry's own, or a glob's match */
-        const struct sysctl_entry *e;
-        int level;                      /* write_level() */
-        bool from_glob;
-};
 
 static bool has_glob(const char *comp, size_t len)
 {
@@ -714,9 +718,8 @@ static int sysctl_plan(struct kvmtune *k)
 {
         struct sysctl_state *st = k->state[SEC_SYSCTL];
         struct strmap from_glob = { 0 }, written = { 0 };
-        struct target *t = NULL;
         char **paths = NULL, buf[128];
-        size_t first, n_paths = 0, n_t = 0, cap_t;
+        size_t first, n_paths = 0;
         bool overlap;
 
         if (!st)
@@ -724,19 +727,14 @@ static int sysctl_plan(struct kvmtune *k)
         overlap = globs_overlap(st);
         module_needs_plan(k);
         first = k->n_settings;
-        cap_t = st->n ? st->n : 1;
-        t = xcalloc(cap_t, sizeof(*t));
+        /* the settings, in the configuration's order */
         for (size_t i = 0; i < st->n; i++) {
                 const struct sysctl_entry *e = &st->e[i];
 
                 if (!e->value)
                         continue;       /* an exclusion: its index entry keeps globs off it */
-                if (n_t == cap_t) {
-                        cap_t *= 2;
-                        t = xrealloc_array(t, cap_t, sizeof(*t));
-                }
                 if (!e->glob) {
-                        t[n_t++] = (struct target){ e->full, e, write_level(e->path), false };
+                        plan_add(k, e->full, e, false);
                         continue;
                 }
                 /*
@@ -746,50 +744,44 @@ static int sysctl_plan(struct kvmtune *k)
                 n_paths = 0;
                 expand_glob(k, st, e->path, &paths, &n_paths);
                 for (size_t j = 0; j < n_paths; j++) {
-                        const char *rel = paths[j] + strlen("proc/sys/");
                         void **slot = NULL;
                         bool found;
 
-                        if (strmap_get(&st->index, rel))
+                        if (strmap_get(&st->index, paths[j] + strlen("proc/sys/")))
                                 continue;
                         /* a glob's matches are distinct; only overlapping globs need the map */
                         if (overlap) {
                                 slot = strmap_slot(&from_glob, paths[j], &found);
                                 if (found) {
-                                        t[(size_t)*slot - 1].e = e;
+                                        plan_retake(k->settings[(size_t)*slot - 1], e);
                                         continue;
                                 }
                         }
-                        if (n_t == cap_t) {
-                                cap_t *= 2;
-                                t = xrealloc_array(t, cap_t, sizeof(*t));
-                        }
-                        t[n_t++] = (struct target){ paths[j], e, write_level(rel), true };
+                        plan_add(k, paths[j], e, true);
                         if (slot)
-                                *slot = (void *)n_t;
+                                *slot = (void *)k->n_settings;
                 }
         }
         free(paths);
-        strmap_free(&from_glob);        /* before the settings: a smaller peak */
+        strmap_free(&from_glob);
         /* by write level: what ip_forward, all and default will write decides what is read again */
         for (int level = 0; level <= 2; level++)
-                for (size_t i = 0; i < n_t; i++) {
-                        struct setting *s;
+                for (size_t i = first; i < k->n_settings; i++) {
+                        struct setting *s = k->settings[i];
                         const char *attr;
                         bool found;
 
-                        if (t[i].level != level)
+                        if (s->order != level)
                                 continue;
-                        s = plan_one(k, t[i].path, t[i].e, &written, t[i].from_glob, level);
+                        plan_decide(k, s, &written);
                         if (level < 2 && (s->action == ACT_SET || s->recheck) &&
-                            (attr = written_attr(t[i].path, buf, sizeof(buf))) && !strmap_get(&written, attr))
+                            (attr = written_attr(s->path, buf, sizeof(buf))) && !strmap_get(&written, attr))
                                 *strmap_slot(&written, xstrdup(attr), &found) = (void *)1;
                 }
 
         for (size_t i = 0; i < written.cap; i++)
                 free((char *)written.slots[i].key);
         strmap_free(&written);
-        free(t);
         settings_sort(k, first);
         return 0;
 }
@@ -820,7 +812,7 @@ static void expand_after_load(struct kvmtune *k, struct sysctl_state *st)
                 for (size_t j = 0; j < n_paths; j++) {
                         if (!strmap_get(&st->index, paths[j] + strlen("proc/sys/")) &&
                             !have_setting(k, paths[j]))
-                                plan_one(k, paths[j], e, NULL, true, write_level(paths[j] + strlen("proc/sys/")));
+                                plan_decide(k, plan_add(k, paths[j], e, true), NULL);
                 }
                 free(paths);
         }
