@@ -42,6 +42,18 @@ struct knob_ops {
         int (*write)(struct kvmtune *k, struct setting *s);
 };
 
+/*
+ * The members of a setting that few settings have, apart: 10,000 sysctl keys
+ * need none of them.  set_more() to set one, get_more() to read.
+ */
+struct setting_more {
+        const struct knob_ops *knob;    /* how it is read, compared and written; NULL: a plain file */
+        char *stored;           /* what the kernel stores for want, when not want itself */
+        const char *claim;      /* a second path this setting controls (conflict check) */
+        char *json_extra;       /* more members of its --json object ("auto":{...}), or NULL */
+        void *data;             /* section private */
+};
+
 /* One thing kvmtune wants to be true of the live system. */
 struct setting {
         const char *name;       /* shown: "net.ipv4.tcp_fin_timeout", "sda scheduler" */
@@ -49,13 +61,9 @@ struct setting {
         const char *want;       /* these three live in the setting's own allocation */
         char *cur;              /* NULL: unknown / unreadable */
         char *orig;             /* the first value read (at plan): what revert restores */
-        char *stored;           /* what the kernel stores for want, when not want itself */
         char *note;             /* why skipped or failed, or extra detail */
         struct origin at;
-        const struct knob_ops *knob;
-        const char *claim;      /* a second path this setting controls (conflict check) */
-        char *json_extra;       /* more members of its --json object ("auto":{...}), or NULL */
-        void *data;             /* section private */
+        struct setting_more *more;      /* NULL until one of its members is set */
         unsigned seq;           /* creation order, the sort tie-break */
         int order;              /* apply order within its section (stable) */
         int fd;                 /* the file, kept open from plan to apply; -1: none */
@@ -219,6 +227,8 @@ struct setting *setting_add(struct kvmtune *k, int section, const char *name,
                             const char *path, const char *want, struct origin at);
 struct setting *setting_add_ref(struct kvmtune *k, int section, const char *name,
                                 const char *path, const char *want, struct origin at);
+struct setting_more *set_more(struct setting *s);
+const struct setting_more *get_more(const struct setting *s);
 #define SETTING_NAME_MAX 4096
 const char *setting_name(const struct setting *s, char *buf, size_t size);
 void setting_skip(struct setting *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -87,6 +87,20 @@ void setting_fail(struct kvmtune *k, struct setting *s, const char *fmt, ...)
                   s->note ? s->note : "failed");
 }
 
+struct setting_more *set_more(struct setting *s)
+{
+        if (!s->more)
+                s->more = xcalloc(1, sizeof(*s->more));
+        return s->more;
+}
+
+const struct setting_more *get_more(const struct setting *s)
+{
+        static const struct setting_more none;
+
+        return s->more ? s->more : &none;
+}
+
 /*
  * What a setting is shown as: its name, or for a sysctl key (which keeps
  * only its path: 10,000 keys, 10,000 names fewer) the dotted form of the
@@ -143,7 +157,7 @@ static int open_setting(struct kvmtune *k, struct setting *s, bool *rdwr)
         *rdwr = false;
         if (s->fd >= 0)
                 return s->fd;
-        if (k->cmd == CMD_APPLY && !(s->knob && s->knob->write)) {
+        if (k->cmd == CMD_APPLY && !(get_more(s)->knob && get_more(s)->knob->write)) {
                 fd = kernfs_open_file(k, s->path, O_RDWR | O_NONBLOCK);
                 *rdwr = fd >= 0;
                 if (fd != -EACCES && fd != -EPERM && fd != -EROFS)
@@ -228,8 +242,8 @@ int setting_read(struct kvmtune *k, struct setting *s)
                 return r;
         }
         keep_or_close(k, s, fd, rdwr);
-        if (s->knob && s->knob->current) {
-                s->cur = s->knob->current(raw);
+        if (get_more(s)->knob && get_more(s)->knob->current) {
+                s->cur = get_more(s)->knob->current(raw);
                 if (!s->orig) {
                         s->orig = arena_strdup(&k->settings_arena, s->cur);
                         free(s->cur);
@@ -249,11 +263,11 @@ bool setting_equal(const struct setting *s, const char *cur)
 {
         if (!cur || !s->want)
                 return false;
-        if (s->knob && s->knob->equal)
-                return s->knob->equal(cur, s->want);
+        if (get_more(s)->knob && get_more(s)->knob->equal)
+                return get_more(s)->knob->equal(cur, s->want);
         if (s->bound)   /* against what the kernel stores for the limit */
-                return bound_met(s->bound, cur, s->stored ? s->stored : s->want);
-        return fields_equal(cur, s->want) || (s->stored && fields_equal(cur, s->stored));
+                return bound_met(s->bound, cur, get_more(s)->stored ? get_more(s)->stored : s->want);
+        return fields_equal(cur, s->want) || (get_more(s)->stored && fields_equal(cur, get_more(s)->stored));
 }
 
 /*
@@ -315,8 +329,8 @@ int setting_apply(struct kvmtune *k, struct setting *s)
                 setting_close(s);
                 return -EIO;
         }
-        if (s->knob && s->knob->write)
-                r = s->knob->write(k, s);
+        if (get_more(s)->knob && get_more(s)->knob->write)
+                r = get_more(s)->knob->write(k, s);
         else
                 r = kernfs_write(k, s->path, s->fd, s->want);
         if (r < 0) {
@@ -338,7 +352,7 @@ int setting_apply(struct kvmtune *k, struct setting *s)
         report_change(k, s, old);
         if (cur_owned(s, old))
                 free(old);
-        r = s->path && !(s->knob && s->knob->write) ? read_back(k, s) : 0;
+        r = s->path && !(get_more(s)->knob && get_more(s)->knob->write) ? read_back(k, s) : 0;
         if (!s->cur)
                 s->cur = xstrdup(s->want);
         setting_close(s);
@@ -388,11 +402,14 @@ void settings_free(struct kvmtune *k)
                 struct setting *s = k->settings[i];
                 if (cur_owned(s, s->cur))
                         free(s->cur);
-                free(s->stored);
+                if (s->more) {
+                        free(s->more->stored);
+                        free(s->more->json_extra);
+                        free(s->more->data);
+                        free(s->more);
+                }
                 free(s->note);
-                free(s->json_extra);
                 setting_close(s);
-                free(s->data);
         }
         strmap_free(&k->shared_values);
         arena_free(&k->settings_arena);

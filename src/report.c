@@ -176,8 +176,8 @@ void report_plan(struct kvmtune *k, FILE *out)
                 fprintf(out, "%-5s %s %s: %s -> %s%s", action_name(s->action),
                         section_table[s->section]->name, setting_name(s, name, sizeof(name)),
                         s->cur ? s->cur : "?", bound_prefix(s->bound), s->want ? s->want : "?");
-                if (s->stored)
-                        fprintf(out, " (kernel stores %s)", s->stored);
+                if (get_more(s)->stored)
+                        fprintf(out, " (kernel stores %s)", get_more(s)->stored);
                 if (s->note)
                         fprintf(out, " (%s)", s->note);
                 if (k->verbose && s->at.file)
@@ -277,9 +277,9 @@ void report_json(struct kvmtune *k, FILE *out)
                 json_string(out, s->want);
                 if (s->bound)
                         fprintf(out, ",\"bound\":\"%s\"", s->bound == BOUND_AT_LEAST ? "at-least" : "at-most");
-                if (s->stored) {
+                if (get_more(s)->stored) {
                         fputs(",\"stored\":", out);
-                        json_string(out, s->stored);
+                        json_string(out, get_more(s)->stored);
                 }
                 fputs(",\"action\":", out);
                 json_string(out, action_name(s->action));
@@ -289,8 +289,8 @@ void report_json(struct kvmtune *k, FILE *out)
                 fprintf(out, ",\"line\":%u", s->at.line);
                 fputs(",\"note\":", out);
                 json_string(out, s->note);
-                if (s->json_extra)
-                        fprintf(out, ",%s", s->json_extra);
+                if (get_more(s)->json_extra)
+                        fprintf(out, ",%s", get_more(s)->json_extra);
                 fputc('}', out);
         }
         fputs("]}\n", out);

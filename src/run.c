@@ -24,7 +24,7 @@ static void check_conflicts(struct kvmtune *k)
         for (int sysctl = 0; sysctl < 2; sysctl++)
                 for (size_t i = 0; i < k->n_settings && (!sysctl || claims.n); i++) {
                         struct setting *s = k->settings[i];
-                        const char *keys[2] = { s->path, s->claim };
+                        const char *keys[2] = { s->path, get_more(s)->claim };
 
                         if ((s->section == SEC_SYSCTL) != sysctl)
                                 continue;
@@ -50,7 +50,7 @@ static void check_conflicts(struct kvmtune *k)
         /* the rare second pass: each claimant of a shared path names one of another section */
         for (size_t i = 0; shared.n && i < k->n_settings; i++) {
                 struct setting *s = k->settings[i];
-                const char *keys[2] = { s->path, s->claim };
+                const char *keys[2] = { s->path, get_more(s)->claim };
 
                 for (size_t j = 0; j < 2; j++) {
                         struct setting *first;
@@ -63,7 +63,7 @@ static void check_conflicts(struct kvmtune *k)
                                         struct setting *o = k->settings[n];
                                         if (o->section != s->section &&
                                             ((o->path && !strcmp(o->path, keys[j])) ||
-                                             (o->claim && !strcmp(o->claim, keys[j])))) {
+                                             (get_more(o)->claim && !strcmp(get_more(o)->claim, keys[j])))) {
                                                 first = o;
                                                 break;
                                         }

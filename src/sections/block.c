@@ -160,7 +160,7 @@ static void plan_scheduler(struct kvmtune *k, const char *dev, const struct dev_
         }
         name = xasprintf("%s scheduler", dev);
         s = setting_add(k, SEC_BLOCK, name, rel, m->kv->value, m->kv->at);
-        s->data = xstrdup("scheduler");
+        set_more(s)->data = xstrdup("scheduler");
         free(name);
         if (r == -ENOENT || r == -ENOTDIR)
                 setting_fail(k, s, "%s has no I/O scheduler (no /%s)", dev, rel);
@@ -359,7 +359,7 @@ static int block_apply(struct kvmtune *k)
 
                 if (s->section != SEC_BLOCK)
                         continue;
-                if (s->data && !strcmp(s->data, "scheduler"))
+                if (get_more(s)->data && !strcmp(s->more->data, "scheduler"))
                         apply_scheduler(k, s);
                 else
                         setting_apply(k, s);

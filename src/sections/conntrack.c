@@ -240,13 +240,13 @@ static void plan_pending(struct kvmtune *k, struct setting *s, const struct modu
                 s->action = ACT_SET;
                 s->note = xstrdup(strstr(s->path, "hashsize") ? "module option when nf_conntrack is loaded"
                                                               : "after loading nf_conntrack");
-                s->data = xstrdup("pending");
+                set_more(s)->data = xstrdup("pending");
                 break;
         case NEED_REPORTED:
         case NEED_PENDING:
                 s->action = ACT_SET;
                 s->note = xstrdup("after loading nf_conntrack");
-                s->data = xstrdup("pending");
+                set_more(s)->data = xstrdup("pending");
                 break;
         case NEED_NOT_LOADING:
                 setting_skip(s, "nf_conntrack is not loaded and load = no");
@@ -276,7 +276,7 @@ static int conntrack_plan(struct kvmtune *k)
         if (st->have_max) {
                 snprintf(buf, sizeof(buf), "%llu", (unsigned long long)st->max);
                 max = setting_add(k, SEC_CONNTRACK, "max", MAX_PATH, buf, st->max_at);
-                max->claim = "proc/sys/net/nf_conntrack_max";
+                set_more(max)->claim = "proc/sys/net/nf_conntrack_max";
                 if (loaded)
                         read_plain(k, max);
                 else
@@ -286,7 +286,7 @@ static int conntrack_plan(struct kvmtune *k)
                 h = wanted_hashsize(k);
                 snprintf(buf, sizeof(buf), "%llu", (unsigned long long)h);
                 hash = setting_add(k, SEC_CONNTRACK, "hashsize", HASHSIZE_PATH, h ? buf : NULL, st->hash_at);
-                hash->knob = &hashsize_knob;
+                set_more(hash)->knob = &hashsize_knob;
                 if (!h && loaded)
                         setting_fail(k, hash, "hashsize = auto: cannot read nf_conntrack_max");
                 else if (!h)
@@ -307,7 +307,7 @@ static int conntrack_plan(struct kvmtune *k)
                         int r;
 
                         free(line);
-                        m->knob = &modprobe_knob;
+                        set_more(m)->knob = &modprobe_knob;
                         r = setting_read(k, m);
                         m->action = r == 0 && setting_equal(m, m->cur) ? ACT_OK : ACT_SET;
                 }
@@ -325,7 +325,7 @@ static int conntrack_apply(struct kvmtune *k)
 
                 if (s->section != SEC_CONNTRACK)
                         continue;
-                if (s->data && s->action == ACT_SET) {
+                if (get_more(s)->data && s->action == ACT_SET) {
                         switch (n ? n->state : NEED_FAILED) {
                         case NEED_FAILED:
                                 setting_fail(k, s, "needs module nf_conntrack: %s",

@@ -193,7 +193,7 @@ struct setting *devsel_plan_file(struct kvmtune *k, int section, const char *dev
         s = setting_add(k, section, name, rel, m->kv->value, m->kv->at);
         free(name);
         if (stored && strcmp(stored, s->want))
-                s->stored = xstrdup(stored);
+                set_more(s)->stored = xstrdup(stored);
         if (r >= 0)
                 r = setting_read(k, s);
         if (r == -ENOENT || r == -ENOTDIR)

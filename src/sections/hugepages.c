@@ -338,7 +338,7 @@ static uint64_t pages_on_other_nodes(struct kvmtune *k, const struct pool *p)
 /* nr_hugepages: write, read back what the kernel granted, compact and retry once */
 static int pool_write_granted(struct kvmtune *k, struct setting *s)
 {
-        const struct pool_write *w = s->data;
+        const struct pool_write *w = get_more(s)->data;
         uint64_t want, granted;
         int r, err;
 
@@ -422,10 +422,10 @@ static void plan_pool(struct kvmtune *k, const struct pool *p, uint64_t want, bo
                 s = add_count(k, name, pool_path(p->size_kb, p->n_nodes ? (int)p->nodes[i] : -1, "nr_hugepages"),
                               share, p->amount_at);
                 if (p->size_kb == default_kb)   /* per node too: vm.nr_hugepages would respread it */
-                        s->claim = "proc/sys/vm/nr_hugepages";
-                s->knob = &pool_knob;
-                s->data = xcalloc(1, sizeof(struct pool_write));
-                ((struct pool_write *)s->data)->compact = p->compact;
+                        set_more(s)->claim = "proc/sys/vm/nr_hugepages";
+                set_more(s)->knob = &pool_knob;
+                set_more(s)->data = xcalloc(1, sizeof(struct pool_write));
+                ((struct pool_write *)s->more->data)->compact = p->compact;
                 if (s->action == ACT_ERROR)
                         continue;
                 if (refused) {
@@ -441,7 +441,7 @@ static void plan_pool(struct kvmtune *k, const struct pool *p, uint64_t want, bo
                 s = add_count(k, name, pool_path(p->size_kb, -1, "nr_overcommit_hugepages"),
                               p->overcommit, p->overcommit_at);
                 if (p->size_kb == default_kb)
-                        s->claim = "proc/sys/vm/nr_overcommit_hugepages";
+                        set_more(s)->claim = "proc/sys/vm/nr_overcommit_hugepages";
         }
 }
 

@@ -377,7 +377,7 @@ static int hugetlbfs_mount(struct kvmtune *k, struct setting *s)
         const char *err;
         int r;
 
-        const char *target = s->data ? s->data : s->name;      /* symlinks resolved, at plan */
+        const char *target = get_more(s)->data ? get_more(s)->data : s->name;      /* symlinks resolved, at plan */
 
         if (k->root) {
                 log_info(k, "hugetlbfs %s: would mount with %s (not done under --root)", s->name, s->want);
@@ -477,7 +477,7 @@ static int hugetlbfs_plan(struct kvmtune *k)
                 if (!opts)
                         continue;
                 s = setting_add(k, SEC_HUGETLBFS, m->target, NULL, opts, m->at);
-                s->knob = &hugetlbfs_knob;
+                set_more(s)->knob = &hugetlbfs_knob;
                 free(opts);
                 if (k->stage == STAGE_INITRD && !initrd_mount(m->target)) {
                         setting_skip(s, "left to the boot stage");
@@ -485,7 +485,7 @@ static int hugetlbfs_plan(struct kvmtune *k)
                 }
                 free(m->real);
                 m->real = canonical_target(k, m->target);
-                s->data = xstrdup(m->real);
+                set_more(s)->data = xstrdup(m->real);
                 if (strcmp(m->real, m->target))
                         s->note = xasprintf("mount point %s", m->real);
                 fs = tb ? ml->table_find_target(tb, m->real, MNT_ITER_BACKWARD) : NULL;
@@ -501,11 +501,11 @@ static int hugetlbfs_plan(struct kvmtune *k)
                         setting_fail(k, s, "%s", zero);
                         free(zero);
                 } else if (!fs) {
-                        s->stored = stored_options(s->want, &u);
+                        set_more(s)->stored = stored_options(s->want, &u);
                 } else if (!type || strcmp(type, "hugetlbfs")) {
                         setting_fail(k, s, "%s is mounted there, not hugetlbfs", type ? type : "another file system");
                 } else {
-                        s->stored = stored_options(s->want, &u);
+                        set_more(s)->stored = stored_options(s->want, &u);
                         if (options_match(ml, have ? have : "", s->want, &u))
                                 s->action = ACT_OK;
                         else

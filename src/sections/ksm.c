@@ -103,7 +103,7 @@ void ksm_plan_knob(struct kvmtune *k, struct setting *s)
         char *raw;
         int r;
 
-        s->knob = &ksm_knob;
+        set_more(s)->knob = &ksm_knob;
         s->order = needs_unmerged(s->name) ? 0 : strcmp(s->name, "run") ? 1 : 2;
         r = kernfs_stat(k, s->path, &sb);
         if (r == -ENOENT) {

@@ -536,7 +536,7 @@ static void plan_decided(struct kvmtune *k, struct ksm_auto *au, const char *kno
                 free(s->note);
                 s->note = tick_note(au, t, knob);
         }
-        s->json_extra = tick_json(au, t);
+        set_more(s)->json_extra = tick_json(au, t);
         /*
          * verify: a tick falls due a little before the timer runs; while the
          * last tick is no older than two intervals (the timer keeps up), the

@@ -139,7 +139,7 @@ char *module_param_options(struct kvmtune *k, const char *module)
 /* The whole /run/modprobe.d/kvmtune.conf, written aside and renamed into place. */
 static int write_modprobe_file(struct kvmtune *k, struct setting *s)
 {
-        const char *content = s->data;
+        const char *content = get_more(s)->data;
         char tmp[64];
         int dir, fd, r = 0;
         size_t len = strlen(content);
@@ -213,7 +213,7 @@ static void plan_params(struct kvmtune *k, const struct module_options *m)
 
                 free(name);
                 free(rel);
-                s->knob = &param_knob;
+                set_more(s)->knob = &param_knob;
                 r = kernfs_stat(k, s->path, &st);
                 if (r == -ENOENT) {
                         setting_fail(k, s, "module %s is loaded and has no parameter %s", m->module, p->key);
@@ -277,8 +277,8 @@ static int modparams_plan(struct kvmtune *k)
          * the revert record); shown as its options lines, the content in data.
          */
         s = setting_add(k, SEC_MODPARAMS, "/" MODPROBE_FILE, NULL, summary, st->m[0].at);
-        s->knob = &modprobe_file_knob;
-        s->data = want;
+        set_more(s)->knob = &modprobe_file_knob;
+        set_more(s)->data = want;
         r = kernfs_read(k, MODPROBE_FILE, &cur);
         if (r == 0 && !strncmp(cur, want, strlen(cur)) && strlen(cur) + 1 == wlen) {
                 s->action = ACT_OK;     /* (kernfs_read() took the last newline) */

@@ -488,8 +488,8 @@ static bool plan_pending(struct kvmtune *k, struct setting *s, bool missing)
                 s->action = ACT_SET;
                 free(s->note);
                 s->note = xasprintf("after loading %s", n->module);
-                free(s->data);
-                s->data = xstrdup(n->module);
+                free(set_more(s)->data);
+                s->more->data = xstrdup(n->module);
                 return true;
         case NEED_FAILED:
                 if (n->soft)
@@ -589,11 +589,15 @@ static void plan_eval(struct kvmtune *k, struct setting *s, int r)
         }
         if (r == 0 && integer_fields(s->cur, NULL) > 0) {
                 bool octal;
+                char *stored = stored_integers(s->want, &octal);
 
-                s->stored = stored_integers(s->want, &octal);
+                if (stored) {
+                        free(set_more(s)->stored);
+                        s->more->stored = stored;
+                }
                 if (octal) {
                         setting_fail(k, s, "'%s' is octal to the kernel, which would store %s; "
-                                     "write it without the leading 0 (or as 0x...)", s->want, s->stored);
+                                     "write it without the leading 0 (or as 0x...)", s->want, s->more->stored);
                         setting_close(s);
                         return;
                 }
@@ -822,7 +826,7 @@ static void apply_one(struct kvmtune *k, struct setting *s)
 {
         const struct module_need *n;
 
-        if (s->data && s->action == ACT_SET && (n = module_need_find(k, s->data))) {
+        if (get_more(s)->data && s->action == ACT_SET && (n = module_need_find(k, s->more->data))) {
                 switch (n->state) {
                 case NEED_FAILED:
                         if (n->soft)

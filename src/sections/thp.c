@@ -55,7 +55,7 @@ static int thp_plan(struct kvmtune *k)
                 path = xasprintf("sys/kernel/mm/transparent_hugepage/%s", thp_keys[i]);
                 s = setting_add(k, SEC_THP, thp_keys[i], path, st->value[i], st->at[i]);
                 free(path);
-                s->knob = &thp_knob;
+                set_more(s)->knob = &thp_knob;
                 r = kernfs_read(k, s->path, &raw);
                 if (r < 0) {
                         setting_fail(k, s, "cannot read /%s: %s", s->path, strerror(-r));
