@@ -339,12 +339,16 @@ static void record_scan(struct kvmtune *k, struct revert_record *rec)
         }
 }
 
-/* The record as apply needs it before the settings' notes: see record_scan(). */
-static struct revert_record *record_for(struct kvmtune *k)
+/*
+ * The record as apply needs it before notes for n settings: read whole and
+ * searched for a few (a udev event's, where one pass that hashes every line
+ * would cost more than the search), else scanned (record_scan()).
+ */
+static struct revert_record *record_for(struct kvmtune *k, size_t n)
 {
         struct revert_record *rec = record_new(k);
 
-        if (rec->scanned || (!rec->loaded && k->n_settings > SCANS_BEFORE_INDEX)) {
+        if (rec->scanned || (!rec->loaded && n > SCANS_BEFORE_INDEX)) {
                 rec->loaded = true;
                 record_scan(k, rec);
                 return rec;
@@ -454,7 +458,7 @@ int revert_note(struct kvmtune *k, struct setting *s)
                 return 0;
         if (!k->revert || k->revert->lock < 0)
                 return -ENOLCK;         /* apply takes the lock before it plans */
-        rec = record_for(k);
+        rec = record_for(k, 1);
         if (s->noted)
                 return 0;
         if (recorded(rec, s->path)) {
@@ -505,7 +509,7 @@ int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int
 {
         struct revert_record *rec;
         char *buf = NULL;
-        size_t len = 0, cap = 0, i;
+        size_t len = 0, cap = 0, i, wanted = 0;
         int r;
 
         if (k->cmd != CMD_APPLY || !k->revert || k->revert->lock < 0 || k->revert->failed)
@@ -513,10 +517,10 @@ int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int
         for (i = 0; i < n; i++)
                 if (v[i]->section == section && v[i]->action == ACT_SET && v[i]->path && v[i]->orig &&
                     !v[i]->noted)
-                        break;
-        if (i == n)
+                        wanted++;
+        if (!wanted)
                 return 0;       /* nothing to note: the record is not even read */
-        rec = record_for(k);
+        rec = record_for(k, wanted);
         revert_batch_end(k);
         for (i = 0; i < n; i++) {
                 struct setting *s = v[i];
