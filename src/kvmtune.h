@@ -131,11 +131,6 @@ struct strmap {
         size_t n, cap;
 };
 
-struct textset {
-        uint32_t *slots;
-        size_t n, cap;
-};
-
 struct arena {
         struct arena_chunk *head;
 };
@@ -302,9 +297,6 @@ void **strmap_slot(struct strmap *m, const char *key, bool *found);
 void *strmap_get(const struct strmap *m, const char *key);
 void strmap_free(struct strmap *m);
 size_t strmap_hash(const char *s);
-void textset_add(struct textset *t, const char *base, uint32_t off);
-bool textset_has(const struct textset *t, const char *base, const char *key);
-void textset_free(struct textset *t);
 void *arena_alloc(struct arena *a, size_t size);
 char *arena_strdup(struct arena *a, const char *s);
 void arena_free(struct arena *a);

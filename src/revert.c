@@ -40,7 +40,7 @@
 #define LOCK_NAME "lock"
 #define LOCK_TIMEOUT 120        /* seconds; udev kills a RUN program after 180 */
 #define RECORD_PIECE (16 * 1024)       /* record lines are written this many bytes at a time */
-#define SCANS_BEFORE_INDEX 8    /* a udev run looks up a few paths: no index */
+#define SCAN_FEW 8              /* a udev run's few paths: searched for, not put in a table */
 
 struct revert_record {
         int dir;                /* run/kvmtune, O_PATH */
@@ -48,11 +48,8 @@ struct revert_record {
         char *buf;              /* the record's complete lines, as loaded */
         size_t len;
         bool loaded;
-        struct textset index;   /* the escaped paths in buf (cut into strings) */
-        bool indexed;
         bool scanned;           /* apply of many settings: the record was read by record_scan() */
         size_t n_scanned;       /* the settings (k->settings[0 .. n)) it marked */
-        unsigned n_scans;
         int fd;                 /* opened for appending; -1 */
         bool sync;              /* fdatasync after each line (not on tmpfs) */
         off_t size;             /* of the record as opened for appending, and appended since */
@@ -235,68 +232,111 @@ static struct revert_record *record_load(struct kvmtune *k)
         return rec;
 }
 
-/* Split the loaded lines into the index of their escaped paths. */
-static void record_index(struct revert_record *rec)
+/*
+ * Apply: instead of loading the record, read it once in pieces and mark the
+ * settings whose path it holds (s->noted: their first recorded value stays),
+ * keeping nothing of it in memory.  A few settings (a udev event's) are
+ * searched for in each piece (memmem of "PATH\t" at a line's start); more
+ * are put in a table and each line is looked up in it.  Settings made since
+ * an earlier scan (a glob expanded after a module load) are marked by
+ * another pass.  The first pass also finds the length of the record's
+ * complete lines, which record_open_append() keeps.
+ */
+#define SCAN_PIECE (16 * 1024)
+
+struct scan_want {
+        struct setting *s;
+        char *pattern;          /* "PATH\t", PATH escaped as in the record */
+        size_t len;
+};
+
+/* the lines of piece[0, len) (all complete) that start with one of the few wanted paths */
+static void scan_search(char *piece, size_t len, struct scan_want *w, size_t n)
 {
-        char *line = rec->buf, *end = rec->buf + rec->len;
+        for (size_t i = 0; i < n; i++) {
+                const char *p = piece, *end = piece + len;
 
-        if (rec->len >= UINT32_MAX)
-                return;         /* not indexed: searched, as a udev run does */
-        rec->indexed = true;
-        while (line < end) {
-                char *nl = memchr(line, '\n', (size_t)(end - line)), *tab;
+                while (!w[i].s->noted && (p = memmem(p, (size_t)(end - p), w[i].pattern, w[i].len))) {
+                        if (p == piece || p[-1] == '\n')
+                                w[i].s->noted = true;   /* by an earlier run */
+                        p += w[i].len;
+                }
+        }
+}
 
-                *nl = '\0';
-                tab = strchr(line, '\t');
+/* each line of piece[0, len) (all complete) looked up in the table of wanted paths */
+static void scan_lookup(struct kvmtune *k, char *piece, size_t len, const uint32_t *slots, size_t cap)
+{
+        char *line = piece, *nl;
+
+        while ((nl = memchr(line, '\n', len - (size_t)(line - piece)))) {
+                char *tab = memchr(line, '\t', (size_t)(nl - line)), *o = line;
+
                 if (tab) {
-                        *tab = '\0';
-                        textset_add(&rec->index, rec->buf, (uint32_t)(line - rec->buf));
+                        /* the path unescaped in place: it only gets shorter */
+                        for (const char *c = line; c < tab; c++)
+                                *o++ = *c == '\\' && c + 1 < tab ? (c++, *c == 't' ? '\t' : *c == 'n' ? '\n' : *c)
+                                                                  : *c;
+                        *o = '\0';
+                        for (size_t h = strmap_hash(line) & (cap - 1); slots[h]; h = (h + 1) & (cap - 1)) {
+                                struct setting *s = k->settings[slots[h] - 1];
+                                if (!strcmp(s->path, line))
+                                        s->noted = true;        /* by an earlier run */
+                        }
                 }
                 line = nl + 1;
         }
 }
 
-/*
- * Apply of more than a few settings: instead of loading the record, read it
- * once in pieces and mark the settings whose path it holds (s->noted: their
- * first recorded value stays), so that nothing of it is kept in memory.
- * Settings made since an earlier scan (a glob expanded after a module load)
- * are marked by another pass.  The first pass also finds the length of the
- * record's complete lines, which record_open_append() keeps.
- */
-#define SCAN_PIECE (16 * 1024)
-
 static void record_scan(struct kvmtune *k, struct revert_record *rec)
 {
-        size_t from = rec->n_scanned, n = k->n_settings - from, cap = 1, have = 0, room = SCAN_PIECE;
-        size_t complete = 0;
-        uint32_t *slots;
+        size_t from = rec->n_scanned, n = 0, cap = 1, have = 0, room = SCAN_PIECE, complete = 0;
+        struct scan_want *few = NULL;
+        uint32_t *slots = NULL;
         char *piece;
         ssize_t got;
         int fd;
 
+        for (size_t i = from; i < k->n_settings; i++)
+                n += k->settings[i]->path != NULL;
         rec->n_scanned = k->n_settings;
         if (n == 0 && rec->scanned)
                 return;
-        while (cap < n + n / 2 + 1)       /* linear probing, at most 2/3 full */
-                cap *= 2;
-        slots = xcalloc(cap, sizeof(*slots));   /* setting index + 1 */
-        for (size_t i = from; i < k->n_settings; i++) {
-                const struct setting *s = k->settings[i];
-                size_t h;
+        if (n <= SCAN_FEW) {
+                few = xcalloc(n ? n : 1, sizeof(*few));
+                n = 0;
+                for (size_t i = from; i < k->n_settings; i++) {
+                        struct setting *s = k->settings[i];
 
-                if (!s->path)
-                        continue;
-                for (h = strmap_hash(s->path) & (cap - 1); slots[h]; h = (h + 1) & (cap - 1))
-                        ;
-                slots[h] = (uint32_t)(i + 1);
+                        if (!s->path)
+                                continue;
+                        few[n].s = s;
+                        few[n].pattern = xcalloc(2 * strlen(s->path) + 2, 1);
+                        *escape_into(few[n].pattern, s->path) = '\t';
+                        few[n].len = strlen(few[n].pattern);
+                        n++;
+                }
+        } else {
+                while (cap < n + n / 2 + 1)     /* linear probing, at most 2/3 full */
+                        cap *= 2;
+                slots = xcalloc(cap, sizeof(*slots));   /* setting index + 1 */
+                for (size_t i = from; i < k->n_settings; i++) {
+                        size_t h;
+
+                        if (!k->settings[i]->path)
+                                continue;
+                        for (h = strmap_hash(k->settings[i]->path) & (cap - 1); slots[h]; h = (h + 1) & (cap - 1))
+                                ;
+                        slots[h] = (uint32_t)(i + 1);
+                }
         }
         if (rec->dir < 0)
                 rec->dir = record_dir(k, false);
         fd = rec->dir < 0 ? -1 : openat(rec->dir, "revert", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         piece = fd < 0 ? NULL : xrealloc_array(NULL, room, 1);
         while (fd >= 0) {
-                char *line = piece, *nl;
+                char *last;
+                size_t whole;
 
                 got = read(fd, piece + have, room - have);
                 if (got < 0 && errno == EINTR)
@@ -304,26 +344,15 @@ static void record_scan(struct kvmtune *k, struct revert_record *rec)
                 if (got <= 0)
                         break;
                 have += (size_t)got;
-                while ((nl = memchr(line, '\n', have - (size_t)(line - piece)))) {
-                        char *tab = memchr(line, '\t', (size_t)(nl - line)), *o = line;
-
-                        complete += (size_t)(nl - line) + 1;
-                        if (tab) {
-                                /* the path unescaped in place: it only gets shorter */
-                                for (const char *c = line; c < tab; c++)
-                                        *o++ = *c == '\\' && c + 1 < tab ? (c++, *c == 't' ? '\t' : *c == 'n' ? '\n' : *c)
-                                                                          : *c;
-                                *o = '\0';
-                                for (size_t h = strmap_hash(line) & (cap - 1); slots[h]; h = (h + 1) & (cap - 1)) {
-                                        struct setting *s = k->settings[slots[h] - 1];
-                                        if (!strcmp(s->path, line))
-                                                s->noted = true;        /* by an earlier run */
-                                }
-                        }
-                        line = nl + 1;
-                }
-                have -= (size_t)(line - piece);
-                memmove(piece, line, have);
+                last = memrchr(piece, '\n', have);
+                whole = last ? (size_t)(last - piece) + 1 : 0;  /* the complete lines */
+                complete += whole;
+                if (few)
+                        scan_search(piece, whole, few, n);
+                else
+                        scan_lookup(k, piece, whole, slots, cap);
+                have -= whole;
+                memmove(piece, piece + whole, have);
                 if (have == room) {
                         room *= 2;      /* a line longer than the piece */
                         piece = xrealloc_array(piece, room, 1);
@@ -333,54 +362,25 @@ static void record_scan(struct kvmtune *k, struct revert_record *rec)
                 close(fd);
         free(piece);
         free(slots);
+        for (size_t i = 0; few && i < n; i++)
+                free(few[i].pattern);
+        free(few);
         if (!rec->scanned) {
                 rec->len = complete;    /* a torn last line is no entry */
                 rec->scanned = true;
         }
 }
 
-/*
- * The record as apply needs it before notes for n settings: read whole and
- * searched for a few (a udev event's, where one pass that hashes every line
- * would cost more than the search), else scanned (record_scan()).
- */
-static struct revert_record *record_for(struct kvmtune *k, size_t n)
+/* The record as apply needs it before the settings' notes: see record_scan(). */
+static struct revert_record *record_for(struct kvmtune *k)
 {
         struct revert_record *rec = record_new(k);
 
-        if (rec->scanned || (!rec->loaded && n > SCANS_BEFORE_INDEX)) {
-                rec->loaded = true;
-                record_scan(k, rec);
-                return rec;
-        }
-        return record_load(k);
+        rec->loaded = true;     /* nothing of it is loaded in apply */
+        record_scan(k, rec);
+        return rec;
 }
 
-static bool recorded(struct revert_record *rec, const char *path)
-{
-        char buf[512], *e, *p;
-        size_t n;
-        bool found = false;
-
-        if (!rec->len || rec->scanned)
-                return false;   /* scanned: s->noted says it */
-        /* escaped: on the stack, as almost every path fits */
-        e = 2 * strlen(path) + 1 <= sizeof(buf) ? buf : xcalloc(2 * strlen(path) + 1, 1);
-        *escape_into(e, path) = '\0';
-        if (!rec->indexed && ++rec->n_scans > SCANS_BEFORE_INDEX)
-                record_index(rec);
-        if (rec->indexed) {
-                found = textset_has(&rec->index, rec->buf, e);
-        } else {
-                /* a line that starts with "PATH\t" */
-                n = strlen(e);
-                for (p = rec->buf; !found && (p = memmem(p, rec->len - (size_t)(p - rec->buf), e, n)); p += n)
-                        found = (p == rec->buf || p[-1] == '\n') && p[n] == '\t';
-        }
-        if (e != buf)
-                free(e);
-        return found;
-}
 
 /* The record opened for appending, a torn last line cut off first. */
 static int record_open_append(struct kvmtune *k, struct revert_record *rec)
@@ -458,13 +458,9 @@ int revert_note(struct kvmtune *k, struct setting *s)
                 return 0;
         if (!k->revert || k->revert->lock < 0)
                 return -ENOLCK;         /* apply takes the lock before it plans */
-        rec = record_for(k, 1);
+        rec = record_for(k);
         if (s->noted)
-                return 0;
-        if (recorded(rec, s->path)) {
-                s->noted = true;        /* by an earlier run: its first value stays */
-                return 0;
-        }
+                return 0;       /* this run's, or an earlier run's: its first value stays */
         r = record_open_append(k, rec);
         if (r == 0) {
                 buf_add_line(&line, &len, &cap, s);
@@ -520,16 +516,12 @@ int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int
                         wanted++;
         if (!wanted)
                 return 0;       /* nothing to note: the record is not even read */
-        rec = record_for(k, wanted);
+        rec = record_for(k);
         revert_batch_end(k);
         for (i = 0; i < n; i++) {
                 struct setting *s = v[i];
                 if (s->section != section || s->action != ACT_SET || !s->path || !s->orig || s->noted)
-                        continue;
-                if (recorded(rec, s->path)) {
-                        s->noted = true;
-                        continue;
-                }
+                        continue;       /* noted: by this run or, found by record_scan(), an earlier one */
                 if (!rec->n_batch && (r = record_open_append(k, rec)) < 0)
                         goto fail;
                 if (!rec->n_batch)
@@ -766,7 +758,6 @@ void revert_free(struct kvmtune *k)
 
         if (rec) {
                 free(rec->batch);
-                textset_free(&rec->index);
                 free(rec->buf);
                 if (rec->fd >= 0)
                         close(rec->fd);

@@ -168,49 +168,6 @@ void strmap_free(struct strmap *m)
 }
 
 /*
- * A set of strings that live in one buffer, kept as 32-bit offsets into it
- * (offset + 1; 0 is an empty slot): a quarter of a strmap's slot, for the
- * large read-only sets (the revert record's paths).
- */
-void textset_add(struct textset *t, const char *base, uint32_t off)
-{
-        size_t i;
-
-        if (2 * (t->n + 1) > t->cap) {
-                struct textset old = *t;
-
-                t->cap = t->cap ? t->cap * 2 : 64;
-                t->slots = xcalloc(t->cap, sizeof(*t->slots));
-                t->n = 0;
-                for (size_t j = 0; j < old.cap; j++)
-                        if (old.slots[j])
-                                textset_add(t, base, old.slots[j] - 1);
-                free(old.slots);
-        }
-        for (i = hash_str(base + off) & (t->cap - 1); t->slots[i]; i = (i + 1) & (t->cap - 1))
-                if (!strcmp(base + t->slots[i] - 1, base + off))
-                        return;         /* the first one stays */
-        t->slots[i] = off + 1;
-        t->n++;
-}
-
-bool textset_has(const struct textset *t, const char *base, const char *key)
-{
-        if (!t->cap)
-                return false;
-        for (size_t i = hash_str(key) & (t->cap - 1); t->slots[i]; i = (i + 1) & (t->cap - 1))
-                if (!strcmp(base + t->slots[i] - 1, key))
-                        return true;
-        return false;
-}
-
-void textset_free(struct textset *t)
-{
-        free(t->slots);
-        *t = (struct textset){ 0 };
-}
-
-/*
  * Many small allocations freed together (the settings and their strings):
  * no per-allocation header, 8-byte aligned, zeroed.
  */
