@@ -186,7 +186,16 @@ void *arena_alloc(struct arena *a, size_t size)
 
         size = (size + 7) & ~(size_t)7;
         if (!c || c->size - c->used < size) {
-                size_t room = size > ARENA_CHUNK / 4 ? size : ARENA_CHUNK - sizeof(*c);
+                /*
+                 * Chunks double from 4 KiB to ARENA_CHUNK: a run of a few
+                 * settings zeroes (and faults in) a page, not sixteen.
+                 */
+                size_t room = !c ? 4096 - sizeof(*c) : 2 * (c->size + sizeof(*c)) - sizeof(*c);
+
+                if (room > ARENA_CHUNK - sizeof(*c))
+                        room = ARENA_CHUNK - sizeof(*c);
+                if (size > room / 4)
+                        room = size > room ? size : room;
 
                 c = xcalloc(1, sizeof(*c) + room);
                 c->size = room;
