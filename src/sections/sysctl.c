@@ -27,7 +27,8 @@ struct sysctl_state {
         size_t n;
         struct strmap index;    /* path -> entry number + 1 */
         struct strmap listings; /* directory -> struct listing, for globs */
-        struct arena strings;   /* kept_path()s: the settings point into them */
+        struct arena strings;   /* kept_path()s and kept_value()s: the settings point into them */
+        struct strmap values;   /* short values, kept once: 10,000 lines set a few values */
 };
 
 /* One directory's matching-relevant entries, read once per plan. */
@@ -89,6 +90,21 @@ char *sysctl_key_to_path(const char *key)
                 }
         }
         return path;
+}
+
+/* A value, kept in st->strings until the end: a short one once for all the lines that set it. */
+static char *kept_value(struct sysctl_state *st, const char *value)
+{
+        bool found;
+        char *v;
+
+        if (strlen(value) >= 16 || st->values.n >= 256)
+                return arena_strdup(&st->strings, value);
+        if ((v = strmap_get(&st->values, value)))
+                return v;
+        v = arena_strdup(&st->strings, value);
+        *strmap_slot(&st->values, v, &found) = v;
+        return v;
 }
 
 /* A key's path ("proc/sys/net/ipv4/conf/all/rp_filter", len bytes), kept in st->strings. */
@@ -270,11 +286,11 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
                 /* later wins; the earlier position is kept */
                 e = &st->e[(size_t)slot - 1];
                 free(path);
-                free(e->value);
         } else {
                 char *full = xasprintf("proc/sys/%s", path);
 
-                st->e = xrealloc_array(st->e, st->n + 1, sizeof(*st->e));
+                if ((st->n & (st->n - 1)) == 0)        /* doubling */
+                        st->e = xrealloc_array(st->e, st->n ? 2 * st->n : 1, sizeof(*st->e));
                 e = &st->e[st->n++];
                 /* kept with its /proc/sys prefix and key: plan's settings point at it, no copy */
                 e->full = kept_path(st, full, strlen(full));
@@ -285,7 +301,7 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
                 *strmap_slot(&st->index, e->path, &found) = (void *)st->n;
         }
         /* an exclusion ('-KEY', no value): this key is neither set nor matched by a glob */
-        e->value = value ? xstrdup(value) : NULL;
+        e->value = value ? kept_value(st, value) : NULL;
         e->at = at;
         e->ignore_missing = ignore;
         e->glob = strpbrk(e->path, "*?[") != NULL;
@@ -918,9 +934,8 @@ static void sysctl_free(struct kvmtune *k)
 
         if (!st)
                 return;
-        for (size_t i = 0; i < st->n; i++)
-                free(st->e[i].value);
         free(st->e);
+        strmap_free(&st->values);
         arena_free(&st->strings);
         strmap_free(&st->index);
         listings_free(st);
