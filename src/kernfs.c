@@ -334,19 +334,16 @@ int kernfs_read_fd(int fd, char **out)
 
 int kernfs_read(struct kvmtune *k, const char *rel, char **out)
 {
+        char buf[KVMTUNE_VALUE_BUF];
         int fd, r;
 
         *out = NULL;
         fd = kernfs_openat(k, rel, O_RDONLY | O_NONBLOCK);
         if (fd < 0)
                 return fd;
-        {
-                char buf[KVMTUNE_VALUE_BUF];
-
-                r = read_whole(fd, KVMTUNE_VALUE_BUF - 1, buf);
-                if (r == 0)
-                        *out = xstrdup(buf);
-        }
+        r = read_whole(fd, KVMTUNE_VALUE_BUF - 1, buf);
+        if (r == 0)
+                *out = xstrdup(buf);
         close(fd);
         return r;
 }

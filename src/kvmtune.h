@@ -299,6 +299,7 @@ void strmap_free(struct strmap *m);
 size_t strmap_hash(const char *s);
 void *arena_alloc(struct arena *a, size_t size);
 char *arena_strdup(struct arena *a, const char *s);
+char *arena_intern(struct arena *a, struct strmap *seen, const char *s);
 void arena_free(struct arena *a);
 
 /* sections/hugepages.c: a /proc/meminfo field in kB */

@@ -150,6 +150,12 @@ bool fields_equal(const char *a, const char *b)
  * (kvmtune_run() raises the soft RLIMIT_NOFILE); beyond that the file is
  * opened again when needed.
  */
+/* written by its knob's own write, not by writing want to its file */
+static bool knob_writes(const struct setting *s)
+{
+        return get_more(s)->knob && get_more(s)->knob->write;
+}
+
 static int open_setting(struct kvmtune *k, struct setting *s, bool *rdwr)
 {
         int fd;
@@ -157,7 +163,7 @@ static int open_setting(struct kvmtune *k, struct setting *s, bool *rdwr)
         *rdwr = false;
         if (s->fd >= 0)
                 return s->fd;
-        if (k->cmd == CMD_APPLY && !(get_more(s)->knob && get_more(s)->knob->write)) {
+        if (k->cmd == CMD_APPLY && !knob_writes(s)) {
                 fd = kernfs_open_file(k, s->path, O_RDWR | O_NONBLOCK);
                 *rdwr = fd >= 0;
                 if (fd != -EACCES && fd != -EPERM && fd != -EROFS)
@@ -200,34 +206,12 @@ void setting_close(struct setting *s)
         s->fd = -1;
 }
 
-/*
- * A first value, kept until the end: short ones ("0", "1", "cubic") once
- * for all the settings that read them, as 10,000 interface keys mostly
- * hold the same few values; others each in the settings' arena.
- */
-#define SHARED_VALUE_MAX 16
-#define SHARED_VALUES 256
-
-static char *first_value(struct kvmtune *k, const char *raw)
-{
-        bool found;
-        void **slot;
-        char *v;
-
-        if (strlen(raw) >= SHARED_VALUE_MAX || k->shared_values.n >= SHARED_VALUES)
-                return arena_strdup(&k->settings_arena, raw);
-        if ((v = strmap_get(&k->shared_values, raw)))
-                return v;
-        v = arena_strdup(&k->settings_arena, raw);
-        slot = strmap_slot(&k->shared_values, v, &found);
-        *slot = v;
-        return v;
-}
-
 /* Read s->path into s->cur; the first value read is s->orig, what revert restores. */
 int setting_read(struct kvmtune *k, struct setting *s)
 {
-        char raw[KVMTUNE_VALUE_BUF];
+        const struct knob_ops *knob = get_more(s)->knob;
+        char raw[KVMTUNE_VALUE_BUF], *made = NULL;
+        const char *v = raw;
         bool rdwr;
         int fd, r;
 
@@ -242,32 +226,32 @@ int setting_read(struct kvmtune *k, struct setting *s)
                 return r;
         }
         keep_or_close(k, s, fd, rdwr);
-        if (get_more(s)->knob && get_more(s)->knob->current) {
-                s->cur = get_more(s)->knob->current(raw);
-                if (!s->orig) {
-                        s->orig = arena_strdup(&k->settings_arena, s->cur);
-                        free(s->cur);
-                        s->cur = s->orig;
-                }
-        } else if (!s->orig)
+        if (knob && knob->current)
+                v = made = knob->current(raw);
+        if (!s->orig)
                 /* kept with the settings, and cur shares it until it changes */
-                s->cur = s->orig = first_value(k, raw);
-        else if (s->want && !strcmp(raw, s->want))
+                s->cur = s->orig = arena_intern(&k->settings_arena, &k->shared_values, v);
+        else if (s->want && !strcmp(v, s->want))
                 s->cur = (char *)s->want;       /* as after a write: no copy */
-        else
-                s->cur = xstrdup(raw);
+        else {
+                s->cur = made ? made : xstrdup(v);
+                made = NULL;
+        }
+        free(made);
         return 0;
 }
 
 bool setting_equal(const struct setting *s, const char *cur)
 {
+        const struct setting_more *more = get_more(s);
+
         if (!cur || !s->want)
                 return false;
-        if (get_more(s)->knob && get_more(s)->knob->equal)
-                return get_more(s)->knob->equal(cur, s->want);
+        if (more->knob && more->knob->equal)
+                return more->knob->equal(cur, s->want);
         if (s->bound)   /* against what the kernel stores for the limit */
-                return bound_met(s->bound, cur, get_more(s)->stored ? get_more(s)->stored : s->want);
-        return fields_equal(cur, s->want) || (get_more(s)->stored && fields_equal(cur, get_more(s)->stored));
+                return bound_met(s->bound, cur, more->stored ? more->stored : s->want);
+        return fields_equal(cur, s->want) || (more->stored && fields_equal(cur, more->stored));
 }
 
 /*
@@ -329,7 +313,7 @@ int setting_apply(struct kvmtune *k, struct setting *s)
                 setting_close(s);
                 return -EIO;
         }
-        if (get_more(s)->knob && get_more(s)->knob->write)
+        if (knob_writes(s))
                 r = get_more(s)->knob->write(k, s);
         else
                 r = kernfs_write(k, s->path, s->fd, s->want);
@@ -352,7 +336,7 @@ int setting_apply(struct kvmtune *k, struct setting *s)
         report_change(k, s, old);
         if (cur_owned(s, old))
                 free(old);
-        r = s->path && !(get_more(s)->knob && get_more(s)->knob->write) ? read_back(k, s) : 0;
+        r = s->path && !knob_writes(s) ? read_back(k, s) : 0;
         if (!s->cur)
                 s->cur = xstrdup(s->want);
         setting_close(s);

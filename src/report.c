@@ -124,11 +124,17 @@ void log_notice(struct kvmtune *k, const struct origin *at, const char *fmt, ...
         va_end(ap);
 }
 
+/* whether log_info() prints anything (not under -q or --json) */
+static bool info_shown(const struct kvmtune *k)
+{
+        return !k->quiet && !k->json;
+}
+
 void log_info(struct kvmtune *k, const char *fmt, ...)
 {
         va_list ap;
 
-        if (k->quiet || k->json)
+        if (!info_shown(k))
                 return;
         va_start(ap, fmt);
         vlog(k, LOG_INFO, stdout, NULL, fmt, ap);
@@ -158,8 +164,8 @@ void report_change(struct kvmtune *k, const struct setting *s, const char *old)
 {
         char name[SETTING_NAME_MAX];
 
-        if (k->quiet || k->json)
-                return;         /* as log_info(): no name to make */
+        if (!info_shown(k))
+                return;         /* no name to make for a line not shown */
         log_info(k, "%s %s: %s -> %s", section_table[s->section]->name, setting_name(s, name, sizeof(name)),
                  old ? old : "?", s->want);     /* a bound's write is the number itself */
 }

@@ -39,7 +39,7 @@
 #define RECORD "run/kvmtune/revert"
 #define LOCK_NAME "lock"
 #define LOCK_TIMEOUT 120        /* seconds; udev kills a RUN program after 180 */
-#define RECORD_PIECE (16 * 1024)       /* record lines are written this many bytes at a time */
+#define RECORD_PIECE (16 * 1024)       /* the record is written and scanned this many bytes at a time */
 #define SCAN_FEW 8              /* a udev run's few paths: searched for, not put in a table */
 
 struct revert_record {
@@ -48,7 +48,7 @@ struct revert_record {
         char *buf;              /* the record's complete lines, as loaded */
         size_t len;
         bool loaded;
-        bool scanned;           /* apply of many settings: the record was read by record_scan() */
+        bool scanned;           /* apply: the record was read by record_scan() */
         size_t n_scanned;       /* the settings (k->settings[0 .. n)) it marked */
         int fd;                 /* opened for appending; -1 */
         bool sync;              /* fdatasync after each line (not on tmpfs) */
@@ -82,18 +82,26 @@ static char *escaped(const char *s)
         return out;
 }
 
-static char *unescape(const char *s)
+/* escape_into() undone for s[0, len), into o (which may be s: it only gets shorter) */
+static void unescape_into(char *o, const char *s, size_t len)
 {
-        char *out = xstrdup(s), *o = out;
+        const char *end = s + len;
 
-        for (; *s; s++) {
-                if (*s == '\\' && s[1]) {
+        for (; s < end; s++) {
+                if (*s == '\\' && s + 1 < end) {
                         s++;
                         *o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
                 } else
                         *o++ = *s;
         }
         *o = '\0';
+}
+
+static char *unescape(const char *s)
+{
+        char *out = xstrdup(s);
+
+        unescape_into(out, out, strlen(out));
         return out;
 }
 
@@ -242,8 +250,6 @@ static struct revert_record *record_load(struct kvmtune *k)
  * another pass.  The first pass also finds the length of the record's
  * complete lines, which record_open_append() keeps.
  */
-#define SCAN_PIECE (16 * 1024)
-
 struct scan_want {
         struct setting *s;
         char *pattern;          /* "PATH\t", PATH escaped as in the record */
@@ -270,14 +276,10 @@ static void scan_lookup(struct kvmtune *k, char *piece, size_t len, const uint32
         char *line = piece, *nl;
 
         while ((nl = memchr(line, '\n', len - (size_t)(line - piece)))) {
-                char *tab = memchr(line, '\t', (size_t)(nl - line)), *o = line;
+                char *tab = memchr(line, '\t', (size_t)(nl - line));
 
                 if (tab) {
-                        /* the path unescaped in place: it only gets shorter */
-                        for (const char *c = line; c < tab; c++)
-                                *o++ = *c == '\\' && c + 1 < tab ? (c++, *c == 't' ? '\t' : *c == 'n' ? '\n' : *c)
-                                                                  : *c;
-                        *o = '\0';
+                        unescape_into(line, line, (size_t)(tab - line));        /* the path, in place */
                         for (size_t h = strmap_hash(line) & (cap - 1); slots[h]; h = (h + 1) & (cap - 1)) {
                                 struct setting *s = k->settings[slots[h] - 1];
                                 if (!strcmp(s->path, line))
@@ -290,7 +292,7 @@ static void scan_lookup(struct kvmtune *k, char *piece, size_t len, const uint32
 
 static void record_scan(struct kvmtune *k, struct revert_record *rec)
 {
-        size_t from = rec->n_scanned, n = 0, cap = 1, have = 0, room = SCAN_PIECE, complete = 0;
+        size_t from = rec->n_scanned, n = 0, cap = 1, have = 0, room = RECORD_PIECE, complete = 0;
         struct scan_want *few = NULL;
         uint32_t *slots = NULL;
         char *piece;
@@ -380,7 +382,6 @@ static struct revert_record *record_for(struct kvmtune *k)
         record_scan(k, rec);
         return rec;
 }
-
 
 /* The record opened for appending, a torn last line cut off first. */
 static int record_open_append(struct kvmtune *k, struct revert_record *rec)
@@ -493,6 +494,12 @@ int revert_note(struct kvmtune *k, struct setting *s)
 
 /* The write that s's last note protected failed and left the file as it was. */
 
+/* a setting of section that apply may change and whose old value is not in the record yet */
+static bool needs_note(const struct setting *s, int section)
+{
+        return s->section == section && s->action == ACT_SET && s->path && s->orig && !s->noted;
+}
+
 /*
  * Write-ahead for a section's settings at once: a line for each one apply
  * may change (ACT_SET, a file, an old value, not recorded yet), appended in a
@@ -505,22 +512,20 @@ int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int
 {
         struct revert_record *rec;
         char *buf = NULL;
-        size_t len = 0, cap = 0, i, wanted = 0;
+        size_t len = 0, cap = 0, i;
         int r;
 
         if (k->cmd != CMD_APPLY || !k->revert || k->revert->lock < 0 || k->revert->failed)
                 return 0;
-        for (i = 0; i < n; i++)
-                if (v[i]->section == section && v[i]->action == ACT_SET && v[i]->path && v[i]->orig &&
-                    !v[i]->noted)
-                        wanted++;
-        if (!wanted)
+        for (i = 0; i < n && !needs_note(v[i], section); i++)
+                ;
+        if (i == n)
                 return 0;       /* nothing to note: the record is not even read */
         rec = record_for(k);
         revert_batch_end(k);
         for (i = 0; i < n; i++) {
                 struct setting *s = v[i];
-                if (s->section != section || s->action != ACT_SET || !s->path || !s->orig || s->noted)
+                if (!needs_note(s, section))
                         continue;       /* noted: by this run or, found by record_scan(), an earlier one */
                 if (!rec->n_batch && (r = record_open_append(k, rec)) < 0)
                         goto fail;

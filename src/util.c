@@ -194,8 +194,8 @@ void *arena_alloc(struct arena *a, size_t size)
 
                 if (room > ARENA_CHUNK - sizeof(*c))
                         room = ARENA_CHUNK - sizeof(*c);
-                if (size > room / 4)
-                        room = size > room ? size : room;
+                if (room < size)
+                        room = size;
 
                 c = xcalloc(1, sizeof(*c) + room);
                 c->size = room;
@@ -212,6 +212,27 @@ char *arena_strdup(struct arena *a, const char *s)
         size_t n = strlen(s) + 1;
 
         return memcpy(arena_alloc(a, n), s, n);
+}
+
+/*
+ * arena_strdup(), but a short string ("0", "1", "cubic") once for all its
+ * callers, found again through seen: 10,000 keys hold a few values.
+ */
+#define INTERN_MAX_LEN 16
+#define INTERN_MAX 256
+
+char *arena_intern(struct arena *a, struct strmap *seen, const char *s)
+{
+        bool found;
+        char *v;
+
+        if (strlen(s) >= INTERN_MAX_LEN || seen->n >= INTERN_MAX)
+                return arena_strdup(a, s);
+        if ((v = strmap_get(seen, s)))
+                return v;
+        v = arena_strdup(a, s);
+        *strmap_slot(seen, v, &found) = v;
+        return v;
 }
 
 void arena_free(struct arena *a)

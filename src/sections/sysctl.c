@@ -14,7 +14,7 @@
 #include "../kvmtune.h"
 
 struct sysctl_entry {
-        char *full;             /* kept_path(): "proc/sys/net/ipv4/conf/all/rp_filter" */
+        char *full;             /* "proc/sys/net/ipv4/conf/all/rp_filter", in st->strings */
         char *path;             /* full + 9: relative to /proc/sys */
         char *value;
         struct origin at;
@@ -24,10 +24,10 @@ struct sysctl_entry {
 
 struct sysctl_state {
         struct sysctl_entry *e;
-        size_t n;
+        size_t n, cap;
         struct strmap index;    /* path -> entry number + 1 */
         struct strmap listings; /* directory -> struct listing, for globs */
-        struct arena strings;   /* kept_path()s and kept_value()s: the settings point into them */
+        struct arena strings;   /* paths and values: the settings point into them */
         struct strmap values;   /* short values, kept once: 10,000 lines set a few values */
 };
 
@@ -92,21 +92,6 @@ char *sysctl_key_to_path(const char *key)
         return path;
 }
 
-/* A value, kept in st->strings until the end: a short one once for all the lines that set it. */
-static char *kept_value(struct sysctl_state *st, const char *value)
-{
-        bool found;
-        char *v;
-
-        if (strlen(value) >= 16 || st->values.n >= 256)
-                return arena_strdup(&st->strings, value);
-        if ((v = strmap_get(&st->values, value)))
-                return v;
-        v = arena_strdup(&st->strings, value);
-        *strmap_slot(&st->values, v, &found) = v;
-        return v;
-}
-
 /* A key's path ("proc/sys/net/ipv4/conf/all/rp_filter", len bytes), kept in st->strings. */
 static char *kept_path(struct sysctl_state *st, const char *procpath, size_t len)
 {
@@ -116,7 +101,6 @@ static char *kept_path(struct sysctl_state *st, const char *procpath, size_t len
         p[len] = '\0';
         return p;
 }
-
 
 /*
  * The auto-load rules: net.netfilter.nf_conntrack_* and net.nf_conntrack_max
@@ -287,21 +271,24 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
                 e = &st->e[(size_t)slot - 1];
                 free(path);
         } else {
-                char *full = xasprintf("proc/sys/%s", path);
+                size_t len = strlen(path);
 
-                if ((st->n & (st->n - 1)) == 0)        /* doubling */
-                        st->e = xrealloc_array(st->e, st->n ? 2 * st->n : 1, sizeof(*st->e));
+                if (st->n == st->cap) {
+                        st->cap = st->cap ? 2 * st->cap : 16;
+                        st->e = xrealloc_array(st->e, st->cap, sizeof(*st->e));
+                }
                 e = &st->e[st->n++];
-                /* kept with its /proc/sys prefix and key: plan's settings point at it, no copy */
-                e->full = kept_path(st, full, strlen(full));
+                /* kept with its /proc/sys prefix: plan's settings point at it, no copy */
+                e->full = arena_alloc(&st->strings, len + 10);
+                memcpy(e->full, "proc/sys/", 9);
+                memcpy(e->full + 9, path, len + 1);
                 e->path = e->full + 9;
-                free(full);
                 free(path);
                 /* the map's key is e->path: entries move on realloc, their strings do not */
                 *strmap_slot(&st->index, e->path, &found) = (void *)st->n;
         }
         /* an exclusion ('-KEY', no value): this key is neither set nor matched by a glob */
-        e->value = value ? kept_value(st, value) : NULL;
+        e->value = value ? arena_intern(&st->strings, &st->values, value) : NULL;
         e->at = at;
         e->ignore_missing = ignore;
         e->glob = strpbrk(e->path, "*?[") != NULL;
@@ -391,22 +378,28 @@ static void listings_free(struct sysctl_state *st)
         strmap_free(&st->listings);
 }
 
-/* room for one more match: the array doubles (no realloc per match) */
-static void push_match(char ***out, size_t *n_out)
+/* a glob's matches: kept_path()s */
+struct matches {
+        char **v;
+        size_t n, cap;
+};
+
+static void match_add(struct matches *m, char *path)
 {
-        if ((*n_out & (*n_out - 1)) == 0 && *n_out >= 16)
-                *out = xrealloc_array(*out, 2 * *n_out, sizeof(**out));
-        else if (*n_out == 0)
-                *out = xrealloc_array(*out, 16, sizeof(**out));
+        if (m->n == m->cap) {
+                m->cap = m->cap ? 2 * m->cap : 16;
+                m->v = xrealloc_array(m->v, m->cap, sizeof(*m->v));
+        }
+        m->v[m->n++] = path;
 }
 
 /*
  * Expand one glob path (relative to /proc/sys) into existing files, each
- * appended to *out as a kept_path().  dir is a buffer of PATH_MAX bytes
+ * added to out.  dir is a buffer of PATH_MAX bytes
  * holding the directory reached so far, len bytes long.
  */
 static void expand(struct kvmtune *k, struct sysctl_state *st, char *dir, size_t len, const char *pattern,
-                   char ***out, size_t *n_out)
+                   struct matches *out)
 {
         size_t clen = strcspn(pattern, "/");
         const char *rest = pattern[clen] ? pattern + clen + 1 : NULL;
@@ -422,11 +415,10 @@ static void expand(struct kvmtune *k, struct sysctl_state *st, char *dir, size_t
                 dir[len] = '/';
                 memcpy(dir + len + 1, comp, clen + 1);
                 if (rest)
-                        expand(k, st, dir, len + 1 + clen, rest, out, n_out);
+                        expand(k, st, dir, len + 1 + clen, rest, out);
                 else {
                         /* a literal key below a glob: whether it exists, the read tells */
-                        push_match(out, n_out);
-                        (*out)[(*n_out)++] = kept_path(st, dir, len + 1 + clen);
+                        match_add(out, kept_path(st, dir, len + 1 + clen));
                 }
                 dir[len] = '\0';
                 return;
@@ -447,22 +439,21 @@ static void expand(struct kvmtune *k, struct sysctl_state *st, char *dir, size_t
                 dir[len] = '/';
                 memcpy(dir + len + 1, name, nlen + 1);
                 if (rest)
-                        expand(k, st, dir, len + 1 + nlen, rest, out, n_out);
+                        expand(k, st, dir, len + 1 + nlen, rest, out);
                 else if (type == 'f' || (kernfs_stat(k, dir, &stbuf) == 0 && S_ISREG(stbuf.st_mode))) {
-                        push_match(out, n_out);
-                        (*out)[(*n_out)++] = kept_path(st, dir, len + 1 + nlen);
+                        match_add(out, kept_path(st, dir, len + 1 + nlen));
                 }
                 dir[len] = '\0';
         }
 }
 
 /* expand() from /proc/sys */
-static void expand_glob(struct kvmtune *k, struct sysctl_state *st, const char *pattern, char ***out,
-                        size_t *n_out)
+static void expand_glob(struct kvmtune *k, struct sysctl_state *st, const char *pattern, struct matches *out)
 {
         char dir[PATH_MAX] = "proc/sys";
 
-        expand(k, st, dir, strlen(dir), pattern, out, n_out);
+        out->n = 0;
+        expand(k, st, dir, strlen(dir), pattern, out);
 }
 
 /* the need of a setting whose key or value waits for a module, else NULL */
@@ -738,8 +729,9 @@ static int sysctl_plan(struct kvmtune *k)
 {
         struct sysctl_state *st = k->state[SEC_SYSCTL];
         struct strmap from_glob = { 0 }, written = { 0 };
-        char **paths = NULL, buf[128];
-        size_t first, n_paths = 0;
+        struct matches m = { 0 };
+        char buf[128];
+        size_t first;
         bool overlap;
 
         if (!st)
@@ -761,28 +753,27 @@ static int sysctl_plan(struct kvmtune *k)
                  * globs: explicit keys win whatever the order; among globs
                  * the later wins, at the place of the first match
                  */
-                n_paths = 0;
-                expand_glob(k, st, e->path, &paths, &n_paths);
-                for (size_t j = 0; j < n_paths; j++) {
+                expand_glob(k, st, e->path, &m);
+                for (size_t j = 0; j < m.n; j++) {
                         void **slot = NULL;
                         bool found;
 
-                        if (strmap_get(&st->index, paths[j] + strlen("proc/sys/")))
+                        if (strmap_get(&st->index, m.v[j] + strlen("proc/sys/")))
                                 continue;
                         /* a glob's matches are distinct; only overlapping globs need the map */
                         if (overlap) {
-                                slot = strmap_slot(&from_glob, paths[j], &found);
+                                slot = strmap_slot(&from_glob, m.v[j], &found);
                                 if (found) {
                                         plan_retake(k->settings[(size_t)*slot - 1], e);
                                         continue;
                                 }
                         }
-                        plan_add(k, paths[j], e, true);
+                        plan_add(k, m.v[j], e, true);
                         if (slot)
                                 *slot = (void *)k->n_settings;
                 }
         }
-        free(paths);
+        free(m.v);
         strmap_free(&from_glob);
         /* by write level: what ip_forward, all and default will write decides what is read again */
         for (int level = 0; level <= 2; level++)
@@ -821,20 +812,19 @@ static void expand_after_load(struct kvmtune *k, struct sysctl_state *st)
                 const struct sysctl_entry *e = &st->e[i];
                 const struct module_need *n;
                 const char *module;
-                char buf[80], **paths = NULL;
-                size_t n_paths = 0;
+                struct matches m = { 0 };
+                char buf[80];
 
                 if (!e->glob || !e->value || !(module = sysctl_module_for(e->path, e->value, buf, sizeof(buf))) ||
                     !(n = module_need_find(k, module)) || n->state != NEED_LOADED)
                         continue;
                 listings_free(st);      /* the module added directories */
-                expand_glob(k, st, e->path, &paths, &n_paths);
-                for (size_t j = 0; j < n_paths; j++) {
-                        if (!strmap_get(&st->index, paths[j] + strlen("proc/sys/")) &&
-                            !have_setting(k, paths[j]))
-                                plan_decide(k, plan_add(k, paths[j], e, true), NULL);
+                expand_glob(k, st, e->path, &m);
+                for (size_t j = 0; j < m.n; j++) {
+                        if (!strmap_get(&st->index, m.v[j] + strlen("proc/sys/")) && !have_setting(k, m.v[j]))
+                                plan_decide(k, plan_add(k, m.v[j], e, true), NULL);
                 }
-                free(paths);
+                free(m.v);
         }
 }
 
