@@ -52,25 +52,24 @@ struct setting_more {
         const char *claim;      /* a second path this setting controls (conflict check) */
         char *json_extra;       /* more members of its --json object ("auto":{...}), or NULL */
         void *data;             /* section private */
+        const char *name;       /* shown, when not derived from path (sysctl: setting_name()) */
+        char *note;             /* why skipped or failed, or extra detail: setting_note() */
 };
 
 /* One thing kvmtune wants to be true of the live system. */
 struct setting {
-        const char *name;       /* shown: "net.ipv4.tcp_fin_timeout", "sda scheduler" */
         const char *path;       /* relative to the root ("proc/sys/net/..."), or NULL */
-        const char *want;       /* these three live in the setting's own allocation */
+        const char *want;       /* these two live in the setting's own allocation */
         char *cur;              /* NULL: unknown / unreadable */
         char *orig;             /* the first value read (at plan): what revert restores */
-        char *note;             /* why skipped or failed, or extra detail */
         struct origin at;
         struct setting_more *more;      /* NULL until one of its members is set */
-        unsigned seq;           /* creation order, the sort tie-break */
-        int order;              /* apply order within its section (stable) */
         int fd;                 /* the file, kept open from plan to apply; -1: none */
-        /* packed: 10,000 keys make 10,000 of these */
-        unsigned section : 8;   /* index into the section table */
-        enum action action : 8;
-        unsigned bound : 8;     /* enum bound: want is then the number alone */
+        /* packed to 64 bytes: 10,000 keys make 10,000 of these */
+        unsigned section : 6;   /* index into the section table */
+        enum action action : 3;
+        unsigned bound : 3;     /* enum bound: want is then the number alone */
+        unsigned order : 4;     /* apply order within its section (stable) */
         bool changed : 1;       /* apply wrote it */
         bool recheck : 1;       /* re-read at apply if others' writes may have changed it */
         bool affects_others : 1; /* writing it can change other settings' values */
@@ -80,6 +79,8 @@ struct setting {
         bool missing_ok : 1;    /* a missing file is skipped as not on this kernel ('-' key) */
         bool deferred : 1;      /* apply reads it, not plan (sysctl: apply_deferred()) */
 };
+
+#define SETTING_ORDER_MAX 15
 
 struct section_ops {
         const char *name;
@@ -107,6 +108,9 @@ enum section_id {
         SEC_CPU,
         N_SECTIONS,
 };
+
+_Static_assert(N_SECTIONS <= 64, "struct setting's section field has 6 bits");
+_Static_assert(sizeof(void *) != 8 || sizeof(struct setting) == 64, "struct setting grew");
 
 extern const struct section_ops *const section_table[N_SECTIONS];
 
@@ -223,6 +227,9 @@ struct setting *setting_add(struct kvmtune *k, int section, const char *name,
 struct setting *setting_add_ref(struct kvmtune *k, int section, const char *name,
                                 const char *path, const char *want, struct origin at);
 struct setting_more *set_more(struct setting *s);
+/* the setting's note (NULL: none); setting_set_note() takes note (malloc'd, or NULL) */
+const char *setting_note(const struct setting *s);
+void setting_set_note(struct setting *s, char *note);
 const struct setting_more *get_more(const struct setting *s);
 #define SETTING_NAME_MAX 4096
 const char *setting_name(const struct setting *s, char *buf, size_t size);
@@ -298,6 +305,7 @@ void *strmap_get(const struct strmap *m, const char *key);
 void strmap_free(struct strmap *m);
 size_t strmap_hash(const char *s);
 void *arena_alloc(struct arena *a, size_t size);
+char *arena_stralloc(struct arena *a, size_t size);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_intern(struct arena *a, struct strmap *seen, const char *s);
 void arena_free(struct arena *a);

@@ -27,13 +27,13 @@ static struct setting *add(struct kvmtune *k, int section, const char *name, con
 
         s->section = section;
         s->bound = (unsigned char)bound;
-        s->name = copy ? memcpy(p, name, nl) : name;
+        if (name)
+                set_more(s)->name = copy ? memcpy(p, name, nl) : name;
         s->path = !path ? NULL : copy ? memcpy(p + nl, path, pl) : path;
         s->want = !want ? NULL : copy ? memcpy(p + nl + pl, want, wl) : want;
         s->at = at;
         s->action = ACT_SET;
         s->fd = -1;
-        s->seq = k->n_settings;
         if (k->n_settings == k->cap_settings) {
                 k->cap_settings = k->cap_settings ? k->cap_settings + k->cap_settings / 2 : 64;
                 k->settings = xrealloc_array(k->settings, k->cap_settings, sizeof(*k->settings));
@@ -58,9 +58,9 @@ struct setting *setting_add_ref(struct kvmtune *k, int section, const char *name
 __attribute__((format(printf, 2, 0)))
 static void set_note(struct setting *s, const char *fmt, va_list ap)
 {
-        free(s->note);
-        if (vasprintf(&s->note, fmt, ap) < 0)
-                s->note = NULL;
+        char *note;
+
+        setting_set_note(s, vasprintf(&note, fmt, ap) < 0 ? NULL : note);
 }
 
 void setting_skip(struct setting *s, const char *fmt, ...)
@@ -84,7 +84,7 @@ void setting_fail(struct kvmtune *k, struct setting *s, const char *fmt, ...)
         va_end(ap);
         s->action = ACT_ERROR;
         log_error(k, &s->at, "%s %s: %s", section_table[s->section]->name, setting_name(s, name, sizeof(name)),
-                  s->note ? s->note : "failed");
+                  setting_note(s) ? setting_note(s) : "failed");
 }
 
 struct setting_more *set_more(struct setting *s)
@@ -101,6 +101,19 @@ const struct setting_more *get_more(const struct setting *s)
         return s->more ? s->more : &none;
 }
 
+const char *setting_note(const struct setting *s)
+{
+        return get_more(s)->note;
+}
+
+void setting_set_note(struct setting *s, char *note)
+{
+        if (!note && !s->more)
+                return;
+        free(set_more(s)->note);
+        s->more->note = note;
+}
+
 /*
  * What a setting is shown as: its name, or for a sysctl key (which keeps
  * only its path: 10,000 keys, 10,000 names fewer) the dotted form of the
@@ -111,8 +124,8 @@ const char *setting_name(const struct setting *s, char *buf, size_t size)
         const char *p = s->path;
         size_t i = 0;
 
-        if (s->name || !p)
-                return s->name ? s->name : "";
+        if (get_more(s)->name || !p)
+                return get_more(s)->name ? get_more(s)->name : "";
         if (!strncmp(p, "proc/sys/", 9))
                 p += 9;
         for (; p[i] && i + 1 < size; i++)
@@ -364,20 +377,30 @@ int apply_settings(struct kvmtune *k, int section)
         return ret;
 }
 
-static int cmp_order(const void *a, const void *b)
-{
-        const struct setting *x = *(const struct setting *const *)a;
-        const struct setting *y = *(const struct setting *const *)b;
-
-        if (x->order != y->order)
-                return x->order < y->order ? -1 : 1;
-        return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
+/*
+ * Order settings[from..] by their order, keeping creation order among equal
+ * ones: a counting sort, as order is small (0..SETTING_ORDER_MAX).
+ */
 void settings_sort(struct kvmtune *k, size_t from)
 {
-        if (k->n_settings > from)
-                qsort(k->settings + from, k->n_settings - from, sizeof(*k->settings), cmp_order);
+        size_t n = k->n_settings > from ? k->n_settings - from : 0, start[SETTING_ORDER_MAX + 2] = { 0 };
+        struct setting **v = k->settings + from, **sorted;
+        bool in_order = true;
+
+        for (size_t i = 0; i < n; i++) {
+                start[v[i]->order + 1]++;
+                if (i && v[i]->order < v[i - 1]->order)
+                        in_order = false;
+        }
+        if (in_order)
+                return;
+        for (size_t o = 1; o < SETTING_ORDER_MAX + 2; o++)
+                start[o] += start[o - 1];
+        sorted = xrealloc_array(NULL, n, sizeof(*sorted));
+        for (size_t i = 0; i < n; i++)
+                sorted[start[v[i]->order]++] = v[i];
+        memcpy(v, sorted, n * sizeof(*v));
+        free(sorted);
 }
 
 void settings_free(struct kvmtune *k)
@@ -390,9 +413,9 @@ void settings_free(struct kvmtune *k)
                         free(s->more->stored);
                         free(s->more->json_extra);
                         free(s->more->data);
+                        free(s->more->note);
                         free(s->more);
                 }
-                free(s->note);
                 setting_close(s);
         }
         strmap_free(&k->shared_values);

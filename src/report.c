@@ -184,8 +184,8 @@ void report_plan(struct kvmtune *k, FILE *out)
                         s->cur ? s->cur : "?", bound_prefix(s->bound), s->want ? s->want : "?");
                 if (get_more(s)->stored)
                         fprintf(out, " (kernel stores %s)", get_more(s)->stored);
-                if (s->note)
-                        fprintf(out, " (%s)", s->note);
+                if (setting_note(s))
+                        fprintf(out, " (%s)", setting_note(s));
                 if (k->verbose && s->at.file)
                         fprintf(out, " [%s:%u]", s->at.file, s->at.line);
                 fputc('\n', out);
@@ -294,7 +294,7 @@ void report_json(struct kvmtune *k, FILE *out)
                 json_string(out, s->at.file);
                 fprintf(out, ",\"line\":%u", s->at.line);
                 fputs(",\"note\":", out);
-                json_string(out, s->note);
+                json_string(out, setting_note(s));
                 if (get_more(s)->json_extra)
                         fprintf(out, ",%s", get_more(s)->json_extra);
                 fputc('}', out);

@@ -73,8 +73,7 @@ static void check_conflicts(struct kvmtune *k)
                                   keys[j], section_table[s->section]->name, first->at.file,
                                   first->at.line, section_table[first->section]->name);
                         s->action = ACT_ERROR;
-                        free(s->note);
-                        s->note = xstrdup("conflicting setting");
+                        setting_set_note(s, xstrdup("conflicting setting"));
                 }
         }
         strmap_free(&claims);

@@ -177,8 +177,8 @@ static void plan_scheduler(struct kvmtune *k, const char *dev, const struct dev_
                 if (!better)
                         s->action = ACT_OK;
                 else if (!choice_offered(raw, better))
-                        s->note = xasprintf("%s is not offered yet: apply tries it (the kernel loads it on demand)",
-                                            better);
+                        setting_set_note(s, xasprintf("%s is not offered yet: apply tries it "
+                                                      "(the kernel loads it on demand)", better));
                 if (!s->verify_met && s->action == ACT_OK)
                         s->action = ACT_SET;    /* the current one is not wanted at all */
                 free(target);
@@ -282,8 +282,8 @@ static int write_scheduler(struct kvmtune *k, struct setting *s, const char *nam
 static void apply_scheduler(struct kvmtune *k, struct setting *s)
 {
         char *raw = NULL, *cur = NULL, *copy, *save = NULL, *tried = NULL;
-        const char *dev_end = strchr(s->name, ' ');
-        int dev_len = dev_end ? (int)(dev_end - s->name) : (int)strlen(s->name);
+        const char *name = get_more(s)->name, *dev_end = strchr(name, ' ');
+        int dev_len = dev_end ? (int)(dev_end - name) : (int)strlen(name);
         bool on_demand, noted = false;
         int r;
 
@@ -327,7 +327,7 @@ static void apply_scheduler(struct kvmtune *k, struct setting *s)
                 if (r == 0) {
                         s->changed = true;
                         k->n_changes++;
-                        log_info(k, "block %s: %s -> %s", s->name, cur, w);
+                        log_info(k, "block %s: %s -> %s", name, cur, w);
                         setting_set_cur(s, xstrdup(w));
                         goto out;
                 }
@@ -340,7 +340,7 @@ static void apply_scheduler(struct kvmtune *k, struct setting *s)
                         goto unnote;
                 }
         }
-        setting_fail(k, s, "%.*s accepts none of the schedulers: %s; it offers: %s", dev_len, s->name,
+        setting_fail(k, s, "%.*s accepts none of the schedulers: %s; it offers: %s", dev_len, name,
                      tried ? tried : s->want, raw);
 unnote:
         if (noted)

@@ -238,14 +238,14 @@ static void plan_pending(struct kvmtune *k, struct setting *s, const struct modu
         switch (n ? n->state : NEED_FAILED) {
         case NEED_LOAD:
                 s->action = ACT_SET;
-                s->note = xstrdup(strstr(s->path, "hashsize") ? "module option when nf_conntrack is loaded"
-                                                              : "after loading nf_conntrack");
+                setting_set_note(s, xstrdup(strstr(s->path, "hashsize") ? "module option when nf_conntrack is loaded"
+                                                              : "after loading nf_conntrack"));
                 set_more(s)->data = xstrdup("pending");
                 break;
         case NEED_REPORTED:
         case NEED_PENDING:
                 s->action = ACT_SET;
-                s->note = xstrdup("after loading nf_conntrack");
+                setting_set_note(s, xstrdup("after loading nf_conntrack"));
                 set_more(s)->data = xstrdup("pending");
                 break;
         case NEED_NOT_LOADING:
@@ -338,8 +338,7 @@ static int conntrack_apply(struct kvmtune *k)
                                 setting_skip(s, "nf_conntrack is not loaded and load = no");
                                 continue;
                         default:
-                                free(s->note);
-                                s->note = NULL;
+                                setting_set_note(s, NULL);
                                 break;
                         }
                 }

@@ -436,7 +436,7 @@ static void plan_cpufreq(struct kvmtune *k, struct cpu_plan *p, unsigned cpu, in
                 goto out;
         }
         if (strcmp(target, m->kv->value))
-                s->note = xasprintf("the first of '%s' that cpu%u offers", m->kv->value, cpu);
+                setting_set_note(s, xasprintf("the first of '%s' that cpu%u offers", m->kv->value, cpu));
         plan_read(k, s);
 out:
         free(target);
@@ -505,8 +505,8 @@ static void plan_idle(struct kvmtune *k, struct cpu_plan *p, unsigned cpu, const
                         setting_fail(k, s, "cannot read the exit latency /%s: %s", lat_rel,
                                      r < 0 ? strerror(-r) : "not a number");
                 else {
-                        s->note = xasprintf("%s%s%llu us %s %llu us", name ? name : "", name ? ": " : "",
-                                            (unsigned long long)us, deep ? ">" : "<=", limit);
+                        setting_set_note(s, xasprintf("%s%s%llu us %s %llu us", name ? name : "", name ? ": " : "",
+                                            (unsigned long long)us, deep ? ">" : "<=", limit));
                         r = kernfs_probe(k, rel);
                         if (r > 0)
                                 plan_read(k, s);

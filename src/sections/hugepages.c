@@ -350,7 +350,7 @@ static int pool_write_granted(struct kvmtune *k, struct setting *s)
         granted = read_count(k, s->path, &err);
         if (!err && granted < want && w && w->compact) {
                 log_notice(k, &s->at, "hugepages %s: granted %llu of %llu pages, compacting memory and retrying",
-                           s->name, (unsigned long long)granted, (unsigned long long)want);
+                           get_more(s)->name, (unsigned long long)granted, (unsigned long long)want);
                 r = kernfs_write(k, "proc/sys/vm/compact_memory", -1, "1");
                 if (r < 0)
                         log_notice(k, &s->at, "cannot compact memory: %s", strerror(-r));
@@ -430,9 +430,9 @@ static void plan_pool(struct kvmtune *k, const struct pool *p, uint64_t want, bo
                         continue;
                 if (refused) {
                         s->action = ACT_ERROR;
-                        s->note = xstrdup(why);
-                } else if (!s->note) {
-                        s->note = xasprintf("%s", pages_mem(share, p->size_kb, true, mem, sizeof(mem)));
+                        setting_set_note(s, xstrdup(why));
+                } else if (!setting_note(s)) {
+                        setting_set_note(s, xasprintf("%s", pages_mem(share, p->size_kb, true, mem, sizeof(mem))));
                 }
         }
         if (p->has_overcommit) {

@@ -377,10 +377,10 @@ static int hugetlbfs_mount(struct kvmtune *k, struct setting *s)
         const char *err;
         int r;
 
-        const char *target = get_more(s)->data ? get_more(s)->data : s->name;      /* symlinks resolved, at plan */
+        const char *target = get_more(s)->data ? get_more(s)->data : get_more(s)->name;      /* symlinks resolved, at plan */
 
         if (k->root) {
-                log_info(k, "hugetlbfs %s: would mount with %s (not done under --root)", s->name, s->want);
+                log_info(k, "hugetlbfs %s: would mount with %s (not done under --root)", get_more(s)->name, s->want);
                 return 0;
         }
         ml = mount_lib_open(k, &err);
@@ -487,7 +487,7 @@ static int hugetlbfs_plan(struct kvmtune *k)
                 m->real = canonical_target(k, m->target);
                 set_more(s)->data = xstrdup(m->real);
                 if (strcmp(m->real, m->target))
-                        s->note = xasprintf("mount point %s", m->real);
+                        setting_set_note(s, xasprintf("mount point %s", m->real));
                 fs = tb ? ml->table_find_target(tb, m->real, MNT_ITER_BACKWARD) : NULL;
                 const char *type = fs ? ml->fs_get_fstype(fs) : NULL, *have = fs ? ml->fs_get_fs_options(fs) : NULL;
                 s->cur = xstrdup(!fs ? "not mounted" : have ? have : "");

@@ -88,7 +88,7 @@ static int ksm_write(struct kvmtune *k, struct setting *s)
 {
         int r = kernfs_write(k, s->path, -1, s->want);
 
-        if (r == -EBUSY && needs_unmerged(s->name))
+        if (r == -EBUSY && needs_unmerged(get_more(s)->name))
                 setting_fail(k, s, "the kernel accepts this only while no pages are merged, and pages are "
                              "merged now; `run = 2` unmerges them (kvmtune never unmerges by itself)");
         return r;
@@ -99,12 +99,13 @@ static const struct knob_ops ksm_knob = { .current = bracketed_word, .write = ks
 
 void ksm_plan_knob(struct kvmtune *k, struct setting *s)
 {
+        const char *name = get_more(s)->name;
         struct stat sb;
         char *raw;
         int r;
 
         set_more(s)->knob = &ksm_knob;
-        s->order = needs_unmerged(s->name) ? 0 : strcmp(s->name, "run") ? 1 : 2;
+        s->order = needs_unmerged(name) ? 0 : strcmp(name, "run") ? 1 : 2;
         r = kernfs_stat(k, s->path, &sb);
         if (r == -ENOENT) {
                 setting_fail(k, s, "unknown key: no /%s on this kernel", s->path);

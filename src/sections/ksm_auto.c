@@ -533,8 +533,7 @@ static void plan_decided(struct kvmtune *k, struct ksm_auto *au, const char *kno
         s = auto_setting(k, knob, num, at);
         ksm_plan_knob(k, s);
         if (s->action != ACT_ERROR) {
-                free(s->note);
-                s->note = tick_note(au, t, knob);
+                setting_set_note(s, tick_note(au, t, knob));
         }
         set_more(s)->json_extra = tick_json(au, t);
         /*
@@ -560,7 +559,7 @@ static void plan_failed(struct kvmtune *k, const char *note, struct origin at)
 
         s->order = 2;
         s->action = ACT_ERROR;
-        s->note = xstrdup(note);
+        setting_set_note(s, xstrdup(note));
 }
 
 void ksm_auto_plan(struct kvmtune *k, struct ksm_state *st, const struct ksm_entry *run,

@@ -231,7 +231,7 @@ static void plan_params(struct kvmtune *k, const struct module_options *m)
                 if (setting_equal(s, s->cur))
                         s->action = ACT_OK;
                 else if (!(st.st_mode & S_IWUSR))
-                        s->note = xstrdup(READ_ONLY_NOTE);      /* stays set: verify shows it pending */
+                        setting_set_note(s, xstrdup(READ_ONLY_NOTE));      /* stays set: verify shows it pending */
         }
         if (loaded < 0)
                 log_error(k, &m->at, "module %s: cannot look up /%s: %s", m->module, dir, strerror(-loaded));
@@ -302,8 +302,8 @@ static int modparams_apply(struct kvmtune *k)
 
                 if (s->section != SEC_MODPARAMS)
                         continue;
-                if (s->action == ACT_SET && s->note && !strcmp(s->note, READ_ONLY_NOTE)) {
-                        log_info(k, "module %s: %s -> %s not written: %s", s->name, s->cur ? s->cur : "?",
+                if (s->action == ACT_SET && setting_note(s) && !strcmp(setting_note(s), READ_ONLY_NOTE)) {
+                        log_info(k, "module %s: %s -> %s not written: %s", get_more(s)->name, s->cur ? s->cur : "?",
                                  s->want, READ_ONLY_NOTE);
                         setting_close(s);
                         continue;

@@ -484,13 +484,13 @@ void module_needs_plan(struct kvmtune *k)
                         set_state(k, e, NEED_PRESENT, NULL);
                         s->action = ACT_OK;
                         if (detail)
-                                s->note = xstrdup(detail);
+                                setting_set_note(s, xstrdup(detail));
                 } else {
                         set_state(k, e, NEED_LOAD, NULL);
-                        s->note = xasprintf("%s%s%s%s%s%s", detail ? detail : "",
+                        setting_set_note(s, xasprintf("%s%s%s%s%s%s", detail ? detail : "",
                                             options ? "; options " : "", options ? options : "",
                                             why ? (detail || options ? "; " : "") : "",
-                                            why ? "for " : "", why ? why : "");
+                                            why ? "for " : "", why ? why : ""));
                 }
                 free(detail);
                 free(error);
@@ -523,7 +523,7 @@ static void load(struct kvmtune *k, struct mod_entry *e)
         if (k->root) {
                 set_state(k, e, NEED_REPORTED, NULL);
                 log_info(k, "modules %s: would load (%s): not done under --root", e->name,
-                         s->note ? s->note : "not checked");
+                         setting_note(s) ? setting_note(s) : "not checked");
                 return;
         }
         lib = lib_for_tree(k, &error);

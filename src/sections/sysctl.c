@@ -95,7 +95,7 @@ char *sysctl_key_to_path(const char *key)
 /* A key's path ("proc/sys/net/ipv4/conf/all/rp_filter", len bytes), kept in st->strings. */
 static char *kept_path(struct sysctl_state *st, const char *procpath, size_t len)
 {
-        char *p = arena_alloc(&st->strings, len + 1);
+        char *p = arena_stralloc(&st->strings, len + 1);
 
         memcpy(p, procpath, len);
         p[len] = '\0';
@@ -279,7 +279,7 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
                 }
                 e = &st->e[st->n++];
                 /* kept with its /proc/sys prefix: plan's settings point at it, no copy */
-                e->full = arena_alloc(&st->strings, len + 10);
+                e->full = arena_stralloc(&st->strings, len + 10);
                 memcpy(e->full, "proc/sys/", 9);
                 memcpy(e->full + 9, path, len + 1);
                 e->path = e->full + 9;
@@ -493,8 +493,7 @@ static bool plan_pending(struct kvmtune *k, struct setting *s, bool missing)
         case NEED_REPORTED:
         case NEED_PENDING:
                 s->action = ACT_SET;
-                free(s->note);
-                s->note = xasprintf("after loading %s", n->module);
+                setting_set_note(s, xasprintf("after loading %s", n->module));
                 free(set_more(s)->data);
                 s->more->data = xstrdup(n->module);
                 return true;
@@ -618,7 +617,7 @@ static void plan_eval(struct kvmtune *k, struct setting *s, int r)
         else if (r == -ENOENT && plan_pending(k, s, true))
                 ;
         else if (r == -EACCES || r == -EPERM)
-                s->note = xstrdup("write-only");
+                setting_set_note(s, xstrdup("write-only"));
         else if (r == -ENOENT && s->missing_ok)
                 setting_skip(s, "not present on this kernel");
         else if (s->optional && (r == -ENOENT || r == -ENOTDIR || r == -ELOOP))
@@ -850,8 +849,7 @@ static void apply_one(struct kvmtune *k, struct setting *s)
                 default:
                         break;
                 }
-                free(s->note);
-                s->note = NULL;
+                setting_set_note(s, NULL);
                 if (n->cc) {
                         char *avail = NULL, *save = NULL;
                         bool have = false;
