@@ -220,6 +220,64 @@ static void test_overlapping_globs(void **state)
         run_result_free(&r);
 }
 
+/*
+ * Many explicit keys (the index grows and is rebuilt several times): a later
+ * line wins at the earlier one's place, an exclusion takes a key back, and
+ * a glob sets only the keys no explicit line names.
+ */
+static void test_many_explicit_keys(void **state)
+{
+        const char *root = *state;
+        enum { N = 300 };
+        char *a = NULL, *b = NULL, path[64], want[8];
+        size_t alen = 0, blen = 0;
+        FILE *fa = open_memstream(&a, &alen), *fb = open_memstream(&b, &blen);
+        struct run_result r;
+        const char *prev = NULL;
+
+        fputs("[sysctl]\n", fa);
+        fputs("[sysctl]\nkvt.* = 3\n", fb);
+        for (int i = 0; i < N; i++) {
+                snprintf(path, sizeof(path), "proc/sys/kvt/k%d", i);
+                fr_write(root, path, "0\n");
+                if (i % 5 != 4)
+                        fprintf(fa, "kvt.k%d = 1\n", i);
+                if (i % 3 == 0)
+                        fprintf(fb, "kvt.k%d = 2\n", i);
+        }
+        fputs("-kvt.k7\n", fb);
+        fclose(fa);
+        fclose(fb);
+        fr_write(root, CONFD "10-a.conf", a);
+        fr_write(root, CONFD "20-b.conf", b);
+        kv_run(&r, root, "apply", NULL);
+        want_status(&r, 0);
+        for (int i = 0; i < N; i++) {
+                char name[32];
+                const char *at;
+
+                snprintf(path, sizeof(path), "proc/sys/kvt/k%d", i);
+                snprintf(want, sizeof(want), "%s", i == 7 ? "0" : i % 3 == 0 ? "2" : i % 5 == 4 ? "3" : "1");
+                want_value(root, path, want);
+                /* the explicit keys are applied in their first line's order */
+                snprintf(name, sizeof(name), "kvt.k%d: 0 -> ", i);
+                at = strstr(r.out, name);
+                if (i == 7)
+                        assert_null(at);
+                else if (i % 5 != 4) {
+                        assert_non_null(at);
+                        assert_true(!prev || at > prev);
+                        prev = at;
+                }
+        }
+        /* each key is written once: no 1 where a later line said 2 */
+        want_not_in("stdout", r.out, "kvt.k0: 0 -> 1");
+        want_not_in("stdout", r.out, "kvt.k297: 0 -> 1");
+        run_result_free(&r);
+        free(a);
+        free(b);
+}
+
 static void test_ignore_missing(void **state)
 {
         const char *root = *state;
@@ -688,6 +746,7 @@ int main(void)
                 T(test_explicit_beats_glob_reversed),
                 T(test_explicit_beats_glob_across_files),
                 T(test_later_glob_wins),
+                T(test_many_explicit_keys),
                 T(test_overlapping_globs),
                 T(test_ignore_missing),
                 T(test_invalid_keys),

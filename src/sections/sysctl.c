@@ -13,19 +13,39 @@
 
 #include "../kvmtune.h"
 
+/* One configured key: 32 bytes, as 10,000 lines make 10,000 of these. */
 struct sysctl_entry {
         char *full;             /* "proc/sys/net/ipv4/conf/all/rp_filter", in st->strings */
-        char *path;             /* full + 9: relative to /proc/sys */
-        char *value;
-        struct origin at;
-        bool ignore_missing;
-        bool glob;
+        char *value;            /* NULL: an exclusion ('-KEY') */
+        const char *file;       /* the line's origin: entry_at() */
+        unsigned line;
+        bool ignore_missing : 1;
+        bool glob : 1;
+};
+
+#define PROC_SYS_LEN 9          /* strlen("proc/sys/") */
+
+/* the key's path relative to /proc/sys */
+static const char *entry_path(const struct sysctl_entry *e)
+{
+        return e->full + PROC_SYS_LEN;
+}
+
+static struct origin entry_at(const struct sysctl_entry *e)
+{
+        return (struct origin){ e->file, e->line };
+}
+
+/* path -> entry: open addressing over entry numbers + 1 (0: empty), 4 bytes a slot */
+struct entry_index {
+        uint32_t *slot;
+        size_t cap;             /* a power of two */
 };
 
 struct sysctl_state {
         struct sysctl_entry *e;
         size_t n, cap;
-        struct strmap index;    /* path -> entry number + 1 */
+        struct entry_index index;
         struct strmap listings; /* directory -> struct listing, for globs */
         struct arena strings;   /* paths and values: the settings point into them */
         struct strmap values;   /* short values, kept once: 10,000 lines set a few values */
@@ -44,6 +64,36 @@ static struct sysctl_state *state(struct kvmtune *k)
         if (!k->state[SEC_SYSCTL])
                 k->state[SEC_SYSCTL] = xcalloc(1, sizeof(struct sysctl_state));
         return k->state[SEC_SYSCTL];
+}
+
+static uint32_t *index_slot(const struct sysctl_state *st, const char *path)
+{
+        size_t mask = st->index.cap - 1, i = strmap_hash(path) & mask;
+        uint32_t *v = st->index.slot;
+
+        while (v[i] && strcmp(entry_path(&st->e[v[i] - 1]), path))
+                i = (i + 1) & mask;
+        return &v[i];
+}
+
+static struct sysctl_entry *entry_find(const struct sysctl_state *st, const char *path)
+{
+        uint32_t n = st && st->index.cap ? *index_slot(st, path) : 0;
+
+        return n ? &st->e[n - 1] : NULL;
+}
+
+/* index the last entry (st->n); the table, at most 3/4 full, is rebuilt from the entries */
+static void index_last(struct sysctl_state *st)
+{
+        if (4 * st->n > 3 * st->index.cap) {
+                free(st->index.slot);
+                st->index.cap = st->index.cap ? 2 * st->index.cap : 64;
+                st->index.slot = xcalloc(st->index.cap, sizeof(*st->index.slot));
+                for (size_t i = 0; i + 1 < st->n; i++)
+                        *index_slot(st, entry_path(&st->e[i])) = (uint32_t)(i + 1);
+        }
+        *index_slot(st, entry_path(&st->e[st->n - 1])) = (uint32_t)st->n;
 }
 
 /*
@@ -141,15 +191,15 @@ static const char *module_provides(const char *module)
 static void register_need(struct kvmtune *k, const struct sysctl_entry *e, const char *key)
 {
         char buf[80], *req;
-        const char *module = e->value ? sysctl_module_for(e->path, e->value, buf, sizeof(buf)) : NULL;
+        const char *module = e->value ? sysctl_module_for(entry_path(e), e->value, buf, sizeof(buf)) : NULL;
 
         if (!module && !k->n_needs)
                 return;         /* nothing to set, nothing an earlier line set to drop */
-        req = xasprintf("sysctl %s", e->path);
+        req = xasprintf("sysctl %s", entry_path(e));
         if (!module) {
                 module_need_drop(k, req);
         } else {
-                struct module_need *n = module_need_set(k, req, module, e->at);
+                struct module_need *n = module_need_set(k, req, module, entry_at(e));
                 const char *provides = module_provides(module);
 
                 n->why = xasprintf("sysctl %s", key);
@@ -182,12 +232,9 @@ bool sysctl_is_trigger(const char *path)
 
 const char *sysctl_configured(struct kvmtune *k, const char *path)
 {
-        struct sysctl_state *st = k->state[SEC_SYSCTL];
-        void *i;
+        const struct sysctl_entry *e = entry_find(k->state[SEC_SYSCTL], path);
 
-        if (!st || !(i = strmap_get(&st->index, path)))
-                return NULL;
-        return st->e[(size_t)i - 1].value;
+        return e ? e->value : NULL;
 }
 
 /*
@@ -222,9 +269,8 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
 {
         struct sysctl_state *st = state(k);
         struct sysctl_entry *e;
-        bool ignore = false, found;
+        bool ignore = false;
         char *path;
-        void **slot;
 
         (void)sub;
         if (*key == '-') {
@@ -265,10 +311,9 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
                 free(path);
                 return -EINVAL;
         }
-        slot = (void **)strmap_get(&st->index, path);
-        if (slot) {
+        e = entry_find(st, path);
+        if (e) {
                 /* later wins; the earlier position is kept */
-                e = &st->e[(size_t)slot - 1];
                 free(path);
         } else {
                 size_t len = strlen(path);
@@ -279,19 +324,18 @@ static int sysctl_parse(struct kvmtune *k, const char *sub, const char *key,
                 }
                 e = &st->e[st->n++];
                 /* kept with its /proc/sys prefix: plan's settings point at it, no copy */
-                e->full = arena_stralloc(&st->strings, len + 10);
-                memcpy(e->full, "proc/sys/", 9);
-                memcpy(e->full + 9, path, len + 1);
-                e->path = e->full + 9;
+                e->full = arena_stralloc(&st->strings, PROC_SYS_LEN + len + 1);
+                memcpy(e->full, "proc/sys/", PROC_SYS_LEN);
+                memcpy(e->full + PROC_SYS_LEN, path, len + 1);
                 free(path);
-                /* the map's key is e->path: entries move on realloc, their strings do not */
-                *strmap_slot(&st->index, e->path, &found) = (void *)st->n;
+                index_last(st);
         }
         /* an exclusion ('-KEY', no value): this key is neither set nor matched by a glob */
         e->value = value ? arena_intern(&st->strings, &st->values, value) : NULL;
-        e->at = at;
+        e->file = at.file;
+        e->line = at.line;
         e->ignore_missing = ignore;
-        e->glob = strpbrk(e->path, "*?[") != NULL;
+        e->glob = strpbrk(entry_path(e), "*?[") != NULL;
         register_need(k, e, key);
         return 0;
 }
@@ -635,7 +679,7 @@ static struct setting *plan_add(struct kvmtune *k, const char *procpath, const s
                                 bool from_glob)
 {
         /* procpath lives in st->strings until the end; the name is made of it (setting_name()) */
-        struct setting *s = setting_add_ref(k, SEC_SYSCTL, NULL, procpath, e->value, e->at);
+        struct setting *s = setting_add_ref(k, SEC_SYSCTL, NULL, procpath, e->value, entry_at(e));
 
         s->order = write_level(procpath + strlen("proc/sys/"));
         s->affects_others = s->order < 2;
@@ -651,7 +695,7 @@ static void plan_retake(struct setting *s, const struct sysctl_entry *e)
 
         s->want = value_bound(e->value, &bound);
         s->bound = (unsigned char)bound;
-        s->at = e->at;
+        s->at = entry_at(e);
         s->missing_ok = e->ignore_missing;
 }
 
@@ -719,7 +763,7 @@ static bool globs_overlap(const struct sysctl_state *st)
 {
         for (size_t i = 0; i < st->n; i++)
                 for (size_t j = i + 1; st->e[i].glob && st->e[i].value && j < st->n; j++)
-                        if (st->e[j].glob && st->e[j].value && globs_may_overlap(st->e[i].path, st->e[j].path))
+                        if (st->e[j].glob && st->e[j].value && globs_may_overlap(entry_path(&st->e[i]), entry_path(&st->e[j])))
                                 return true;
         return false;
 }
@@ -752,12 +796,12 @@ static int sysctl_plan(struct kvmtune *k)
                  * globs: explicit keys win whatever the order; among globs
                  * the later wins, at the place of the first match
                  */
-                expand_glob(k, st, e->path, &m);
+                expand_glob(k, st, entry_path(e), &m);
                 for (size_t j = 0; j < m.n; j++) {
                         void **slot = NULL;
                         bool found;
 
-                        if (strmap_get(&st->index, m.v[j] + strlen("proc/sys/")))
+                        if (entry_find(st, m.v[j] + PROC_SYS_LEN))
                                 continue;
                         /* a glob's matches are distinct; only overlapping globs need the map */
                         if (overlap) {
@@ -814,13 +858,13 @@ static void expand_after_load(struct kvmtune *k, struct sysctl_state *st)
                 struct matches m = { 0 };
                 char buf[80];
 
-                if (!e->glob || !e->value || !(module = sysctl_module_for(e->path, e->value, buf, sizeof(buf))) ||
+                if (!e->glob || !e->value || !(module = sysctl_module_for(entry_path(e), e->value, buf, sizeof(buf))) ||
                     !(n = module_need_find(k, module)) || n->state != NEED_LOADED)
                         continue;
                 listings_free(st);      /* the module added directories */
-                expand_glob(k, st, e->path, &m);
+                expand_glob(k, st, entry_path(e), &m);
                 for (size_t j = 0; j < m.n; j++) {
-                        if (!strmap_get(&st->index, m.v[j] + strlen("proc/sys/")) && !have_setting(k, m.v[j]))
+                        if (!entry_find(st, m.v[j] + PROC_SYS_LEN) && !have_setting(k, m.v[j]))
                                 plan_decide(k, plan_add(k, m.v[j], e, true), NULL);
                 }
                 free(m.v);
@@ -925,7 +969,7 @@ static void sysctl_free(struct kvmtune *k)
         free(st->e);
         strmap_free(&st->values);
         arena_free(&st->strings);
-        strmap_free(&st->index);
+        free(st->index.slot);
         listings_free(st);
         free(st);
         k->state[SEC_SYSCTL] = NULL;
