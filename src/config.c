@@ -429,7 +429,8 @@ static void scan_dir(struct kvmtune *k, const char *dir, bool rooted)
                 }
                 f = add_file(k, de->d_name, shown,
                              rooted ? xasprintf("%s/%s", dir, de->d_name) : xstrdup(shown), rooted);
-                if (is_dev_null_link(dirfd(d), de->d_name))
+                /* only a symlink can point at /dev/null: no readlinkat for the others */
+                if ((de->d_type == DT_LNK || de->d_type == DT_UNKNOWN) && is_dev_null_link(dirfd(d), de->d_name))
                         f->state = CONF_MASKED;
                 else
                         load_file(k, f, k->check_owner);

@@ -379,28 +379,40 @@ int apply_settings(struct kvmtune *k, int section)
 
 /*
  * Order settings[from..] by their order, keeping creation order among equal
- * ones: a counting sort, as order is small (0..SETTING_ORDER_MAX).
+ * ones: a counting sort, as order is small (0..SETTING_ORDER_MAX).  Only the
+ * settings outside the largest class are copied aside (10,000 per-interface
+ * keys, a few all and default ones: a few pointers, not 10,000).
  */
 void settings_sort(struct kvmtune *k, size_t from)
 {
-        size_t n = k->n_settings > from ? k->n_settings - from : 0, start[SETTING_ORDER_MAX + 2] = { 0 };
-        struct setting **v = k->settings + from, **sorted;
+        size_t n = k->n_settings > from ? k->n_settings - from : 0, count[SETTING_ORDER_MAX + 1] = { 0 };
+        size_t start[SETTING_ORDER_MAX + 1], major = 0, n_aside = 0, kept = 0;
+        struct setting **v = k->settings + from, **aside;
         bool in_order = true;
 
         for (size_t i = 0; i < n; i++) {
-                start[v[i]->order + 1]++;
+                count[v[i]->order]++;
                 if (i && v[i]->order < v[i - 1]->order)
                         in_order = false;
         }
         if (in_order)
                 return;
-        for (size_t o = 1; o < SETTING_ORDER_MAX + 2; o++)
-                start[o] += start[o - 1];
-        sorted = xrealloc_array(NULL, n, sizeof(*sorted));
+        for (size_t o = 0, at = 0; o <= SETTING_ORDER_MAX; at += count[o++]) {
+                start[o] = at;
+                if (count[o] > count[major])
+                        major = o;
+        }
+        aside = xrealloc_array(NULL, n - count[major], sizeof(*aside));
+        /* the largest class moves up in place, the others aside, all in order */
         for (size_t i = 0; i < n; i++)
-                sorted[start[v[i]->order]++] = v[i];
-        memcpy(v, sorted, n * sizeof(*v));
-        free(sorted);
+                if (v[i]->order == major)
+                        v[kept++] = v[i];
+                else
+                        aside[n_aside++] = v[i];
+        memmove(v + start[major], v, kept * sizeof(*v));
+        for (size_t i = 0; i < n_aside; i++)
+                v[start[aside[i]->order]++] = aside[i];
+        free(aside);
 }
 
 void settings_free(struct kvmtune *k)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kvmtune.h"
 #include "minijson.h"
 
 #define CONFD "etc/kvmtune/conf.d/"
@@ -276,6 +277,49 @@ static void test_many_explicit_keys(void **state)
         run_result_free(&r);
         free(a);
         free(b);
+}
+
+/*
+ * settings_sort(): by order, creation order kept among equals, whichever
+ * class is the largest (the one sorted in place) and with classes missing.
+ */
+static void test_settings_sort(void **state)
+{
+        static const unsigned char orders[][12] = {
+                { 2, 0, 2, 1, 2, 2, 0, 2, 1, 2, 2, 2 },  /* the last class largest */
+                { 0, 2, 0, 0, 1, 0, 0, 2, 0, 15, 0, 0 }, /* the first, and the highest order */
+                { 3, 1, 3, 1, 1, 0, 1, 1, 3, 1, 7, 1 },  /* a middle one */
+                { 0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2 },  /* sorted already */
+        };
+        struct origin at = { "test", 1 };
+        (void)state;
+
+        for (size_t t = 0; t < sizeof(orders) / sizeof(*orders); t++) {
+                struct kvmtune k = { .rootfd = -1, .kmsg_fd = -1 };
+                struct setting *made[12], *before;
+
+                /* one setting ahead that the sort leaves alone */
+                before = setting_add(&k, SEC_KSM, "ahead", NULL, "1", at);
+                before->order = 9;
+                for (size_t i = 0; i < 12; i++) {
+                        made[i] = setting_add(&k, SEC_KSM, "k", NULL, "1", at);
+                        made[i]->order = orders[t][i];
+                }
+                settings_sort(&k, 1);
+                assert_ptr_equal(k.settings[0], before);
+                for (size_t i = 1; i + 1 < k.n_settings; i++) {
+                        struct setting *x = k.settings[i], *y = k.settings[i + 1];
+                        size_t ix = 0, iy = 0;
+
+                        while (made[ix] != x)
+                                ix++;
+                        while (made[iy] != y)
+                                iy++;
+                        assert_true(x->order < y->order || (x->order == y->order && ix < iy));
+                }
+                assert_int_equal(k.n_settings, 13);
+                kvmtune_free(&k);
+        }
 }
 
 static void test_ignore_missing(void **state)
@@ -747,6 +791,7 @@ int main(void)
                 T(test_explicit_beats_glob_across_files),
                 T(test_later_glob_wins),
                 T(test_many_explicit_keys),
+                T(test_settings_sort),
                 T(test_overlapping_globs),
                 T(test_ignore_missing),
                 T(test_invalid_keys),
