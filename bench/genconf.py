@@ -355,7 +355,7 @@ def report(out):
             if n and tool == "kvmtune" and start and wid in ("w1-first", "w1-second", "w5"):
                 per += " (%.1f after start-up)" % ((c - int(start[3])) / n)
             p("| %s | %s | %d | %d | %s |" % (wid, tool, n, c, per))
-    p("\n## Acceptance (issue 7)\n")
+    p("\n## Acceptance (issues 7, 12, 16)\n")
     p("| target | measured | result |")
     p("|---|---|---|")
 
