@@ -20,7 +20,9 @@
 #    their own, /sys remounted for it): the host's network is not touched.
 #
 # Environment: BENCH_ROUNDS (5), BENCH_RUNS (6), BENCH_WARMUP (2),
-# BENCH_SCALE_RUNS (3: runs per round in workload 3), BENCH_OUT (directory
+# BENCH_SCALE_RUNS (3: runs per round in workload 3), BENCH_W1_RUNS (4 x
+# BENCH_RUNS: runs per round in workload 1, whose runs take 3-5 ms and
+# whose medians need more of them to settle), BENCH_OUT (directory
 # for the JSON exports, strace outputs and report.md; default: a new
 # directory under /tmp, printed at the end), KVMTUNE (default ./kvmtune),
 # BENCH_ONLY (space-separated workloads to run, e.g. "1 5"; default all).
@@ -33,6 +35,7 @@ ROUNDS=${BENCH_ROUNDS:-5}
 RUNS=${BENCH_RUNS:-6}
 WARMUP=${BENCH_WARMUP:-2}
 SCALE_RUNS=${BENCH_SCALE_RUNS:-3}
+W1_RUNS=${BENCH_W1_RUNS:-$((RUNS * 4))}
 ONLY=" ${BENCH_ONLY:-1 2 3 4 5} "
 PY=/usr/bin/python3
 GEN="$PY $here/genconf.py"
@@ -282,7 +285,7 @@ fi
 export TUNED
 
 cleanup() {
-	[ -f "$W/restore.sh" ] && sh "$W/restore.sh"
+	[ -f "$W/restore.sh" ] && bash "$W/restore.sh"
 	[ -n "${BENCH_KEEP:-}" ] || find "$W" -mindepth 1 -maxdepth 1 ! -name out -exec rm -rf {} +
 	rmdir "$W" 2>/dev/null || true	# empty when BENCH_OUT is elsewhere
 }
@@ -304,7 +307,7 @@ trap cleanup EXIT
 	else
 		echo "tuned: not measured (${BENCH_TUNED_NOTE:-not installed})"
 	fi
-	echo "hyperfine: $(hyperfine --version); rounds=$ROUNDS, runs per round=$RUNS (workload 3: $SCALE_RUNS), warmup=$WARMUP"
+	echo "hyperfine: $(hyperfine --version); rounds=$ROUNDS, runs per round=$RUNS (workload 1: $W1_RUNS, workload 3: $SCALE_RUNS), warmup=$WARMUP"
 } >"$OUT/machine.txt"
 
 # the configurations
@@ -327,14 +330,28 @@ nset_w2=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["setti
 echo "$nset_w1" >"$OUT/w1.nsettings"
 echo "$nset_w2" >"$OUT/w2.nsettings"
 
+# pending ID DIR: after the restore, how many settings of DIR would change.
+# 0 means the host already held the configured values when the bench
+# started (for example after a hand-run apply), so that a "first apply" is
+# in truth a second one; the report marks such rows invalid.
+pending() {
+	bash "$W/restore.sh"
+	"$KV" plan --json --config-dir "$2" 2>/dev/null |
+		$PY -c 'import json,sys; print(sum(s.get("action") == "set" for s in json.load(sys.stdin)["settings"]))' \
+			>"$OUT/$1.pending" || echo "?" >"$OUT/$1.pending"
+}
+
 if want 1; then
 	say "workload 1: $nset_w1 sysctl keys"
+	pending w1 "$W/w1/kvmtune.d"
+	[ "$(cat "$OUT/w1.pending")" = 0 ] &&
+		say "workload 1: the host already holds every configured value; its first-apply rows measure a no-change apply"
 	mapfile -d '' p < <(peers kvb-w1 "$W/w1")
-	bench w1-first "sh $W/restore.sh" kvmtune "$KV apply --config-dir $W/w1/kvmtune.d" "${p[@]}"
-	bench w1-second "" kvmtune "$KV apply --config-dir $W/w1/kvmtune.d" "${p[@]}"
+	RUNS_OVERRIDE=$W1_RUNS bench w1-first "bash $W/restore.sh" kvmtune "$KV apply --config-dir $W/w1/kvmtune.d" "${p[@]}"
+	RUNS_OVERRIDE=$W1_RUNS bench w1-second "" kvmtune "$KV apply --config-dir $W/w1/kvmtune.d" "${p[@]}"
 	for t in kvmtune procps systemd-sysctl; do
 		for phase in first second; do
-			[ $phase = first ] && sh "$W/restore.sh"
+			[ $phase = first ] && bash "$W/restore.sh"
 			case $t in
 			kvmtune) syscalls w1-$phase $t "$nset_w1" "$KV" apply --config-dir "$W/w1/kvmtune.d" ;;
 			procps) syscalls w1-$phase $t "$nset_w1" sysctl -p "$W/w1/sysctl.conf" ;;
@@ -347,24 +364,25 @@ if want 1; then
 	rss w1 procps sysctl -p "$W/w1/sysctl.conf"
 	rss w1 systemd-sysctl "$SDS" "$W/w1/sysctl.conf"
 	[ "$TUNED" = 1 ] && rss w1 tuned tuned --no-dbus --no-socket -p kvb-w1
-	sh "$W/restore.sh"
+	bash "$W/restore.sh"
 fi
 
 if want 2; then
 	say "workload 2: $nset_w2 settings"
+	pending w2 "$W/full.d"
 	mapfile -d '' p < <(peers kvb-w2 "$W/w2")
-	bench w2-first "sh $W/restore.sh" kvmtune "$KV apply --config-dir $W/full.d" "${p[@]}"
-	sh "$W/restore.sh"
+	bench w2-first "bash $W/restore.sh" kvmtune "$KV apply --config-dir $W/full.d" "${p[@]}"
+	bash "$W/restore.sh"
 	rss w2 kvmtune "$KV" apply --config-dir "$W/full.d"
 	rss w2 procps sysctl -p "$W/w2/sysctl.conf"
 	rss w2 systemd-sysctl "$SDS" "$W/w2/sysctl.conf"
 	[ "$TUNED" = 1 ] && rss w2 tuned tuned --no-dbus --no-socket -p kvb-w2
-	sh "$W/restore.sh"
+	bash "$W/restore.sh"
 fi
 
 if want 5; then
 	say "workload 5: a second apply of the full conf.d"
-	sh "$W/restore.sh"
+	bash "$W/restore.sh"
 	"$KV" apply -q --config-dir "$W/full.d" >/dev/null 2>&1 || true
 	set +e
 	strace -f -y -e trace=open,openat,openat2,write,pwrite64,writev,pwritev,pwritev2 -o "$OUT/w5.strace" \
@@ -376,7 +394,7 @@ if want 5; then
 	grep -E '^[0-9]+ +open' "$OUT/w5.strace" | grep -E '"/?(proc|sys)/' | grep -cE 'O_(WRONLY|RDWR)' >"$OUT/w5.wopens" || true
 	syscalls w5 kvmtune "$nset_w2" "$KV" apply --config-dir "$W/full.d"
 	"$KV" plan --json --config-dir "$W/full.d" >"$OUT/w5.plan.json" 2>/dev/null || true
-	sh "$W/restore.sh"
+	bash "$W/restore.sh"
 fi
 
 if want 3 || want 4; then
