@@ -35,17 +35,26 @@ endif
 HARDEN      := -fstack-protector-strong -fPIE -fstack-clash-protection
 CFLAGS      ?=
 CFLAGS      += $(WARN) $(OPT) $(HARDEN) $(PC_CFLAGS)
-LDFLAGS     += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDSAN)
+CFLAGS      += -DKVMTUNE_FULL='"$(LIBDIR_KV)/kvmtune-full"'
+LDFLAGS     += -Wl,-z,relro,-z,now -Wl,--as-needed $(LDSAN)
+
+# kvmtune is a static PIE and kvmtune-full the same program linked
+# dynamically: the static one starts without the dynamic loader and runs
+# kvmtune-full for a configuration that needs libkmod or libmount (see
+# src/linkage.c).  STATIC=0 links kvmtune dynamically too; so do sanitizer
+# builds, and a system without libinih.a.
+STATIC      ?= $(if $(filter 1,$(SANITIZE)),0,$(if $(INIH_SHARED),0,$(if $(INIH_A),1,0)))
+LINK_KV     := $(if $(filter 1,$(STATIC)),-static-pie,-pie)
 
 # Objects are rebuilt when the flags change (SANITIZE=1, CC=clang, ...).
-FLAGS_STAMP := .flags-$(shell echo '$(CC) $(CFLAGS) $(LDFLAGS)' | md5sum | cut -c1-10)
+FLAGS_STAMP := .flags-$(shell echo '$(CC) $(CFLAGS) $(LDFLAGS) $(LINK_KV)' | md5sum | cut -c1-10)
 
 SRC_LIB     := $(filter-out src/main.c,$(wildcard src/*.c src/sections/*.c src/import/*.c))
 OBJ_LIB     := $(SRC_LIB:.c=.o)
 DRACUT_FILES = $(wildcard dracut/90kvmtune/*.sh)
 TESTS       := $(patsubst %.c,%,$(wildcard tests/test_*.c))
 
-all: kvmtune
+all: kvmtune kvmtune-full
 
 $(FLAGS_STAMP):
 	@rm -f .flags-*; touch $@
@@ -58,8 +67,16 @@ $(patsubst %.c,%.o,$(wildcard src/import/*.c)): $(wildcard src/import/*.h)
 libkvmtune.a: $(OBJ_LIB)
 	$(AR) rcs $@ $^
 
-kvmtune: src/main.o libkvmtune.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PC_LIBS) -ldl
+# glibc's linker warnings for a static link (dlopen, getpwnam) are about
+# code that only kvmtune-full runs (src/linkage.c); they are filtered out.
+kvmtune: src/main.o libkvmtune.a $(FLAGS_STAMP)
+	@echo "$(CC) $(LINK_KV) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(PC_LIBS) -ldl"
+	@rm -f $@; $(CC) $(LINK_KV) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(PC_LIBS) -ldl 2>&1 | \
+		{ grep -v -e 'in statically linked applications requires at runtime' -e ": in function \`" >&2 || true; }; \
+		test -x $@
+
+kvmtune-full: src/main.o libkvmtune.a
+	$(CC) -pie $(LDFLAGS) -o $@ $^ $(PC_LIBS) -ldl
 
 tests/test_memory: TEST_LDFLAGS = -Wl,--wrap=kernfs_write
 tests/test_timeout: TEST_LDFLAGS = -Wl,--wrap=pwrite,--wrap=pread
@@ -67,17 +84,17 @@ tests/test_faults: TEST_LDFLAGS = -Wl,--wrap=kernfs_write,--wrap=fsync,--wrap=re
 
 tests/%: tests/%.c tests/helpers.c tests/helpers.h libkvmtune.a
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -Isrc -o $@ $< tests/helpers.c libkvmtune.a \
-		$(LDFLAGS) $(TEST_LDFLAGS) $(PC_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) -ldl
+		-pie $(LDFLAGS) $(TEST_LDFLAGS) $(PC_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) -ldl
 
 deps:
 	@.ci/install-deps build
 
 check:
 	@.ci/install-deps build test fleet
-	@$(MAKE) --no-print-directory kvmtune $(TESTS)
+	@$(MAKE) --no-print-directory kvmtune kvmtune-full $(TESTS)
 	@KVMTUNE=$(CURDIR)/kvmtune E2E=$(if $(filter 1,$(SANITIZE)),,1) tests/run $(TESTS)
 
-run: deps kvmtune
+run: deps kvmtune kvmtune-full
 	@chmod go-w conf.d conf.d/*.conf   # kvmtune refuses group/other-writable config as root
 	@if [ "$$(id -u)" = 0 ]; then ./kvmtune apply --config-dir conf.d; \
 	 else echo "not root: showing the plan only"; ./kvmtune plan --config-dir conf.d; fi
@@ -85,7 +102,7 @@ run: deps kvmtune
 # The fake-root suite with every kvmtune run (and each cmocka binary) under valgrind.
 valgrind:
 	@.ci/install-deps build test valgrind
-	@$(MAKE) --no-print-directory kvmtune $(TESTS)
+	@$(MAKE) --no-print-directory kvmtune kvmtune-full $(TESTS)
 	@KVMTUNE=$(CURDIR)/tests/valgrind-kvmtune UNIT_ONLY=1 \
 		VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 		tests/run $(TESTS)
@@ -113,13 +130,13 @@ fuzz: fuzz/fuzz_config fuzz/fuzz_shell
 
 # Boot Debian's kernel under qemu with the dracut module and a test config
 # (root; installs qemu and dracut-core when missing; see tests/e2e/run.sh).
-e2e: kvmtune
+e2e: kvmtune kvmtune-full
 	@tests/e2e/run.sh
 
 # Timings against procps sysctl, systemd-sysctl and TuneD on the real kernel
 # (root; installs hyperfine and the peers when missing; see bench/README.md).
 # Not part of `make check`: timings are never test assertions.
-bench: kvmtune
+bench: kvmtune kvmtune-full
 	@bench/run.sh
 
 # The Debian package, built from this tree (debian/; needs dpkg-dev and
@@ -141,8 +158,9 @@ deb:
 boot-e2e: deb
 	@tests/boot/run.sh
 
-install: kvmtune
+install: kvmtune kvmtune-full
 	install -D -m 0755 kvmtune $(DESTDIR)$(SBINDIR)/kvmtune
+	install -D -m 0755 kvmtune-full $(DESTDIR)$(LIBDIR_KV)/kvmtune-full
 	install -d -m 0755 $(DESTDIR)$(LIBDIR_KV)/conf.d
 	install -m 0644 conf.d/*.conf $(DESTDIR)$(LIBDIR_KV)/conf.d/
 	install -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(UDEVDIR)/rules.d
@@ -164,6 +182,6 @@ install: kvmtune
 	install -D -m 0644 man/kvmtune.conf.5 $(DESTDIR)$(MANDIR)/man5/kvmtune.conf.5
 
 clean:
-	rm -f kvmtune libkvmtune.a src/*.o src/sections/*.o src/import/*.o $(TESTS) fuzz/fuzz_config fuzz/fuzz_shell .flags-*
+	rm -f kvmtune kvmtune-full libkvmtune.a src/*.o src/sections/*.o src/import/*.o $(TESTS) fuzz/fuzz_config fuzz/fuzz_shell .flags-*
 
 .PHONY: all deps check run install clean valgrind e2e fuzz bench deb boot-e2e

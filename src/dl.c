@@ -2,12 +2,20 @@
 #include <dlfcn.h>
 
 #include "dl.h"
+#include "kvmtune.h"
 
 void *dl_open(const char *soname, const struct dl_symbol *symbols, size_t n, const char **err)
 {
-        void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+        void *h;
 
         *err = NULL;
+        if (linked_statically()) {
+                /* see linkage.c: kvmtune-full should have taken over */
+                *err = "this kvmtune is statically linked and loads no shared library; "
+                       KVMTUNE_FULL ", which does, is missing or cannot run";
+                return NULL;
+        }
+        h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
         if (!h) {
                 *err = dlerror();
                 return NULL;

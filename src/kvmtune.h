@@ -14,6 +14,9 @@
 #define KVMTUNE_VALUE_BUF (KVMTUNE_MAX_VALUE + 2)       /* kernfs_read_value()'s buffer */
 #define KVMTUNE_MAX_LINE 8192           /* longer lines are refused whole */
 #define KVMTUNE_WRITE_TIMEOUT 30        /* seconds, see kernfs_write() */
+#ifndef KVMTUNE_FULL                    /* the dynamically linked twin, see linkage.c */
+#define KVMTUNE_FULL "/usr/lib/kvmtune/kvmtune-full"
+#endif
 
 enum command { CMD_APPLY, CMD_PLAN, CMD_VERIFY, CMD_CAT_CONFIG, CMD_REVERT, CMD_IMPORT };
 enum stage { STAGE_ALL, STAGE_INITRD, STAGE_BOOT };
@@ -148,6 +151,9 @@ struct kvmtune {
         enum stage stage;
         bool json, quiet, verbose;
         bool check_owner;       /* root, no --root: refuse unsafe files */
+        char **argv;            /* as main() got it: linkage.c runs kvmtune-full with it */
+        bool config_reported;   /* kvmtune-full run by the static kvmtune: it told the configuration's messages */
+        bool log_muted;         /* while the configuration loads in that case */
         const char *metrics;    /* --metrics FILE: Prometheus text written there (metrics.c) */
 
         char **config_dirs;
@@ -196,6 +202,12 @@ int section_lookup(const char *name);
 
 /* run.c: load, plan, apply, report; returns the exit status */
 int kvmtune_run(struct kvmtune *k);
+
+/* linkage.c: the statically linked kvmtune and its dynamically linked twin */
+bool linked_statically(void);
+bool needs_shared_libraries(const struct kvmtune *k);
+void run_full(struct kvmtune *k);
+void full_take_over(struct kvmtune *k);
 void kvmtune_free(struct kvmtune *k);
 /* import/import.c: print the configuration equivalent to the host's old tuning */
 int kvmtune_import(struct kvmtune *k, char **files, size_t n_files);

@@ -200,8 +200,10 @@ static bool disabled_on_cmdline(struct kvmtune *k)
 
 int main(int argc, char **argv)
 {
-        struct kvmtune k = { .rootfd = -1, .kmsg_fd = -1 };
+        struct kvmtune k = { .rootfd = -1, .kmsg_fd = -1, .argv = argv };
         int r;
+
+        full_take_over(&k);
 
         if (parse_args(&k, argc, argv) < 0)
                 return 2;

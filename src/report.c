@@ -90,6 +90,8 @@ static void vlog(struct kvmtune *k, int prio, FILE *f, const struct origin *at,
 {
         char *msg, *full;
 
+        if (k->log_muted)
+                return;
         if (vasprintf(&msg, fmt, ap) < 0)
                 return;
         if (at && at->file && at->line)

@@ -140,7 +140,11 @@ int kvmtune_run(struct kvmtune *k)
                 kvmtune_free(k);
                 return k->n_errors ? 1 : 0;
         }
+        k->log_muted = k->config_reported;
         config_load(k);
+        k->log_muted = false;
+        if (linked_statically() && needs_shared_libraries(k))
+                run_full(k);    /* returns only if it cannot */
         if (k->cmd == CMD_APPLY) {
                 /* before plan: what is read and compared stays so until written */
                 locked = revert_lock(k) == 0;

@@ -15,6 +15,7 @@ bashcompdir=$(pkg-config --variable=completionsdir bash-completion 2>/dev/null |
 want=$(
 	{
 		echo /usr/sbin/kvmtune
+		echo /usr/lib/kvmtune/kvmtune-full
 		for f in conf.d/*.conf; do echo "/usr/lib/kvmtune/conf.d/${f#conf.d/}"; done
 		echo "$unitdir/kvmtune.service"
 		echo "$unitdir/kvmtune-verify.service"
@@ -33,6 +34,9 @@ if [ "$want" != "$have" ]; then
 	echo "installed layout differs:"; diff <(echo "$want") <(echo "$have"); fail=1
 fi
 [ -x "$dest/usr/sbin/kvmtune" ] || { echo "kvmtune not executable"; fail=1; }
+[ -x "$dest/usr/lib/kvmtune/kvmtune-full" ] || { echo "kvmtune-full not executable"; fail=1; }
+# the installed static kvmtune finds its twin at the path it was built with
+grep -aq '/usr/lib/kvmtune/kvmtune-full' "$dest/usr/sbin/kvmtune" || { echo "kvmtune does not name /usr/lib/kvmtune/kvmtune-full"; fail=1; }
 if command -v systemd-analyze >/dev/null; then
 	# verify checks that ExecStart= exists: point it into the staging tree
 	cp "$dest$unitdir/kvmtune.service" "$dest/kvmtune.service"

@@ -162,11 +162,23 @@ kvmtune_inst_dlopen() {
 
 # called by dracut
 install() {
-    local _bin _root _d _so
+    local _bin _root _d _so _full
     _bin=$(kvmtune_bin)
     _root=$(kvmtune_root)
 
     inst_binary "$_bin" /usr/sbin/kvmtune
+
+    # A static kvmtune runs its dynamically linked twin, kvmtune-full, for a
+    # configuration that loads modules or mounts: install it where the
+    # binary looks (the path it was built with), from beside the binary
+    # (a build tree) or from that path.
+    _full=$(grep -aoE '/[A-Za-z0-9_./+-]*/kvmtune-full' "$_bin" 2> /dev/null | head -n 1)
+    _full=${_full:-/usr/lib/kvmtune/kvmtune-full}
+    if [[ -x ${_bin%/*}/kvmtune-full ]]; then
+        inst_binary "${_bin%/*}/kvmtune-full" "$_full"
+    elif [[ -x $dracutsysrootdir$_full ]]; then
+        inst_binary "$dracutsysrootdir$_full" "$_full"
+    fi
 
     # kvmtune dlopen()s libkmod and libmount on first use; ldd (and so
     # inst_binary) does not see those.  Install the known ones and any other

@@ -149,7 +149,7 @@ mkinitrd() {
 # The image the first two boots use: dracut's shell init (base), no systemd.
 say "building the initramfs images for $kver"
 mkinitrd shell base "kvmtune kvmtune-e2e" || die "cannot build the initramfs"
-for want in '^usr/sbin/kvmtune$' '/libkmod\.so\.2' '/libmount\.so\.1' \
+for want in '^usr/sbin/kvmtune$' '^usr/lib/kvmtune/kvmtune-full$' '/libkmod\.so\.2' '/libmount\.so\.1' \
 	'^etc/kvmtune/conf\.d/50-e2e\.conf$' '^(usr/)?lib/dracut/hooks/pre-udev/05-kvmtune-initrd\.sh$' \
 	'/tcp_htcp\.ko' '/nf_conntrack\.ko'; do
 	grep -Eq "$want" "$work/shell.list"; check "initramfs holds $want" $?
