@@ -322,6 +322,9 @@ char *arena_strdup(struct arena *a, const char *s);
 char *arena_intern(struct arena *a, struct strmap *seen, const char *s);
 void arena_free(struct arena *a);
 
+/* sections/cpu.c: a kernel cpulist ("0-3,8") that [cpu "LIST"] accepts */
+bool cpu_list_valid(const char *s);
+
 /* sections/hugepages.c: a /proc/meminfo field in kB */
 int meminfo_kb(struct kvmtune *k, const char *field, uint64_t *kb);
 

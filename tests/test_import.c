@@ -799,7 +799,8 @@ static void prefixes_pipes_and_scripts(void **state)
                             "[ksm] merge_across_nodes = 2\n"
                             "[ksm] sleep_millisecs = 8\n"
                             "[thp] enabled = never\n"
-                            "[thp] defrag = never\n");
+                            "[thp] defrag = never\n"
+                            "[cpu] governor = performance\n");
         want_in("stderr", r.err, "rc.local:2: carried: sudo sysctl -w vm.max_map_count=262144\n");
         want_in("stderr", r.err, "rc.local:3: carried: sudo sysctl -w net.core.somaxconn=1024 "
                                  "net.core.netdev_max_backlog=5000 vm.swappiness=1\n");
@@ -818,10 +819,139 @@ static void prefixes_pipes_and_scripts(void **state)
         want_in("stderr", r.err, "rc.local:18: not carried: tee /sys/kernel/mm/transparent_hugepage/enabled: in a pipe");
         want_in("stderr", r.err, "rc.local:19: not carried: tee /sys/kernel/mm/ksm/max_page_sharing: in a pipe");
         want_in("stderr", r.err, "rc.local:20: not carried: sh -c 'echo 5 > /sys/kernel/mm/ksm/max_page_sharing' extra: only 'sh -c SCRIPT'");
-        want_in("stderr", r.err, "rc.local:21: not carried: sudo cpupower frequency-set -g performance: CPU frequency");
+        want_in("stderr", r.err, "rc.local:21: carried: sudo cpupower frequency-set -g performance\n");
         want_in("stderr", r.err, "rc.local:22: not carried: echo performance > /sys/devices/system/cpu/cpu0/cpufreq/"
-                                 "scaling_governor: kvmtune has no setting that writes");
+                                 "scaling_governor: this kernel has no /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
         want_in("stderr", r.err, "rc.local:23: not carried: ethtool -G eth0 rx 4096: NIC rings");
+        free(got);
+        run_result_free(&r);
+}
+
+/*
+ * cpupower's *-set commands: every CPU unless -c names some; getopt_long's
+ * option forms; idle-set -D N is idle_max_latency_us = N - 1; what has no
+ * [cpu] key is reported, and a refused line carries none of its options.
+ */
+static void cpupower_lines(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/sh\n"
+                 "cpupower frequency-set -g performance\n"                                /* 2 */
+                 "sudo cpupower -c 0-3,8 frequency-set --governor=schedutil -r\n"         /* 3 */
+                 "cpupower set -b 6\n"                                                    /* 4 */
+                 "cpupower --cpu all set --perf-bias=0 -e balance_performance\n"          /* 5 */
+                 "cpupower idle-set --disable-by-latency 10\n"                            /* 6 */
+                 "cpupower idle-set -D 0\n"                                               /* 7 */
+                 "cpupower idle-set -d 2\n"                                               /* 8 */
+                 "cpupower frequency-set -g ondemand -u 2GHz\n"                           /* 9 */
+                 "cpupower -c 0-x frequency-set -g performance\n"                         /* 10 */
+                 "cpupower frequency-info\n"                                              /* 11 */
+                 "cpupower frequency-set -g 'perf ormance'\n"                             /* 12 */
+                 "cpupower set -b 16\n"                                                   /* 13 */
+                 "cpupower set -t 1\n"                                                    /* 14 */
+                 "cpupower -cx2 frequency-set -gpowersave\n"                              /* 15 */
+                 "cpupower frequency-set\n"                                               /* 16 */
+                 "x86_energy_perf_policy performance\n");                                 /* 17 */
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[cpu] governor = performance\n"
+                            "[cpu] energy_perf_bias = 0\n"
+                            "[cpu] energy_performance_preference = balance_performance\n"
+                            "[cpu] idle_max_latency_us = 9\n"
+                            "[cpu \"0-3,8\"] governor = schedutil\n");
+        want_in("output", r.out, "# conflict: overrides /etc/rc.local:4: cpupower set -b 6 (6); the later source wins");
+        want_in("output", r.out, "# cpupower idle-set -D 10 disables the states of latency 10 us or more: "
+                                 "idle_max_latency_us = 9");
+        want_in("stderr", r.err, "rc.local:3: carried: sudo cpupower -c 0-3,8 frequency-set --governor=schedutil -r\n");
+        want_in("stderr", r.err, "rc.local:6: carried: cpupower idle-set --disable-by-latency 10\n");
+        want_in("stderr", r.err, "rc.local:7: not carried: cpupower idle-set -D 0: idle-set -D 0 disables every state");
+        want_in("stderr", r.err, "rc.local:8: not carried: cpupower idle-set -d 2: idle states by number (-d)");
+        want_in("stderr", r.err, "rc.local:9: not carried: cpupower frequency-set -g ondemand -u 2GHz: CPU frequency limits (-u)");
+        want_not_in("output", r.out, "ondemand");
+        want_in("stderr", r.err, "rc.local:10: not carried: cpupower -c 0-x frequency-set -g performance: '0-x' is not a CPU list");
+        want_in("stderr", r.err, "rc.local:11: not carried: cpupower frequency-info: cpupower frequency-info sets nothing");
+        want_in("stderr", r.err, "rc.local:12: not carried: cpupower frequency-set -g 'perf ormance': 'perf ormance' is not a value of [cpu] governor");
+        want_in("stderr", r.err, "rc.local:13: not carried: cpupower set -b 16: '16' is not an energy_perf_bias 0-15");
+        want_in("stderr", r.err, "rc.local:14: not carried: cpupower set -t 1: cpupower set -t has no kvmtune form");
+        want_in("stderr", r.err, "rc.local:15: not carried: cpupower -cx2 frequency-set -gpowersave: 'x2' is not a CPU list");
+        want_in("stderr", r.err, "rc.local:16: not carried: cpupower frequency-set: cpupower frequency-set with nothing to set");
+        want_in("stderr", r.err, "rc.local:17: not carried: x86_energy_perf_policy performance: CPU power policy");
+        want_in("stderr", r.err, "import: 5 carried, 11 not carried");
+        free(got);
+        run_result_free(&r);
+}
+
+/*
+ * Writes into /sys/devices/system/cpu: a CPU's file is [cpu "N"] where this
+ * host has it, a policy's the CPU it is named after, a loop over every CPU
+ * plain [cpu]; intel_pstate's limits plain [cpu]; cpuidle states by number
+ * and other files are reported.
+ */
+static void cpu_files(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *got;
+
+        fr_write(root, "sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", "schedutil\n");
+        fr_write(root, "sys/devices/system/cpu/cpufreq/policy2/scaling_governor", "schedutil\n");
+        fr_write(root, "sys/devices/system/cpu/cpu1/power/energy_perf_bias", "6\n");
+        fr_write(root, "sys/devices/system/cpu/cpu1/power/pm_qos_resume_latency_us", "0\n");
+        fr_write(root, "sys/devices/system/cpu/intel_pstate/no_turbo", "0\n");
+        fr_write(root, "sys/devices/system/cpu/intel_pstate/status", "active\n");
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/sh\n"
+                 "echo performance > /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor\n"          /* 2 */
+                 "echo ondemand > /sys/devices/system/cpu/cpufreq/policy2/scaling_governor\n"          /* 3 */
+                 "echo balance-power > /sys/devices/system/cpu/cpu1/power/energy_perf_bias\n"          /* 4 */
+                 "echo n/a > /sys/devices/system/cpu/cpu1/power/pm_qos_resume_latency_us\n"            /* 5 */
+                 "echo 1 > /sys/devices/system/cpu/intel_pstate/no_turbo\n"                            /* 6 */
+                 "for g in /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor; do echo performance > $g; done\n" /* 7 */
+                 "echo 1 > /sys/devices/system/cpu/cpu0/cpuidle/state2/disable\n"                      /* 8 */
+                 "echo 0 > /sys/devices/system/cpu/cpu3/online\n"                                      /* 9 */
+                 "echo passive > /sys/devices/system/cpu/intel_pstate/status\n"                        /* 10 */
+                 "echo performance > /sys/devices/system/cpu/cpu7/cpufreq/scaling_governor\n"          /* 11 */
+                 "echo 'fast gov' > /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor\n"           /* 12 */
+                 "for g in /sys/devices/system/cpu/cpu[0-3]/cpufreq/scaling_governor; do echo powersave > $g; done\n" /* 13 */
+                 "echo schedutil > /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor\n");         /* 14 */
+        make_exec(root, "etc/rc.local");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got,
+                            "[cpu] no_turbo = 1\n"
+                            "[cpu] governor = performance\n"
+                            "[cpu \"0\"] governor = schedutil\n"
+                            "[cpu \"1\"] energy_perf_bias = balance-power\n"
+                            "[cpu \"1\"] resume_latency_us = n/a\n");
+        /* the loop over every CPU replaced the governors written before it; plain [cpu] comes first */
+        want_in("output", r.out, "# /etc/rc.local:3: echo ondemand > /sys/devices/system/cpu/cpufreq/policy2/scaling_governor\n"
+                                 "# dropped: /etc/rc.local:7 sets governor on every CPU after it\n");
+        assert_true(strstr(r.out, "\n[cpu]\n") && strstr(r.out, "\n[cpu \"0\"]\n") &&
+                    strstr(r.out, "\n[cpu]\n") < strstr(r.out, "\n[cpu \"0\"]\n"));
+        want_in("stderr", r.err, "rc.local:2: carried: echo performance > /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor\n");
+        want_in("stderr", r.err, "rc.local:7: carried: for g in /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor; "
+                                 "do echo performance > $g; done");
+        want_in("stderr", r.err, "rc.local:8: not carried: echo 1 > /sys/devices/system/cpu/cpu0/cpuidle/state2/disable: "
+                                 "idle states by number");
+        want_in("stderr", r.err, "rc.local:9: not carried: echo 0 > /sys/devices/system/cpu/cpu3/online: kvmtune has no "
+                                 "setting that writes /sys/devices/system/cpu/cpu3/online");
+        want_in("stderr", r.err, "rc.local:10: not carried: echo passive > /sys/devices/system/cpu/intel_pstate/status: "
+                                 "kvmtune has no [cpu] key for intel_pstate/status");
+        want_in("stderr", r.err, "rc.local:11: not carried: echo performance > /sys/devices/system/cpu/cpu7/cpufreq/"
+                                 "scaling_governor: this kernel has no /sys/devices/system/cpu/cpu7/cpufreq/scaling_governor");
+        want_in("stderr", r.err, "rc.local:12: not carried: ");
+        want_in("stderr", r.err, "rc.local:13: not carried: ");
+        want_not_in("output", r.out, "powersave");
         free(got);
         run_result_free(&r);
 }
@@ -1342,7 +1472,7 @@ int main(void)
                 T(import_guide_host), T(imported_file_plans), T(round_trip), T(hostile_rc_local),
                 T(shell_forms), T(named_files_and_other_sources), T(empty_host), T(guards_and_conditions),
                 T(echo_escapes), T(rc_local_as_systemd_runs_it), T(grub_joined_and_dropins),
-                T(prefixes_pipes_and_scripts), T(for_loops), T(nodes_blockdev_sysctl_p_mounts),
+                T(prefixes_pipes_and_scripts), T(cpupower_lines), T(cpu_files), T(for_loops), T(nodes_blockdev_sysctl_p_mounts),
                 T(udev_rules), T(tuned_profiles), T(dev_hugepages_dropin),
                 T(every_form_round_trip), T(fuzz_findings),
                 T(line_reader),

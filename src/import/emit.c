@@ -134,6 +134,30 @@ static void emit_entry(const struct imp_entry *e, FILE *out)
         fprintf(out, "%s = %s\n", e->key, e->value);
 }
 
+/* The sections of SEC not written yet, in the order of their first entries; PLAIN: only the one without a name */
+static void emit_sections(const struct imp *im, FILE *out, bool *done, int sec, bool plain)
+{
+        for (size_t i = 0; i < im->n; i++) {
+                const struct imp_entry *first = &im->e[i];
+
+                if (done[i] || (int)first->sec != sec || (plain && first->sub))
+                        continue;
+                if (first->sub)     /* a udev rule's rotational filter keeps its own section: \x1e */
+                        fprintf(out, "\n[%s \"%.*s\"]\n", sec_names[sec], (int)strcspn(first->sub, "\x1e"),
+                                first->sub);
+                else
+                        fprintf(out, "\n[%s]\n", sec_names[sec]);
+                for (size_t j = i; j < im->n; j++) {
+                        const struct imp_entry *e = &im->e[j];
+
+                        if (done[j] || (int)e->sec != sec || !same_sub(e->sub, first->sub))
+                                continue;
+                        done[j] = true;
+                        emit_entry(e, out);
+                }
+        }
+}
+
 void imp_emit(struct imp *im, FILE *out)
 {
         bool *done = xcalloc(im->n ? im->n : 1, sizeof(bool));
@@ -150,25 +174,14 @@ void imp_emit(struct imp *im, FILE *out)
         if (im->dropin)
                 fprintf(out, "#\n%s", im->dropin);
         for (int sec = 0; sec < IS_N; sec++) {
-                for (size_t i = 0; i < im->n; i++) {
-                        const struct imp_entry *first = &im->e[i];
-
-                        if (done[i] || (int)first->sec != sec)
-                                continue;
-                        if (first->sub)     /* a udev rule's rotational filter keeps its own section: \x1e */
-                                fprintf(out, "\n[%s \"%.*s\"]\n", sec_names[sec], (int)strcspn(first->sub, "\x1e"),
-                                        first->sub);
-                        else
-                                fprintf(out, "\n[%s]\n", sec_names[sec]);
-                        for (size_t j = i; j < im->n; j++) {
-                                const struct imp_entry *e = &im->e[j];
-
-                                if (done[j] || (int)e->sec != sec || !same_sub(e->sub, first->sub))
-                                        continue;
-                                done[j] = true;
-                                emit_entry(e, out);
-                        }
-                }
+                /*
+                 * Plain [cpu] before the [cpu "LIST"] sections: there the later
+                 * section wins, and imp_cpu() drops a list's key that a later
+                 * write to every CPU replaced, so what a list keeps came later.
+                 */
+                if (sec == IS_CPU)
+                        emit_sections(im, out, done, sec, true);
+                emit_sections(im, out, done, sec, false);
         }
         free(done);
 }

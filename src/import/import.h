@@ -171,6 +171,8 @@ int imp_netdev_txqueuelen(struct imp *im, const char *dev, const char *value, co
 int imp_conntrack_hashsize(struct imp *im, const char *value, bool load_no, const struct imp_src *src,
                            const char *how);
 int imp_module(struct imp *im, const char *name, const struct imp_src *src);
+int imp_cpu_check(struct imp *im, const char *cpus, const char *key, const char *value);
+int imp_cpu(struct imp *im, const char *cpus, const char *key, const char *value, const struct imp_src *src);
 void imp_finish(struct imp *im);
 
 /* fstab.c: hugetlbfs mounts from fstab and from `mount -t hugetlbfs` */

@@ -295,6 +295,126 @@ int imp_netdev_txqueuelen(struct imp *im, const char *dev, const char *value, co
         return 1;
 }
 
+/* the kernel file a knob is written to must exist, or plan would call the key unknown */
+static bool have_file(struct imp *im, const char *dir, const char *name)
+{
+        char rel[160];
+
+        snprintf(rel, sizeof(rel), "%s/%s", dir, name);
+        if (kernfs_probe(im->k, rel) != 0)
+                return true;
+        imp_why(im, "this kernel has no /%s", rel);
+        return false;
+}
+
+static bool word_of(const char *v, const char *chars, size_t max)
+{
+        return *v && strlen(v) <= max && strspn(v, chars) == strlen(v);
+}
+
+/* Whether [cpu "CPUS"] (NULL: [cpu]) takes VALUE for KEY as [cpu] reads it; -1 with the why */
+int imp_cpu_check(struct imp *im, const char *cpus, const char *key, const char *value)
+{
+        static const char *const epb_words[] = { "performance", "balance-performance", "normal",
+                                                 "balance-power", "power" };
+        bool ok = false;
+
+        if (cpus && !cpu_list_valid(cpus))
+                return imp_why(im, "'%s' is not a CPU list such as 0-3,8", cpus);
+        if (!strcmp(key, "governor")) {
+                ok = word_of(value, "abcdefghijklmnopqrstuvwxyz0123456789_-", 15);
+        } else if (!strcmp(key, "energy_performance_preference")) {
+                ok = word_of(value, "abcdefghijklmnopqrstuvwxyz0123456789_", 64);
+        } else if (!strcmp(key, "energy_perf_bias")) {
+                ok = number(value, 15, 0);
+                for (size_t i = 0; i < sizeof(epb_words) / sizeof(*epb_words); i++)
+                        ok |= !strcmp(value, epb_words[i]);
+        } else if (!strcmp(key, "resume_latency_us")) {
+                ok = !strcmp(value, "n/a") || number(value, 2147483646, 0);
+        } else if (!strcmp(key, "idle_max_latency_us")) {
+                ok = number(value, UINT32_MAX, 0);
+        } else if (!strcmp(key, "max_perf_pct") || !strcmp(key, "min_perf_pct")) {
+                ok = !cpus && number(value, 100, 0);
+        } else if (!strcmp(key, "no_turbo")) {
+                ok = !cpus && number(value, 1, 0);
+        }
+        return ok ? 0 : imp_why(im, "'%s' is not a value of [cpu] %s", value, key);
+}
+
+/* A [cpu] key for the CPUs of a list (NULL: every CPU) */
+int imp_cpu(struct imp *im, const char *cpus, const char *key, const char *value, const struct imp_src *src)
+{
+        if (imp_cpu_check(im, cpus, key, value) < 0)
+                return -1;
+        for (size_t i = 0; !cpus && i < im->n; i++) {
+                struct imp_entry *e = &im->e[i];
+
+                if (e->sec == IS_CPU && e->sub && !e->dropped && !strcmp(e->key, key)) {
+                        e->dropped = true;
+                        imp_note(e, "dropped: %s:%u sets %s on every CPU after it", src->file, src->line, key);
+                }
+        }
+        imp_put(im, IS_CPU, cpus, key, NULL, value, src);
+        return 1;
+}
+
+/*
+ * The files of /sys/devices/system/cpu that [cpu] sets, REST after that
+ * directory: cpuN/cpufreq/F and cpufreq/policyN/F ([cpu "N"]: a policy is
+ * named after its first CPU, whose cpufreq link leads to it), cpuN/power/F,
+ * intel_pstate/F ([cpu]).  With ALL, the CPU number was a glob over every
+ * CPU (cpu*, policy*): plain [cpu], which skips CPUs without the file.
+ */
+static int cpu_file(struct imp *im, const char *rest, bool all, const char *v, const struct imp_src *src)
+{
+        static const struct { const char *dir, *file, *key; } files[] = {
+                { "cpufreq", "scaling_governor", "governor" },
+                { "cpufreq", "energy_performance_preference", "energy_performance_preference" },
+                { "power", "energy_perf_bias", "energy_perf_bias" },
+                { "power", "pm_qos_resume_latency_us", "resume_latency_us" },
+        };
+        const char *num, *after, *file;
+        char cpus[16];
+        size_t n;
+
+        if (!all && !strncmp(rest, "intel_pstate/", 13)) {
+                file = rest + 13;
+                if (strcmp(file, "max_perf_pct") && strcmp(file, "min_perf_pct") && strcmp(file, "no_turbo"))
+                        return imp_why(im, "kvmtune has no [cpu] key for intel_pstate/%s", file);
+                if (!have_file(im, "sys/devices/system/cpu", rest))
+                        return -1;
+                return imp_cpu(im, NULL, file, v, src);
+        }
+        if (!strncmp(rest, "cpufreq/policy", 14))
+                num = rest + 14;
+        else if (!strncmp(rest, "cpu", 3))
+                num = rest + 3;
+        else
+                return imp_why(im, "kvmtune has no setting that writes /sys/devices/system/cpu/%s", rest);
+        n = all ? strcspn(num, "/") : strspn(num, "0123456789");
+        if (!n || n >= sizeof(cpus) || num[n] != '/' ||
+            (all && strncmp(num, "*/", 2) && strncmp(num, "[0-9]*/", 7)))
+                return imp_why(im, "kvmtune has no setting that writes /sys/devices/system/cpu/%s", rest);
+        after = num + n + 1;
+        snprintf(cpus, sizeof(cpus), "%.*s", (int)n, num);
+        for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+                size_t dl = strlen(files[i].dir);
+                bool policy = num != rest + 3;
+
+                if (policy ? (strcmp(files[i].dir, "cpufreq") || strcmp(after, files[i].file))
+                           : (strncmp(after, files[i].dir, dl) || after[dl] != '/' ||
+                              strcmp(after + dl + 1, files[i].file)))
+                        continue;
+                if (!all && !have_file(im, "sys/devices/system/cpu", rest))
+                        return -1;
+                return imp_cpu(im, all ? NULL : cpus, files[i].key, v, src);
+        }
+        if (strstr(after, "cpuidle/"))
+                return imp_why(im, "idle states by number: kvmtune disables them by latency ([cpu] "
+                                   "idle_max_latency_us)");
+        return imp_why(im, "kvmtune has no setting that writes /sys/devices/system/cpu/%s", rest);
+}
+
 int imp_conntrack_hashsize(struct imp *im, const char *value, bool load_no, const struct imp_src *src,
                            const char *how)
 {
@@ -332,18 +452,6 @@ void imp_finish(struct imp *im)
                 imp_note(load, "nf_conntrack is loaded explicitly (see [modules]): load = yes, so the hash size "
                                "is passed to that load");
         }
-}
-
-/* the kernel file a knob is written to must exist, or plan would call the key unknown */
-static bool have_file(struct imp *im, const char *dir, const char *name)
-{
-        char rel[160];
-
-        snprintf(rel, sizeof(rel), "%s/%s", dir, name);
-        if (kernfs_probe(im->k, rel) != 0)
-                return true;
-        imp_why(im, "this kernel has no /%s", rel);
-        return false;
 }
 
 static int ksm_value(struct imp *im, const char *knob, const char *v, const struct imp_src *src)
@@ -546,6 +654,8 @@ int imp_kernel_write(struct imp *im, const char *path, const char *value, const 
                 char *dev = strndup(path + 15, (size_t)(rest - path - 15));
                 r = imp_netdev_txqueuelen(im, dev, v, src);
                 free(dev);
+        } else if (!strncmp(path, "/sys/devices/system/cpu/", 24)) {
+                r = cpu_file(im, path + 24, false, v, src);
         } else if (!strcmp(path, "/sys/module/nf_conntrack/parameters/hashsize")) {
                 r = imp_conntrack_hashsize(im, v, true, src,
                                            "load = no: the hash size was set on a module something else loaded");
@@ -611,6 +721,8 @@ int imp_glob_write(struct imp *im, const char *path, const char *value, const st
                 free(key);
         } else if (!strncmp(path, "/proc/sys/", 10)) {
                 r = imp_why(im, "kvmtune's sysctl globs know only '*'");
+        } else if (!strncmp(path, "/sys/devices/system/cpu/", 24)) {
+                r = cpu_file(im, path + 24, true, v, src);
         } else {
                 r = imp_why(im, "kvmtune has no glob form for %s", path);
         }

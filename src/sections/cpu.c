@@ -113,6 +113,13 @@ static int cpulist_parse(const char *s, struct cpuset *set)
         }
 }
 
+bool cpu_list_valid(const char *s)
+{
+        struct cpuset set;
+
+        return cpulist_parse(s, &set) == 0;
+}
+
 /* "0-3,8", malloc'd */
 static char *cpulist_format(const struct cpuset *set)
 {
