@@ -387,9 +387,12 @@ void settings_sort(struct kvmtune *k, size_t from)
 {
         size_t n = k->n_settings > from ? k->n_settings - from : 0, count[SETTING_ORDER_MAX + 1] = { 0 };
         size_t start[SETTING_ORDER_MAX + 1], major = 0, n_aside = 0, kept = 0;
-        struct setting **v = k->settings + from, **aside;
+        struct setting **v, **aside;
         bool in_order = true;
 
+        if (!n)         /* k->settings may be NULL: no arithmetic on it */
+                return;
+        v = k->settings + from;
         for (size_t i = 0; i < n; i++) {
                 count[v[i]->order]++;
                 if (i && v[i]->order < v[i - 1]->order)
