@@ -4,7 +4,10 @@
 # on 127.0.0.1 and a free port, only that collector, scraped over loopback.
 # On a fake root: kvmtune_drift is 0 after apply, 1 after a value changed
 # behind kvmtune's back, node_textfile_scrape_error stays 0, and the last
-# apply's status is exported.  The exporter is stopped on exit.
+# apply's status is exported.  The exporter is stopped on exit.  Every file
+# written also passes `promtool check metrics` (Prometheus' own linter), from
+# Debian's prometheus package, downloaded with apt-get and unpacked in a
+# cache, never installed (that would add and enable the prometheus service).
 set -u
 cd "$(dirname "$0")/.."
 kv=${KVMTUNE:-$PWD/kvmtune}
@@ -15,6 +18,21 @@ if [ ! -x "$exporter" ]; then
 	.ci/install-deps fleet >/dev/null || skip "cannot install prometheus-node-exporter"
 fi
 command -v python3 >/dev/null || skip "python3 is not installed"
+cache=${KVMTUNE_TEST_CACHE:-/var/tmp/kvmtune-tests}
+promtool=$cache/prometheus/usr/bin/promtool
+if [ ! -x "$promtool" ]; then
+	mkdir -p "$cache" || skip "cannot create $cache"
+	deb=$(ls "$cache"/prometheus_*.deb 2>/dev/null | tail -1)
+	if [ -z "$deb" ]; then
+		(cd "$cache" && { apt-get download -qq prometheus 2>/dev/null ||
+			{ apt-get update -qq >/dev/null 2>&1 && apt-get download -qq prometheus 2>/dev/null; }; })
+		deb=$(ls "$cache"/prometheus_*.deb 2>/dev/null | tail -1)
+		[ -n "$deb" ] || skip "cannot download the prometheus package (apt-get download prometheus) for promtool"
+	fi
+	mkdir -p "$cache/prometheus"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$cache/prometheus" ./usr/bin/promtool ||
+		{ echo "FAIL: cannot unpack promtool from $deb"; exit 1; }
+fi
 tmp=$(mktemp -d /tmp/kvmtune-nodeexp-XXXXXX)
 pid=
 cleanup() {
@@ -32,8 +50,20 @@ echo 60 > "$root/proc/sys/net/ipv4/tcp_fin_timeout"
 echo 0 > "$root/proc/sys/net/ipv4/tcp_tw_reuse"
 printf '[sysctl]\nnet.ipv4.tcp_fin_timeout = 30\nnet.ipv4.tcp_tw_reuse = 1\n' > "$root/etc/kvmtune/conf.d/50-fleet.conf"
 
+# lint WHAT: promtool check metrics on the file as it is now
+lint() {
+	if "$promtool" check metrics < "$textdir/kvmtune.prom" > "$tmp/lint" 2>&1; then ok "$1: promtool check metrics"
+	else bad "$1: promtool check metrics: $(cat "$tmp/lint")"; fi
+}
+# before any apply: the last-apply series say so (time 0, status -1)
+"$kv" --root "$root" verify --metrics "$textdir/kvmtune.prom" >/dev/null
+lint "before any apply"
+grep -qx 'kvmtune_last_apply_exit_status -1' "$textdir/kvmtune.prom" && ok "before any apply: kvmtune_last_apply_exit_status -1" \
+	|| bad "before any apply: $(grep kvmtune_last_apply_exit_status "$textdir/kvmtune.prom")"
+
 "$kv" --root "$root" apply >/dev/null || bad "apply failed"
 "$kv" --root "$root" verify --metrics "$textdir/kvmtune.prom" >/dev/null || bad "verify after apply: exit $?"
+lint "after apply"
 
 # a port nobody listens on now; the exporter is given a few tries should another take it first
 free_port() {
@@ -78,6 +108,7 @@ check "after apply" kvmtune_drift 0
 check "after apply" 'kvmtune_settings{section="sysctl",state="ok"}' 2
 check "after apply" kvmtune_last_apply_exit_status 0
 check "after apply" kvmtune_last_apply_changes 2
+check "after apply" "kvmtune_build_info{version=\"$("$kv" --version | cut -d' ' -f2)\"}" 1
 check "textfile parsed" node_textfile_scrape_error 0
 grep -q '^# TYPE kvmtune_drift gauge$' "$tmp/scrape" && ok "kvmtune_drift is a gauge" || bad "no TYPE line for kvmtune_drift"
 [ -n "$(value 'node_textfile_mtime_seconds{file="kvmtune.prom"}')" ] || \
@@ -94,6 +125,7 @@ rm -f "$textdir/broken.prom"
 echo 45 > "$root/proc/sys/net/ipv4/tcp_fin_timeout"
 "$kv" --root "$root" verify --metrics "$textdir/kvmtune.prom" >/dev/null
 [ $? = 1 ] && ok "verify exits 1 on drift" || bad "verify on drift did not exit 1"
+lint "after drift"
 scrape > "$tmp/scrape" || bad "scrape failed"
 check "after drift" kvmtune_drift 1
 check "after drift" 'kvmtune_settings{section="sysctl",state="set"}' 1
@@ -102,9 +134,10 @@ check "after drift" node_textfile_scrape_error 0
 
 # -v: per-setting series, still valid for the collector
 "$kv" --root "$root" -v verify --metrics "$textdir/kvmtune.prom" >/dev/null 2>&1
+lint "-v"
 scrape > "$tmp/scrape" || bad "scrape failed"
-check "-v" 'kvmtune_setting_drift{section="sysctl",setting="net.ipv4.tcp_fin_timeout"}' 1
-check "-v" 'kvmtune_setting_drift{section="sysctl",setting="net.ipv4.tcp_tw_reuse"}' 0
+check "-v" 'kvmtune_setting_drift{device="",key="net.ipv4.tcp_fin_timeout",section="sysctl"}' 1
+check "-v" 'kvmtune_setting_drift{device="",key="net.ipv4.tcp_tw_reuse",section="sysctl"}' 0
 check "-v" node_textfile_scrape_error 0
 
 # apply again: the drift is gone, the last apply's time moves on

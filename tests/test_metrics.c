@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * verify --metrics FILE on a fake root: Prometheus text (counts per section
- * and state, drift, errors, the last apply's time and status), written
- * whole with mode 0644 and no temp file left; per-setting series only with
- * -v, their labels escaped; failures and usage errors.
+ * verify --metrics FILE on a fake root: Prometheus text (build info, counts
+ * per section and state, drift, errors, the last apply's time and status,
+ * time 0 and status -1 before any apply), written whole with mode 0644 and
+ * no temp file left; per-setting series only with -v, with device and key
+ * labels, escaped; failures and usage errors.  The symlink attack on the
+ * file's directory is tests/metrics_symlink.sh (it needs a second user).
  */
 #include "want.h"
+#include "kvmtune.h"          /* KVMTUNE_VERSION */
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -86,8 +89,13 @@ static void test_drift_and_last_apply(void **state)
         assert_int_equal(series(m, "kvmtune_settings{section=\"hugepages\",state=\"error\"}"), 0);
         assert_contains(m, "# TYPE kvmtune_drift gauge\n");
         assert_contains(m, "# HELP kvmtune_drift ");
-        /* no apply yet: no last-apply series; no per-interface label without -v */
-        assert_not_contains(m, "kvmtune_last_apply");
+        assert_int_equal(series(m, "kvmtune_build_info{version=\"" KVMTUNE_VERSION "\"}"), 1);
+        assert_contains(m, "# TYPE kvmtune_build_info gauge\n");
+        /* no apply yet: the last-apply series say so (time 0, status -1); no per-interface label without -v */
+        assert_int_equal(series(m, "kvmtune_last_apply_timestamp_seconds"), 0);
+        assert_int_equal(series(m, "kvmtune_last_apply_exit_status"), -1);
+        assert_int_equal(series(m, "kvmtune_last_apply_changes"), 0);
+        assert_int_equal(series(m, "kvmtune_last_apply_errors"), 0);
         assert_not_contains(m, "eth0");
         assert_not_contains(m, "kvmtune_setting_drift");
         assert_true(series(m, "kvmtune_verify_timestamp_seconds") >= t0);
@@ -161,12 +169,14 @@ static void test_failed_apply(void **state)
         kv_run(&r, root, "apply", "--device", "eth0", NULL);
         run_result_free(&r);
         assert_file(root, "run/kvmtune/last-apply", "time=1\nstatus=0\nchanges=0\nerrors=0");
-        /* a record that is not one is no series */
-        fr_write(root, "run/kvmtune/last-apply", "garbage\n");
+        /* a record that is not one counts as none: time 0, status -1, not its stray counts */
+        fr_write(root, "run/kvmtune/last-apply", "garbage\nchanges=7\n");
         kv_run(&r, root, "verify", "--metrics", path, NULL);
         run_result_free(&r);
         m = fr_read(root, PROM);
-        assert_not_contains(m, "kvmtune_last_apply");
+        assert_int_equal(series(m, "kvmtune_last_apply_timestamp_seconds"), 0);
+        assert_int_equal(series(m, "kvmtune_last_apply_exit_status"), -1);
+        assert_int_equal(series(m, "kvmtune_last_apply_changes"), 0);
         free(m);
         free(path);
 }
@@ -195,15 +205,30 @@ static void test_verbose_labels(void **state)
         want_status(&r, 1);
         run_result_free(&r);
         m = fr_read(root, PROM);
-        assert_int_equal(series(m, "kvmtune_setting_drift{section=\"netdev\",setting=\"a\\\"b\\\\c txqueuelen\"}"), 0);
-        assert_int_equal(series(m, "kvmtune_setting_drift{section=\"netdev\",setting=\"x\xef\xbf\xbd txqueuelen\"}"), 1);
-        assert_int_equal(series(m, "kvmtune_setting_drift{section=\"netdev\",setting=\"eth0 txqueuelen\"}"), 1);
-        assert_int_equal(series(m, "kvmtune_setting_drift{section=\"netdev\",setting=\"vnet68 txqueuelen\"}"), 1);
-        assert_int_equal(series(m, "kvmtune_setting_drift{section=\"netdev\",setting=\"vnet69 txqueuelen\"}"), 0);
+        assert_int_equal(series(m, "kvmtune_setting_drift{section=\"netdev\",device=\"a\\\"b\\\\c\",key=\"txqueuelen\"}"), 0);
+        assert_int_equal(series(m, "kvmtune_setting_drift{section=\"netdev\",device=\"x\xef\xbf\xbd\",key=\"txqueuelen\"}"), 1);
+        assert_int_equal(series(m, "kvmtune_setting_drift{section=\"netdev\",device=\"eth0\",key=\"txqueuelen\"}"), 1);
+        assert_int_equal(series(m, "kvmtune_setting_drift{section=\"netdev\",device=\"vnet68\",key=\"txqueuelen\"}"), 1);
+        assert_int_equal(series(m, "kvmtune_setting_drift{section=\"netdev\",device=\"vnet69\",key=\"txqueuelen\"}"), 0);
         assert_int_equal(count_lines(m, "kvmtune_setting_drift{"), 73);
         assert_int_equal(series(m, "kvmtune_settings{section=\"netdev\",state=\"set\"}"), 37);
         assert_int_equal(series(m, "kvmtune_settings{section=\"netdev\",state=\"ok\"}"), 36);
         free(m);
+
+        /* device and key apart for a disk; a sysctl key has no device */
+        fr_write(root, "sys/block/vda/queue/scheduler", "[mq-deadline] none\n");
+        fr_write(root, CONFD "50-m.conf", "[block \"vda\"]\nscheduler = none\n"
+                                          "[sysctl]\nnet.ipv4.tcp_fin_timeout = 60\n");
+        fr_write(root, "proc/sys/net/ipv4/tcp_fin_timeout", "60\n");
+        kv_run(&r, root, "-v", "verify", "--metrics", path, NULL);
+        want_status(&r, 1);
+        run_result_free(&r);
+        m = fr_read(root, PROM);
+        assert_int_equal(series(m, "kvmtune_setting_drift{section=\"block\",device=\"vda\",key=\"scheduler\"}"), 1);
+        assert_int_equal(series(m, "kvmtune_setting_drift{section=\"sysctl\",device=\"\",key=\"net.ipv4.tcp_fin_timeout\"}"), 0);
+        assert_not_contains(m, "setting=");
+        free(m);
+        fr_write(root, CONFD "50-m.conf", "[netdev \"a* x* eth0 vnet*\"]\ntxqueuelen = 5000\n");
 
         /* --only: only those sections are counted */
         kv_run(&r, root, "--only", "netdev", "verify", "--metrics", path, NULL);
