@@ -4,284 +4,18 @@
  * named files, recognised by content), read them in boot order, print the
  * configuration on stdout and the carried / not carried report on stderr.
  * Nothing read is ever executed; every file is read whole, bounded, and cut
- * into checked lines before any reader sees it.
+ * into checked lines (source.c) before any reader sees it.  The top floor
+ * of import: it hands each file to its reader, and no reader calls it.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "import.h"
-
-/* ---- the report ---------------------------------------------------------- */
-
-/* one printable line: control characters become '?', long text is cut */
-char *imp_clean_text(const char *s, size_t len)
-{
-        size_t n = len > IMP_SHOW_MAX ? IMP_SHOW_MAX : len, o = 0;
-        char *out = xcalloc(1, n + 4);
-
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char)s[i];
-                out[o++] = c == '\t' ? ' ' : (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-        }
-        if (n < len)
-                memcpy(out + o, "...", 4);
-        return out;
-}
-
-/* where the report goes: stderr, or the buffer of an sh -c script until its line is reported */
-static FILE *rep(const struct imp *im)
-{
-        return im->report ? im->report : stderr;
-}
-
-void imp_carried(struct imp *im, const struct imp_src *src, const char *extra)
-{
-        im->n_carried++;
-        if (im->k->quiet)
-                return;
-        fprintf(rep(im), "kvmtune: %s:%u: carried: %s%s%s\n", src->file, src->line,
-                src->text ? src->text : "", extra ? " " : "", extra ? extra : "");
-}
-
-void imp_refused(struct imp *im, const struct imp_src *src, const char *fmt, ...)
-{
-        va_list ap;
-
-        im->n_failed++;
-        if (src->line)
-                fprintf(rep(im), "kvmtune: %s:%u: not carried: ", src->file, src->line);
-        else
-                fprintf(rep(im), "kvmtune: %s: not carried: ", src->file);
-        if (src->text && *src->text)
-                fprintf(rep(im), "%s: ", src->text);
-        va_start(ap, fmt);
-        vfprintf(rep(im), fmt, ap);
-        va_end(ap);
-        fputc('\n', rep(im));
-}
-
-void imp_kept(struct imp *im, const struct imp_src *src, const char *fmt, ...)
-{
-        va_list ap;
-        char *why;
-
-        va_start(ap, fmt);
-        if (vasprintf(&why, fmt, ap) < 0)
-                why = NULL;
-        va_end(ap);
-        if (!why)
-                return;
-        if (!im->k->quiet)
-                fprintf(rep(im), "kvmtune: %s:%u: kept on the kernel command line: %s: %s\n", src->file,
-                        src->line, src->text, why);
-        im->kept = xrealloc_array(im->kept, im->n_kept + 1, sizeof(char *));
-        im->kept[im->n_kept++] = xasprintf("%s:%u: %s (%s)", src->file, src->line, src->text, why);
-        free(why);
-}
-
-/* ---- reading ------------------------------------------------------------- */
-
-char *imp_line_str(const struct imp_line *l)
-{
-        const char *s = l->s;
-        size_t n = l->len;
-
-        if (l->bad)
-                return NULL;
-        while (n && (*s == ' ' || *s == '\t')) {
-                s++;
-                n--;
-        }
-        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-                n--;
-        return strndup(s, n) ?: xstrdup("");
-}
-
-char *imp_take_line(struct imp *im, const struct imp_file *f, size_t i)
-{
-        const struct imp_line *l = &f->lines[i];
-
-        if (l->bad) {
-                struct imp_src src = { f->shown, l->no, NULL };
-                imp_refused(im, &src, "%s", l->bad);
-                return NULL;
-        }
-        return imp_line_str(l);
-}
-
-bool imp_next_line(struct imp *im, const struct imp_file *f, size_t *pos, const char *comments, bool join,
-                   struct imp_rline *out)
-{
-        free(out->s);
-        free(out->clean);
-        *out = (struct imp_rline){ 0 };
-        while (*pos < f->n_lines) {
-                size_t i = (*pos)++;
-                char *s = imp_take_line(im, f, i);
-
-                if (!s)
-                        continue;
-                while (join && *s && s[strlen(s) - 1] == '\\' && *pos < f->n_lines) {
-                        char *next = imp_take_line(im, f, (*pos)++), *joined;
-
-                        if (!next)
-                                break;
-                        s[strlen(s) - 1] = '\0';
-                        joined = xasprintf("%s %s", s, next);
-                        free(s);
-                        free(next);
-                        s = joined;
-                }
-                if (!*s || strchr(comments, *s)) {
-                        free(s);
-                        continue;
-                }
-                out->s = s;
-                out->i = i;
-                out->clean = imp_clean_text(s, strlen(s));
-                out->src = (struct imp_src){ f->shown, f->lines[i].no, out->clean };
-                return true;
-        }
-        return false;
-}
-
-size_t imp_fields(char *s, char **out, size_t max)
-{
-        size_t n = 0;
-        char *save = NULL;
-
-        for (char *w = strtok_r(s, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-                if (n < max)
-                        out[n] = w;
-                n++;
-        }
-        return n;
-}
-
-/* Cut the text into lines, each checked once: length, NUL, control characters. */
-void imp_split_lines(struct imp_file *f, unsigned first_no)
-{
-        size_t pos = 0;
-        unsigned no = first_no - 1;
-
-        while (pos < f->len) {
-                const char *s = f->text + pos, *nl = memchr(s, '\n', f->len - pos);
-                size_t len = nl ? (size_t)(nl - s) : f->len - pos;
-                struct imp_line *l;
-
-                f->lines = xrealloc_array(f->lines, f->n_lines + 1, sizeof(*f->lines));
-                l = &f->lines[f->n_lines++];
-                *l = (struct imp_line){ .s = s, .len = len, .no = ++no };
-                pos += len + (nl ? 1 : 0);
-                if (len && s[len - 1] == '\r')
-                        l->len = --len;         /* DOS line ends */
-                if (len > KVMTUNE_MAX_LINE) {
-                        l->bad = "line longer than 8192 bytes, refused";
-                        continue;
-                }
-                if (memchr(s, '\0', len)) {
-                        l->bad = "line holds a NUL byte, refused";
-                        continue;
-                }
-                for (size_t i = 0; i < len; i++)
-                        if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f) {
-                                l->bad = "line holds a control character, refused";
-                                break;
-                        }
-        }
-}
-
-/* Read a whole regular file from an open fd, bounded. */
-static int read_fd(int fd, struct imp_file *f)
-{
-        struct stat st;
-        size_t got = 0, cap;
-        ssize_t n;
-
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EINVAL;
-        if (st.st_size > (off_t)IMP_MAX_FILE)
-                return -EFBIG;
-        cap = (size_t)st.st_size + 1;
-        f->text = xcalloc(1, cap + 1);
-        for (;;) {
-                if (got == cap) {
-                        if (cap > IMP_MAX_FILE)
-                                return -EFBIG;
-                        cap *= 2;
-                        f->text = xrealloc_array(f->text, cap + 1, 1);
-                }
-                n = read(fd, f->text + got, cap - got);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                got += (size_t)n;
-        }
-        if (got > IMP_MAX_FILE)
-                return -EFBIG;
-        f->text[got] = '\0';
-        f->len = got;
-        imp_split_lines(f, 1);
-        return 0;
-}
-
-static const char *read_error(int r)
-{
-        return r == -EINVAL ? "not a regular file" : r == -EFBIG ? "larger than 16M" : strerror(-r);
-}
-
-static void file_free(struct imp_file *f)
-{
-        free(f->shown);
-        free(f->text);
-        free(f->lines);
-}
-
-/*
- * A file a source names (sysctl -p FILE, a tuned profile), read under the
- * root: 0, or a negative errno with *why set.
- */
-int imp_read_rooted(struct imp *im, const char *path, enum imp_kind kind, struct imp_file *f, const char **why)
-{
-        int fd, r;
-
-        *f = (struct imp_file){ .kind = kind };
-        if (!imp_path_canonical(path) || has_control_char(path)) {
-                *why = "not an absolute, canonical path";
-                return -EINVAL;
-        }
-        fd = kernfs_openat(im->k, path + 1, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-        if (fd < 0) {
-                *why = strerror(-fd);
-                return fd;
-        }
-        f->shown = xstrdup(path);
-        r = read_fd(fd, f);
-        close(fd);
-        if (r < 0) {
-                *why = read_error(r);
-                imp_file_free(f);
-                return r;
-        }
-        return 0;
-}
-
-void imp_file_free(struct imp_file *f)
-{
-        file_free(f);
-        *f = (struct imp_file){ 0 };
-}
 
 struct file_list {
         struct imp_file *f;
@@ -335,12 +69,12 @@ static void add_rooted(struct imp *im, struct file_list *l, const char *rel, enu
         if (st_out)
                 *st_out = st;
         f = list_add(l, shown, kind);
-        r = read_fd(fd, f);
+        r = imp_read_fd(fd, f);
         close(fd);
         if (r < 0) {
                 struct imp_src src = { shown, 0, NULL };
-                imp_refused(im, &src, "cannot read: %s", read_error(r));
-                file_free(f);
+                imp_refused(im, &src, "cannot read: %s", imp_read_error(r));
+                imp_file_free(f);
                 l->n--;
         }
 }
@@ -413,10 +147,7 @@ static void add_sysctl(struct imp *im, struct file_list *l)
         for (size_t i = 0; i < m; i++)
                 for (size_t j = i + 1; j < m; j++)
                         if (sts[i].st_dev == sts[j].st_dev && sts[i].st_ino == sts[j].st_ino && l->f[at[i]].text) {
-                                file_free(&l->f[at[i]]);
-                                l->f[at[i]].text = NULL;
-                                l->f[at[i]].shown = NULL;
-                                l->f[at[i]].lines = NULL;
+                                imp_file_free(&l->f[at[i]]);    /* text NULL: dropped below */
                         }
         /* compact */
         size_t o = first;
@@ -447,7 +178,7 @@ static void add_rc_local(struct imp *im, struct file_list *l)
                         continue;
                 have[i] = true;
                 if (i == 1 && have[0] && st[0].st_dev == st[1].st_dev && st[0].st_ino == st[1].st_ino) {
-                        file_free(&l->f[--l->n]);       /* the same file, read once */
+                        imp_file_free(&l->f[--l->n]);   /* the same file, read once */
                         continue;
                 }
                 if (!(st[i].st_mode & 0111)) {
@@ -455,7 +186,7 @@ static void add_rc_local(struct imp *im, struct file_list *l)
                         imp_refused(im, &src, "not executable: rc-local.service does not run it "
                                               "(ConditionFileIsExecutable), so nothing in it is carried; "
                                               "chmod +x it and import again if it is meant to run");
-                        file_free(&l->f[--l->n]);
+                        imp_file_free(&l->f[--l->n]);
                 }
         }
 }
@@ -577,11 +308,11 @@ static void add_named(struct imp *im, struct file_list *l, const char *path)
                 goto out;
         }
         f = list_add(l, path, IK_UNKNOWN);
-        r = read_fd(fd, f);
+        r = imp_read_fd(fd, f);
         close(fd);
         if (r < 0) {
-                imp_refused(im, &src, "cannot read: %s", read_error(r));
-                file_free(f);
+                imp_refused(im, &src, "cannot read: %s", imp_read_error(r));
+                imp_file_free(f);
                 l->n--;
                 goto out;
         }
@@ -589,7 +320,7 @@ static void add_named(struct imp *im, struct file_list *l, const char *path)
         if (f->kind == IK_UNKNOWN) {
                 imp_refused(im, &src, "not recognised as grub, module, modprobe.d, sysctl, udev, sysfs, "
                                       "tmpfiles.d, fstab or rc.local content");
-                file_free(f);
+                imp_file_free(f);
                 l->n--;
         }
 out:
@@ -642,7 +373,7 @@ int kvmtune_import(struct kvmtune *k, char **files, size_t n_files)
                 fprintf(stderr, "kvmtune: import: %u carried, %u not carried%s\n", im.n_carried, im.n_failed,
                         im.n_failed ? " (see above): the output is incomplete" : "");
         for (size_t i = 0; i < l.n; i++)
-                file_free(&l.f[i]);
+                imp_file_free(&l.f[i]);
         free(l.f);
         imp_free(&im);
         kvmtune_free(k);

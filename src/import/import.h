@@ -115,28 +115,35 @@ struct imp_entry *imp_find(struct imp *im, enum imp_sec sec, const char *sub, co
 void imp_emit(struct imp *im, FILE *out);
 void imp_free(struct imp *im);
 
-/* import.c: the stderr report */
+/* carry.c: the report, on stderr or im->report */
 void imp_carried(struct imp *im, const struct imp_src *src, const char *extra);
 void imp_refused(struct imp *im, const struct imp_src *src, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 void imp_kept(struct imp *im, const struct imp_src *src, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 char *imp_clean_text(const char *s, size_t len);
+
+/* source.c: files read whole and bounded, cut into checked lines, and the one line reader */
+/* fd's regular file into f->text and f->lines; 0 or a negative errno (imp_read_error says it) */
+int imp_read_fd(int fd, struct imp_file *f);
+const char *imp_read_error(int r);
+/* a file a source names, read under the root */
+int imp_read_rooted(struct imp *im, const char *path, enum imp_kind kind, struct imp_file *f, const char **why);
+void imp_file_free(struct imp_file *f);
+/* cut f->text into f->lines, the first numbered first_no, each checked */
+void imp_split_lines(struct imp_file *f, unsigned first_no);
 char *imp_line_str(const struct imp_line *l);   /* trimmed copy, NULL when bad */
 /* line i trimmed, or NULL after reporting it when it was refused */
 char *imp_take_line(struct imp *im, const struct imp_file *f, size_t i);
-/* a file a source names, read under the root (import.c) */
-int imp_read_rooted(struct imp *im, const char *path, enum imp_kind kind, struct imp_file *f, const char **why);
-void imp_file_free(struct imp_file *f);
-/* cut f->text into f->lines, the first numbered first_no, each checked (import.c) */
-void imp_split_lines(struct imp_file *f, unsigned first_no);
 /*
- * The one line reader of the line-based sources.  Each call gives the next
- * line worth reading: trimmed, not empty, not starting with one of the
+ * The one line reader of every source.  Each call gives the next line
+ * worth reading: trimmed, not empty, not starting with one of the
  * characters of `comments`; a refused line (NUL, control byte, too long) is
- * reported and skipped; with `join`, a line ending in a backslash goes on
- * in the next one (udev rules, modprobe.d).  out->s may be modified; out->src
- * names the first line, with the text cleaned for messages.
+ * reported and skipped, or skipped quietly when im is NULL (a second pass
+ * over lines the first one reported); with `join`, a line ending in a
+ * backslash goes on in the next one (udev rules, modprobe.d).  out->s may
+ * be modified; out->src names the first line, with the text cleaned for
+ * messages.  Start with *pos 0 and out zeroed; the last call frees out.
  */
 struct imp_rline {
         char *s;
