@@ -276,16 +276,13 @@ static enum imp_kind classify(const struct imp_file *f)
 {
         unsigned votes[IK_N + 1] = { 0 };
         enum imp_kind best = IK_UNKNOWN;
+        struct imp_rline l = { 0 };
 
         if (f->n_lines && f->lines[0].len > 2 && !memcmp(f->lines[0].s, "#!", 2))
                 return IK_SHELL;
-        for (size_t i = 0; i < f->n_lines; i++) {
-                char *s = imp_line_str(&f->lines[i]);
-                if (!s)
-                        continue;
-                votes[line_kind(s)]++;
-                free(s);
-        }
+        /* quietly: the reader the file goes to reports its refused lines */
+        for (size_t pos = 0; imp_next_line(NULL, f, &pos, "#;", false, &l);)
+                votes[line_kind(l.s)]++;
         /* a grub file is mostly other shell variables: one GRUB_ line decides */
         if (votes[IK_GRUB])
                 return IK_GRUB;

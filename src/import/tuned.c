@@ -172,136 +172,118 @@ static void cpu_key(struct imp *im, const char *key, const char *v, const struct
 
 static void profile(struct imp *im, const char *name, const struct imp_src *from, char (*seen)[128], size_t depth);
 
+/* type=, devices= and enabled= may come anywhere in a section: read them from the lines after its header */
+static void section_head(struct section *sec, const char *header, const struct imp_file *f, size_t pos)
+{
+        struct imp_rline l = { 0 };
+
+        free(sec->devices);
+        *sec = (struct section){ 0 };
+        snprintf(sec->name, sizeof(sec->name), "%.*s", (int)strcspn(header + 1, "]"), header + 1);
+        snprintf(sec->plugin, sizeof(sec->plugin), "%s", sec->name);
+        while (imp_next_line(NULL, f, &pos, "#;", false, &l) && *l.s != '[') {
+                char *t = l.s, *te = strchr(t, '=');
+
+                if (!te)
+                        continue;
+                *te++ = '\0';
+                trim(t);
+                trim(te);
+                if (!strcmp(t, "type"))
+                        snprintf(sec->plugin, sizeof(sec->plugin), "%s", te);
+                else if (!strcmp(t, "enabled"))
+                        sec->disabled = !strcmp(te, "false") || !strcmp(te, "0");
+                else if (!strcmp(t, "devices")) {
+                        free(sec->devices);
+                        sec->devices = devices_sub(te);
+                        if (!sec->devices)
+                                sec->devices = xstrdup("\x01");  /* not expressible */
+                }
+        }
+        free(l.s);              /* the next header, or nothing */
+        free(l.clean);
+}
+
 static void read_profile_file(struct imp *im, struct imp_file *f, char (*seen)[128], size_t depth)
 {
         struct section sec = { .name = "", .plugin = "" };
+        struct imp_rline l = { 0 };
+        bool in_main = false;
 
-        /* [main] include= first: the parents are applied before the profile */
-        for (size_t i = 0, in_main = 0; i < f->n_lines; i++) {
-                char *s = imp_line_str(&f->lines[i]);
-                if (!s)
-                        continue;
-                trim(s);
-                if (*s == '[')
-                        in_main = !strcmp(s, "[main]");
-                else if (in_main && !strncmp(s, "include", 7) && strchr(s, '=')) {
-                        char *v = strchr(s, '=') + 1, *save = NULL, *clean = imp_clean_text(s, strlen(s));
-                        struct imp_src src = { f->shown, f->lines[i].no, clean };
+        /* [main] include= first, quietly (the pass below reports refused lines): the parents come first */
+        for (size_t pos = 0; imp_next_line(NULL, f, &pos, "#;", false, &l);) {
+                if (*l.s == '[')
+                        in_main = !strcmp(l.s, "[main]");
+                else if (in_main && !strncmp(l.s, "include", 7) && strchr(l.s, '=')) {
+                        char *v = strchr(l.s, '=') + 1, *save = NULL;
                         for (char *p = strtok_r(v, ", \t", &save); p; p = strtok_r(NULL, ", \t", &save))
-                                profile(im, p, &src, seen, depth + 1);
-                        free(clean);
+                                profile(im, p, &l.src, seen, depth + 1);
                 }
-                free(s);
         }
-        for (size_t i = 0; i < f->n_lines; i++) {
-                char *s = imp_take_line(im, f, i), *eq, *key, *v, *clean;
-                struct imp_src src = { f->shown, f->lines[i].no, NULL };
+        for (size_t pos = 0; imp_next_line(im, f, &pos, "#;", false, &l);) {
+                char *eq, *key, *v;
+                const struct imp_src *src = &l.src;
 
-                if (!s)
-                        continue;
-                trim(s);
-                if (!*s || *s == '#' || *s == ';') {
-                        free(s);
+                if (*l.s == '[') {
+                        section_head(&sec, l.s, f, pos);
                         continue;
                 }
-                if (*s == '[') {
-                        free(sec.devices);
-                        sec = (struct section){ 0 };
-                        snprintf(sec.name, sizeof(sec.name), "%.*s", (int)strcspn(s + 1, "]"), s + 1);
-                        snprintf(sec.plugin, sizeof(sec.plugin), "%s", sec.name);
-                        /* type=, devices= and enabled= may come anywhere in the section */
-                        for (size_t j = i + 1; j < f->n_lines; j++) {
-                                char *t = imp_line_str(&f->lines[j]), *te;
-                                if (!t)
-                                        continue;
-                                trim(t);
-                                if (*t == '[') {
-                                        free(t);
-                                        break;
-                                }
-                                if ((te = strchr(t, '='))) {
-                                        *te++ = '\0';
-                                        trim(t);
-                                        trim(te);
-                                        if (!strcmp(t, "type"))
-                                                snprintf(sec.plugin, sizeof(sec.plugin), "%s", te);
-                                        else if (!strcmp(t, "enabled"))
-                                                sec.disabled = !strcmp(te, "false") || !strcmp(te, "0");
-                                        else if (!strcmp(t, "devices")) {
-                                                free(sec.devices);
-                                                sec.devices = devices_sub(te);
-                                                if (!sec.devices)
-                                                        sec.devices = xstrdup("\x01");  /* not expressible */
-                                        }
-                                }
-                                free(t);
-                        }
-                        free(s);
+                eq = strchr(l.s, '=');
+                if (!eq)
                         continue;
-                }
-                clean = imp_clean_text(s, strlen(s));
-                src.text = clean;
-                eq = strchr(s, '=');
-                if (!eq) {
-                        free(clean);
-                        free(s);
-                        continue;
-                }
                 *eq = '\0';
-                key = s;
+                key = l.s;
                 v = eq + 1;
                 trim(key);
                 trim(v);
                 if (!strcmp(sec.name, "main") || !strcmp(sec.name, "variables") || sec.disabled) {
                         /* include= is read above; [variables] only feeds ${...} */
                 } else if (strstr(v, "${") || strchr(v, '$')) {
-                        imp_refused(im, &src, "it holds a TuneD variable or function (${...}), which import does "
-                                              "not evaluate");
+                        imp_refused(im, src, "it holds a TuneD variable or function (${...}), which import does "
+                                             "not evaluate");
                 } else if (!strcmp(sec.plugin, "sysctl")) {
                         if (!strcmp(key, "type") || !strcmp(key, "replace"))
                                 ;
                         else if (v[0] == '>' && v[1] != '=' && strspn(v + 1, " \t0123456789") == strlen(v + 1)) {
                                 /* TuneD's ">N": never lower it, kvmtune's ">= N" */
                                 char *b = xasprintf(">= %s", v + 1 + strspn(v + 1, " \t"));
-                                if (imp_sysctl(im, key, b, false, &src) < 0)
-                                        imp_refused(im, &src, "%s", im->why);
+                                if (imp_sysctl(im, key, b, false, src) < 0)
+                                        imp_refused(im, src, "%s", im->why);
                                 else
-                                        imp_carried(im, &src, NULL);
+                                        imp_carried(im, src, NULL);
                                 free(b);
-                        } else if (imp_sysctl(im, key, v, false, &src) < 0)
-                                imp_refused(im, &src, "%s", im->why);
+                        } else if (imp_sysctl(im, key, v, false, src) < 0)
+                                imp_refused(im, src, "%s", im->why);
                         else
-                                imp_carried(im, &src, NULL);
+                                imp_carried(im, src, NULL);
                 } else if (!strcmp(sec.plugin, "vm")) {
                         if (!strcmp(key, "transparent_hugepages") || !strcmp(key, "transparent_huge_pages")) {
                                 if (strcmp(v, "always") && strcmp(v, "never") && strcmp(v, "madvise"))
-                                        imp_refused(im, &src, "'%s' is not always, madvise or never", v);
+                                        imp_refused(im, src, "'%s' is not always, madvise or never", v);
                                 else
-                                        carry(im, &src, imp_kernel_write(im, "/sys/kernel/mm/transparent_hugepage/enabled",
-                                                                         v, &src));
+                                        carry(im, src, imp_kernel_write(im, "/sys/kernel/mm/transparent_hugepage/enabled",
+                                                                        v, src));
                         } else if (!strncmp(key, "dirty_", 6)) {
                                 char *k = xasprintf("vm.%s", key);
-                                carry(im, &src, imp_sysctl(im, k, v, false, &src));
+                                carry(im, src, imp_sysctl(im, k, v, false, src));
                                 free(k);
                         } else if (strcmp(key, "type") && strcmp(key, "replace")) {
-                                imp_refused(im, &src, "TuneD's [vm] %s has no kvmtune form", key);
+                                imp_refused(im, src, "TuneD's [vm] %s has no kvmtune form", key);
                         }
                 } else if (!strcmp(sec.plugin, "disk")) {
                         if (sec.devices && !strcmp(sec.devices, "\x01"))
-                                imp_refused(im, &src, "devices= uses negation or a pattern kvmtune globs cannot say");
+                                imp_refused(im, src, "devices= uses negation or a pattern kvmtune globs cannot say");
                         else
-                                disk_key(im, &sec, key, v, &src);
+                                disk_key(im, &sec, key, v, src);
                 } else if (!strcmp(sec.plugin, "cpu")) {
-                        cpu_key(im, key, v, &src);
+                        cpu_key(im, key, v, src);
                 } else if (!strcmp(sec.plugin, "sysfs")) {
-                        carry(im, &src, imp_kernel_write(im, key, v, &src));
+                        carry(im, src, imp_kernel_write(im, key, v, src));
                 } else if (strcmp(key, "type") && strcmp(key, "enabled") && strcmp(key, "replace") &&
                            strcmp(key, "devices")) {
-                        imp_refused(im, &src, "TuneD's [%s] plugin has no kvmtune form%s", sec.plugin,
+                        imp_refused(im, src, "TuneD's [%s] plugin has no kvmtune form%s", sec.plugin,
                                     !strcmp(sec.plugin, "bootloader") ? " (the kernel command line stays with grub)" : "");
                 }
-                free(clean);
-                free(s);
         }
         free(sec.devices);
 }
@@ -361,17 +343,8 @@ int imp_tuned_profiles(struct imp *im, const char *names, const struct imp_src *
 /* /etc/tuned/active_profile: the profile names TuneD applies at boot */
 void imp_read_tuned(struct imp *im, struct imp_file *f)
 {
-        for (size_t i = 0; i < f->n_lines; i++) {
-                char *s = imp_take_line(im, f, i), *clean;
+        struct imp_rline l = { 0 };
 
-                if (!s)
-                        continue;
-                if (*s && *s != '#') {
-                        clean = imp_clean_text(s, strlen(s));
-                        struct imp_src src = { f->shown, f->lines[i].no, clean };
-                        imp_tuned_profiles(im, s, &src);
-                        free(clean);
-                }
-                free(s);
-        }
+        for (size_t pos = 0; imp_next_line(im, f, &pos, "#", false, &l);)
+                imp_tuned_profiles(im, l.s, &l.src);
 }
