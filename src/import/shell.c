@@ -436,12 +436,11 @@ static int do_echo(struct parser *p, struct cmd *c, const struct imp_src *src)
 /* what a nested reader reports waits in c->nested for the line's turn in the file's report */
 static void nested_begin(struct parser *p, struct cmd *c)
 {
-        size_t len = 0;
-
         free(c->nested);
         c->nested = NULL;
         p->saved_report = p->im->report;
-        p->nested_m = open_memstream(&c->nested, &len);
+        p->nested_len = 0;
+        p->nested_m = open_memstream(&c->nested, &p->nested_len);
         if (p->nested_m)
                 p->im->report = p->nested_m;
 }

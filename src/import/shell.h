@@ -141,6 +141,7 @@ struct parser {
         int echo;               /* enum echo_kind of the file's shell */
         int sh_echo;            /* enum echo_kind of /bin/sh */
         FILE *saved_report, *nested_m;
+        size_t nested_len;      /* nested_m's size: open_memstream() writes it until the stream is closed */
 };
 
 
