@@ -638,9 +638,10 @@ int kernfs_readlink(struct kvmtune *k, const char *rel, char *buf, size_t size)
 }
 
 /* "proc/sys/x" -> "/proc/sys/x": messages never show the --root prefix */
+/* a file as "/rel"; an ethtool field's own path (ethtool/DEV/ring/rx) as it is */
 const char *shown_path(const char *rel, char *buf, size_t size)
 {
-        snprintf(buf, size, "/%s", rel);
+        snprintf(buf, size, "%s%s", strncmp(rel, "ethtool/", 8) ? "/" : "", rel);
         return buf;
 }
 

@@ -43,6 +43,8 @@ struct knob_ops {
         bool (*equal)(const char *current, const char *wanted);
         /* write the setting; default writes s->want to s->path */
         int (*write)(struct kvmtune *k, struct setting *s);
+        /* read the raw value when it is not a file's content (an ethtool field) */
+        int (*read)(struct kvmtune *k, const struct setting *s, char buf[KVMTUNE_VALUE_BUF]);
 };
 
 /*

@@ -229,16 +229,22 @@ int setting_read(struct kvmtune *k, struct setting *s)
         int fd, r;
 
         setting_set_cur(s, NULL);
-        fd = open_setting(k, s, &rdwr);
-        if (fd < 0)
-                return fd;
-        r = kernfs_read_value(fd, raw);
-        if (r < 0) {
-                if (fd != s->fd)
-                        close(fd);
-                return r;
+        if (knob && knob->read) {
+                r = knob->read(k, s, raw);
+                if (r < 0)
+                        return r;
+        } else {
+                fd = open_setting(k, s, &rdwr);
+                if (fd < 0)
+                        return fd;
+                r = kernfs_read_value(fd, raw);
+                if (r < 0) {
+                        if (fd != s->fd)
+                                close(fd);
+                        return r;
+                }
+                keep_or_close(k, s, fd, rdwr);
         }
-        keep_or_close(k, s, fd, rdwr);
         if (knob && knob->current)
                 v = made = knob->current(raw);
         if (!s->orig)
@@ -349,7 +355,7 @@ int setting_apply(struct kvmtune *k, struct setting *s)
         report_change(k, s, old);
         if (cur_owned(s, old))
                 free(old);
-        r = s->path && !knob_writes(s) ? read_back(k, s) : 0;
+        r = s->path && (!knob_writes(s) || get_more(s)->knob->read) ? read_back(k, s) : 0;
         if (!s->cur)
                 s->cur = xstrdup(s->want);
         setting_close(s);

@@ -9,7 +9,9 @@
  *
  * Format: one line per file, PATH TAB OLD-VALUE NEWLINE, with '\\', tab and
  * newline escaped as \\\\, \\t and \\n; PATH is relative to the root and lies
- * below proc/sys/ or sys/.  Only complete lines count: a last line without
+ * below proc/sys/ or sys/, or is the path of an ethtool field of an
+ * interface (ethtool/DEV/ring/rx, see ethtool.h), read and written through
+ * the ethtool ioctl.  Only complete lines count: a last line without
  * its newline (a run killed inside its write) is ignored, and cut off before
  * the next append.  When a path occurs twice (never written so by this
  * version), the first line wins.
@@ -33,6 +35,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "ethtool.h"
 #include "kvmtune.h"
 
 #define RECORD_DIR "run/kvmtune"
@@ -685,8 +688,8 @@ int revert_run(struct kvmtune *k)
                 tab = strchr(line, '\t');
                 if (tab) {
                         *tab = '\0';
-                        /* only paths kvmtune itself writes: below proc/sys or sys */
-                        if ((!strncmp(line, "proc/sys/", 9) || !strncmp(line, "sys/", 4)) &&
+                        /* only paths kvmtune itself writes: below proc/sys or sys, ethtool fields */
+                        if ((!strncmp(line, "proc/sys/", 9) || !strncmp(line, "sys/", 4) || ethtool_is_path(line)) &&
                             (strmap_slot(&seen, line, &found), !found)) {
                                 e = xrealloc_array(e, n + 1, sizeof(*e));
                                 e[n++] = (struct entry){ unescape(line), unescape(tab + 1) };
@@ -697,7 +700,8 @@ int revert_run(struct kvmtune *k)
         strmap_free(&seen);
         for (size_t i = n; i-- > 0;) {
                 char *cur = NULL;
-                int r = kernfs_read(k, e[i].path, &cur);
+                bool eth = ethtool_is_path(e[i].path);
+                int r = eth ? ethtool_read(k, e[i].path, &cur) : kernfs_read(k, e[i].path, &cur);
 
                 if (r == 0) {
                         char *word = bracketed_word(cur);   /* thp, scheduler */
@@ -709,12 +713,12 @@ int revert_run(struct kvmtune *k)
                                 continue;
                         }
                 }
-                if (r == -ENOENT || r == -ENOTDIR) {
+                if (r == -ENOENT || r == -ENOTDIR || (eth && r == -ENODEV)) {
                         /* the knob is gone (an interface removed since): nothing to put back */
                         log_debug(k, "revert %s: gone", shown_path(e[i].path, shown, sizeof(shown)));
                         continue;
                 }
-                r = kernfs_write(k, e[i].path, -1, e[i].old);
+                r = eth ? ethtool_set(k, e[i].path, e[i].old) : kernfs_write(k, e[i].path, -1, e[i].old);
                 if (r < 0) {
                         log_error(k, NULL, "revert %s: cannot write '%s': %s",
                                   shown_path(e[i].path, shown, sizeof(shown)), e[i].old, kernfs_strerror(k, r));
