@@ -204,6 +204,8 @@ static void default_sources(struct imp *im, struct file_list *l)
         add_rooted(im, l, "etc/sysfs.conf", IK_SYSFS, false, NULL);
         add_dir(im, l, "etc/sysfs.d", ".conf", IK_SYSFS);
         add_rooted(im, l, "etc/fstab", IK_FSTAB, false, NULL);
+        add_rooted(im, l, "etc/network/interfaces", IK_IFUPDOWN, false, NULL);
+        add_dir(im, l, "etc/network/interfaces.d", "", IK_IFUPDOWN);
         add_rooted(im, l, "etc/tuned/active_profile", IK_TUNED, false, NULL);
         add_rc_local(im, l);
 }
@@ -232,6 +234,8 @@ static enum imp_kind line_kind(const char *s)
                 return IK_UNKNOWN;
         if (starts_with(s, "GRUB_") || starts_with(s, "export GRUB_"))
                 return IK_GRUB;
+        if (word_is(s, w1, "iface") || word_is(s, w1, "allow-hotplug"))
+                return IK_IFUPDOWN;
         if (strstr(s, "==\"") && (strstr(s, "KERNEL") || strstr(s, "SUBSYSTEM") || strstr(s, "ACTION")))
                 return IK_UDEV;
         if (word_is(s, w1, "options") || word_is(s, w1, "blacklist") || word_is(s, w1, "alias") ||
@@ -316,7 +320,7 @@ static void add_named(struct imp *im, struct file_list *l, const char *path)
         f->kind = classify(f);
         if (f->kind == IK_UNKNOWN) {
                 imp_refused(im, &src, "not recognised as grub, module, modprobe.d, sysctl, udev, sysfs, "
-                                      "tmpfiles.d, fstab or rc.local content");
+                                      "tmpfiles.d, fstab, network interfaces or rc.local content");
                 imp_file_free(f);
                 l->n--;
         }
@@ -331,7 +335,7 @@ int kvmtune_import(struct kvmtune *k, char **files, size_t n_files)
                 [IK_MODPROBE] = imp_read_modprobe, [IK_SYSCTL] = imp_read_sysctl, [IK_UDEV] = imp_read_udev,
                 [IK_TUNED] = imp_read_tuned,
                 [IK_TMPFILES] = imp_read_tmpfiles, [IK_SYSFS] = imp_read_sysfs,
-                [IK_FSTAB] = imp_read_fstab, [IK_SHELL] = imp_read_shell,
+                [IK_FSTAB] = imp_read_fstab, [IK_SHELL] = imp_read_shell, [IK_IFUPDOWN] = imp_read_ifupdown,
         };
         struct imp im = { .k = k };
         struct file_list l = { 0 };

@@ -37,6 +37,7 @@ enum imp_kind {
         IK_TMPFILES,
         IK_SYSFS,
         IK_FSTAB,
+        IK_IFUPDOWN,            /* /etc/network/interfaces(.d): networking.service */
         IK_TUNED,               /* /etc/tuned/active_profile */
         IK_SHELL,               /* rc.local */
         IK_N,
@@ -175,6 +176,13 @@ char *imp_size_name(uint64_t kb);
 int imp_block(struct imp *im, const char *dev, const char *key, const char *value,
               const struct imp_src *src);
 int imp_netdev_txqueuelen(struct imp *im, const char *dev, const char *value, const struct imp_src *src);
+/*
+ * ethtoolargs.c: `ethtool OPT DEV NAME VALUE...` (-G, -L, -K, -C) as [netdev "DEV"]
+ * ring.*, channels.*, features.*, coalesce.* (DEV a name or a glob); 1 stored, -1 refused
+ */
+const char *imp_ethtool_group(const char *opt);
+int imp_ethtool(struct imp *im, const char *opt, const char *dev, char *const *args, size_t n,
+                const struct imp_src *src);
 int imp_conntrack_hashsize(struct imp *im, const char *value, bool load_no, const struct imp_src *src,
                            const char *how);
 int imp_module(struct imp *im, const char *name, const struct imp_src *src);
@@ -196,6 +204,7 @@ void imp_read_tmpfiles(struct imp *im, struct imp_file *f);
 void imp_read_fstab(struct imp *im, struct imp_file *f);
 void imp_read_shell(struct imp *im, struct imp_file *f);
 void imp_read_udev(struct imp *im, struct imp_file *f);
+void imp_read_ifupdown(struct imp *im, struct imp_file *f);
 void imp_read_tuned(struct imp *im, struct imp_file *f);
 /* tuned.c: TuneD profiles by name (tuned-adm profile NAME...); 1 when all was carried */
 int imp_tuned_profiles(struct imp *im, const char *names, const struct imp_src *from);

@@ -5,7 +5,8 @@
  * /usr/lib/tuned/NAME and /usr/lib/tuned/profiles/NAME, as TuneD looks),
  * its include= chain first, so that the profile's own lines win.  Carried:
  * [sysctl], [vm] transparent_hugepages, [disk] elevator and readahead,
- * [sysfs] for the kernel files kvmtune sets.  Everything else a profile sets
+ * [sysfs] for the kernel files kvmtune sets, [net] ring=, channels=,
+ * features=, coalesce= and txqueuelen= of the interfaces devices= names.  Everything else a profile sets
  * ([cpu] governors, [bootloader], [scheduler], scripts, ...) is reported:
  * kvmtune has no form for it.
  */
@@ -122,6 +123,52 @@ static void disk_key(struct imp *im, const struct section *sec, const char *key,
         } else {
                 imp_refused(im, src, "TuneD's [disk] %s has no kvmtune form", key);
         }
+}
+
+/*
+ * TuneD's [net]: ring=, channels=, features= and coalesce= hold what follows
+ * the interface on an ethtool -G, -L, -K or -C line ("rx 4096 tx 4096";
+ * TuneD also splits on ':', ';' and ','), txqueuelen= a number.  Without
+ * devices= TuneD tunes every physical interface it finds, which no glob
+ * says: reported.
+ */
+static void net_key(struct imp *im, const struct section *sec, const char *key, const char *v,
+                    const struct imp_src *src)
+{
+        static const char *const opts[][2] = {
+                { "ring", "-G" }, { "channels", "-L" }, { "features", "-K" }, { "coalesce", "-C" },
+        };
+        const char *opt = NULL;
+        char *copy, *args[64];
+        size_t n = 0;
+
+        if (!strcmp(key, "devices") || !strcmp(key, "type") || !strcmp(key, "enabled") || !strcmp(key, "replace"))
+                return;
+        for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+                if (!strcmp(key, opts[i][0]))
+                        opt = opts[i][1];
+        if (!opt && strcmp(key, "txqueuelen")) {
+                imp_refused(im, src, "TuneD's [net] %s has no kvmtune form", key);
+                return;
+        }
+        if (!sec->devices) {
+                imp_refused(im, src, "TuneD's [net] without devices= tunes every physical interface it finds, which "
+                                     "kvmtune cannot tell from virtual ones: give the names or a glob in devices=");
+                return;
+        }
+        if (!strcmp(sec->devices, "\x01")) {
+                imp_refused(im, src, "devices= uses negation or a pattern kvmtune globs cannot say");
+                return;
+        }
+        if (!opt) {
+                carry(im, src, imp_netdev_txqueuelen(im, sec->devices, v, src));
+                return;
+        }
+        copy = xstrdup(v);
+        for (char *save = NULL, *w = strtok_r(copy, " \t:;,", &save); w && n < 64; w = strtok_r(NULL, " \t:;,", &save))
+                args[n++] = w;
+        carry(im, src, imp_ethtool(im, opt, sec->devices, args, n, src));
+        free(copy);
 }
 
 /*
@@ -277,6 +324,8 @@ static void read_profile_file(struct imp *im, struct imp_file *f, char (*seen)[1
                                 disk_key(im, &sec, key, v, src);
                 } else if (!strcmp(sec.plugin, "cpu")) {
                         cpu_key(im, key, v, src);
+                } else if (!strcmp(sec.plugin, "net")) {
+                        net_key(im, &sec, key, v, src);
                 } else if (!strcmp(sec.plugin, "sysfs")) {
                         carry(im, src, imp_kernel_write(im, key, v, src));
                 } else if (strcmp(key, "type") && strcmp(key, "enabled") && strcmp(key, "replace") &&

@@ -10,6 +10,13 @@
  * rule did.  KERNEL alternatives (sd*|vd*) become the section's globs.  A
  * rule with a match kvmtune has no form for, or after a GOTO that depends on
  * one, is reported; a rule that sets no such attribute is left alone.
+ *
+ * A rule of interfaces that runs ethtool -G, -L, -K or -C,
+ *
+ *   ACTION=="add", SUBSYSTEM=="net", KERNEL=="eth*", RUN+="/sbin/ethtool -K %k gro off"
+ *
+ * becomes [netdev "eth*"] features.gro = off (the interface %k, $kernel or
+ * $name; or one it names).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +217,100 @@ static int carry_rule(struct imp *im, const struct pair *p, size_t n, const stru
         return r;
 }
 
+/* RUN+="[/usr][/s]bin/ethtool ...": its words, or 0 when the program is not ethtool */
+static size_t ethtool_run(char *v, char **w, size_t max)
+{
+        size_t n = imp_fields(v, w, max);
+        const char *base;
+
+        if (n > max)
+                n = max;        /* the rest is not read: it fails as an odd NAME VALUE list or less */
+        base = n ? strrchr(w[0], '/') : NULL;
+        base = base ? base + 1 : n ? w[0] : "";
+        if (strcmp(base, "ethtool") || (w[0] != base && strcmp(w[0], "/sbin/ethtool") &&
+                                        strcmp(w[0], "/usr/sbin/ethtool") && strcmp(w[0], "/bin/ethtool") &&
+                                        strcmp(w[0], "/usr/bin/ethtool")))
+                return 0;
+        return n;
+}
+
+static bool runs_ethtool(const struct pair *p, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!strcmp(p[i].key, "RUN") && strstr(p[i].value, "ethtool"))
+                        return true;
+        return false;
+}
+
+/* a rule of interfaces whose RUN+= programs are ethtool settings */
+static int carry_ethtool(struct imp *im, struct pair *p, size_t n, const struct imp_src *src, bool *other)
+{
+        const char *glob = "*";
+        char *globs;
+        int r = 1;
+
+        *other = false;
+        for (size_t i = 0; i < n; i++) {
+                const struct pair *x = &p[i];
+
+                if (!strcmp(x->key, "RUN") || !strcmp(x->op, "==") || !strcmp(x->op, "!="))
+                        ;
+                else
+                        *other = true;  /* NAME=, OWNER=, ...: the rule keeps them */
+                if (is(x, "ACTION", "==")) {
+                        if (!word_in(x->value, "add"))
+                                return imp_why(im, "ACTION==\"%s\": kvmtune applies to interfaces when they are added",
+                                               x->value);
+                } else if (is(x, "SUBSYSTEM", "==")) {
+                        if (strcmp(x->value, "net"))
+                                return imp_why(im, "SUBSYSTEM==\"%s\" runs ethtool on what is not an interface",
+                                               x->value);
+                } else if (is(x, "KERNEL", "==") || is(x, "NAME", "==")) {
+                        if (strcmp(glob, "*"))
+                                return imp_why(im, "both KERNEL== and NAME== match");
+                        glob = x->value;
+                } else if (!strcmp(x->op, "==") || !strcmp(x->op, "!=")) {
+                        return imp_why(im, "the match %s%s%s%s%s\"%s\" has no kvmtune form", x->key,
+                                       x->attr[0] ? "{" : "", x->attr, x->attr[0] ? "}" : "", x->op, x->value);
+                }
+        }
+        globs = xstrdup(glob);
+        for (char *c = globs; *c; c++)
+                if (*c == '|')
+                        *c = ' ';
+        for (size_t i = 0; i < n && r > 0; i++) {
+                char *w[64], *v;
+                size_t nw;
+                const char *dev;
+
+                if (strcmp(p[i].key, "RUN"))
+                        continue;
+                v = xstrdup(p[i].value);
+                nw = ethtool_run(v, w, 64);
+                if (!nw)
+                        r = imp_why(im, "RUN+=\"%s\": only ethtool programs are read", p[i].value);
+                else if (nw < 3)
+                        r = imp_why(im, "RUN+=\"%s\": no ethtool setting", p[i].value);
+                else {
+                        dev = w[2];
+                        if (!strcmp(dev, "%k") || !strcmp(dev, "$kernel") || !strcmp(dev, "$name"))
+                                dev = globs;
+                        else if (strpbrk(dev, "$%"))
+                                r = imp_why(im, "RUN+=\"%s\": the interface '%s' is a substitution import does "
+                                                "not make", p[i].value, dev);
+                        for (size_t j = 3; j < nw && r > 0; j++)
+                                if (strpbrk(w[j], "$%'\"`;|&"))
+                                        r = imp_why(im, "RUN+=\"%s\": '%s' needs a substitution or a shell",
+                                                    p[i].value, w[j]);
+                        if (r > 0)
+                                r = imp_ethtool(im, w[1], dev, w + 3, nw - 3, src);
+                }
+                free(v);
+        }
+        free(globs);
+        return r;
+}
+
 void imp_read_udev(struct imp *im, struct imp_file *f)
 {
         bool in_goto = false, goto_ok = true;
@@ -243,6 +344,17 @@ void imp_read_udev(struct imp *im, struct imp_file *f)
                                 goto_line = no;
                                 snprintf(label, sizeof(label), "%s", p[j].value);
                         }
+                if (!tuning && runs_ethtool(p, n)) {
+                        if (in_goto && !goto_ok)
+                                imp_refused(im, &src, "after the GOTO of line %u, whose condition import does not "
+                                                      "evaluate", goto_line);
+                        else if (carry_ethtool(im, p, n, &src, &other) < 0)
+                                imp_refused(im, &src, "%s", im->why);
+                        else
+                                imp_carried(im, &src, other ? "(the rule's other assignments stay: delete only its "
+                                                              "RUN+= of ethtool)" : NULL);
+                        goto next;
+                }
                 if (!tuning) {
                         for (size_t j = 0; j < n; j++)
                                 if (!strcmp(p[j].key, "RUN") &&
