@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Real boot of the Debian package (`make boot-e2e`): a minimal Debian 12
-# root (mmdebstrap: systemd, udev, kmod, iproute2), the kvmtune .deb
+# root (mmdebstrap: systemd, udev, kmod, iproute2, ethtool), the kvmtune .deb
 # installed into it with dpkg, tests/boot/90-boot.conf in /etc/kvmtune/conf.d,
-# booted with Debian's kernel under qemu (TCG, serial console, user-mode
-# NICs with restrict=on: no route out) with 3 virtio disks and 2 virtio NICs.
+# booted with Debian's kernel under qemu (TCG, serial console, in a network
+# namespace of its own) with 3 virtio disks and 3 NICs: a virtio one on a
+# user-mode network with restrict=on (no route out), a multiqueue virtio one
+# (mq=on, 4 queue pairs, on a tap device of that namespace) and an e1000e.
 # The guest checks itself (guest/kvmtune-boot-check) and prints PASS/FAIL.
 # Boots: "full" (virtio_net in the initramfs; then a disk and a NIC are
 # hot-added through QMP, then revert/verify), "boot" (virtio_net loaded from
@@ -58,7 +60,7 @@ if [ -z "$kdeb" ]; then
 	kdeb=$(ls "$cache/${kpkg}"_*_amd64.deb | tail -n 1)
 	for old in "$cache"/linux-image-*.deb; do [ "$old" = "$kdeb" ] || rm -f "$old"; done
 fi
-include=systemd,systemd-sysv,udev,kmod,iproute2,libinih1,libkmod2,libmount1
+include=systemd,systemd-sysv,udev,kmod,iproute2,ethtool,libinih1,libkmod2,libmount1
 base=$cache/base-bookworm-$(echo "$include" | md5sum | cut -c1-8).tar
 if [ ! -s "$base" ]; then
 	say "building the base root with mmdebstrap"
@@ -143,13 +145,14 @@ boot() {
 	local name=$1 img=$2 phase=$3 extra=${4:-} t0=$SECONDS log=$work/$1.log hot=
 	say "booting ($name) ..."
 	rm -f "$work/qmp.in" "$work/qmp.out"; mkfifo "$work/qmp.in" "$work/qmp.out"
-	timeout "$boot_timeout" qemu-system-x86_64 -accel tcg -m 1536 -smp 1 -nographic -no-reboot \
+	timeout "$boot_timeout" unshare -n qemu-system-x86_64 -accel tcg -m 1536 -smp 1 -nographic -no-reboot \
 		-kernel "$vmlinuz" -initrd "$work/$img.img" \
-		-append "console=ttyS0 root=/dev/vda rootfstype=ext4 rw panic=-1 quiet systemd.show_status=0 kvmtune_boot.phase=$phase kvmtune_boot.disks=3 kvmtune_boot.nics=2 $extra" \
+		-append "console=ttyS0 root=/dev/vda rootfstype=ext4 rw panic=-1 quiet systemd.show_status=0 kvmtune_boot.phase=$phase kvmtune_boot.disks=3 kvmtune_boot.nics=3 $extra" \
 		-drive file="$work/vda.img",format=raw,if=virtio -drive file="$work/vdb.img",format=raw,if=virtio \
 		-drive file="$work/vdc.img",format=raw,if=virtio \
 		-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0 \
-		-netdev user,id=n1,restrict=on -device virtio-net-pci,netdev=n1 \
+		-netdev tap,id=n1,ifname=kvtap1,script=no,downscript=no,queues=4 -device virtio-net-pci,netdev=n1,mq=on,vectors=10 \
+		-netdev user,id=n2,restrict=on -device e1000e,netdev=n2,addr=0x8 \
 		-chardev pipe,id=qmp,path="$work/qmp" -mon chardev=qmp,mode=control \
 		< /dev/null > "$log" 2>&1 &
 	qemu_pid=$!
