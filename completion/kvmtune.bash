@@ -8,7 +8,7 @@
 
 _kvmtune_commands="apply plan verify cat-config revert import"
 _kvmtune_options_fallback="--root --config-dir --config --only --device --stage --json --metrics --quiet --verbose --help --version"
-_kvmtune_sections_fallback="hugepages modules sysctl conntrack ksm thp hugetlbfs block netdev module cpu"
+_kvmtune_sections_fallback="hugepages modules sysctl conntrack ksm thp hugetlbfs block netdev module cpu cmdline"
 
 # the binary on the command line, when it can be run
 _kvmtune_bin()

@@ -28,7 +28,8 @@ struct origin {
         unsigned line;
 };
 
-enum action { ACT_OK, ACT_SET, ACT_SKIP, ACT_ERROR };
+/* ACT_REBOOT: [cmdline] (and a pool at = cmdline): the boot loader has it, the running kernel not */
+enum action { ACT_OK, ACT_SET, ACT_SKIP, ACT_ERROR, ACT_REBOOT };
 
 /* ">= N" (only raise) and "<= N" (only lower) for single-number settings */
 enum bound { BOUND_NONE, BOUND_AT_LEAST, BOUND_AT_MOST };
@@ -111,6 +112,7 @@ enum section_id {
         SEC_NETDEV,
         SEC_MODPARAMS,
         SEC_CPU,
+        SEC_CMDLINE,            /* after hugepages: it takes the pools at = cmdline */
         N_SECTIONS,
 };
 
@@ -329,6 +331,14 @@ bool cpu_list_valid(const char *s);
 
 /* sections/hugepages.c: a /proc/meminfo field in kB */
 int meminfo_kb(struct kvmtune *k, const char *field, uint64_t *kb);
+/* the pools at = cmdline that the reserve rail let through, largest first; false: not planned */
+struct boot_pool {
+        uint64_t size_kb, pages;
+        struct origin at;
+};
+bool hugepages_boot_pools(struct kvmtune *k, const struct boot_pool **v, size_t *n);
+/* sections/cmdline.c: the pool of size_kb that /proc/cmdline asks for: 1 (*pages set), 0: none, -errno */
+int cmdline_running_pool(struct kvmtune *k, uint64_t size_kb, uint64_t default_kb, uint64_t *pages);
 
 /* sections/sysctl.c: validate a key, NULL when invalid; path relative to /proc/sys */
 char *sysctl_key_to_path(const char *key);

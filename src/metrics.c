@@ -34,9 +34,11 @@
 
 static const char *const states[] = { "ok", "set", "skip", "error" };
 
-/* The state a setting counts in: a "set" that verify counts as met is ok. */
+/* The state a setting counts in: a "set" that verify counts as met is ok; "reboot" differs. */
 static enum action metric_state(const struct setting *s)
 {
+        if (s->action == ACT_REBOOT)
+                return ACT_SET;         /* also in kvmtune_reboot_required */
         return s->action == ACT_SET && s->verify_met ? ACT_OK : s->action;
 }
 
@@ -196,13 +198,14 @@ static void write_metrics(struct kvmtune *k, FILE *out)
 {
         unsigned count[N_SECTIONS][4] = { { 0 } };
         struct last_apply la;
-        bool drift = false;
+        bool drift = false, reboot = false;
 
         for (size_t i = 0; i < k->n_settings; i++) {
                 const struct setting *s = k->settings[i];
 
                 count[s->section][metric_state(s)]++;
                 drift |= drifted(s);
+                reboot |= s->action == ACT_REBOOT;
         }
         header(out, "kvmtune_build_info", "The kvmtune that wrote these series: its version, as a label; always 1.");
         fputs("kvmtune_build_info{version=", out);
@@ -220,6 +223,9 @@ static void write_metrics(struct kvmtune *k, FILE *out)
         header(out, "kvmtune_drift",
                "1 when at least one setting differs from the live system or fails, else 0.");
         fprintf(out, "kvmtune_drift %d\n", drift);
+        header(out, "kvmtune_reboot_required",
+               "1 when the boot loader has a kernel argument kvmtune keeps ([cmdline]) that the running kernel was booted without, else 0.");
+        fprintf(out, "kvmtune_reboot_required %d\n", reboot);
         header(out, "kvmtune_errors", "Errors of this run: files and settings, each with its file:line.");
         fprintf(out, "kvmtune_errors %u\n", k->n_errors);
         header(out, "kvmtune_verify_timestamp_seconds", "When this run wrote the metrics, in seconds since the epoch.");

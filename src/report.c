@@ -158,6 +158,7 @@ const char *action_name(enum action a)
 {
         static const char *const names[] = {
                 [ACT_OK] = "ok", [ACT_SET] = "set", [ACT_SKIP] = "skip", [ACT_ERROR] = "error",
+                [ACT_REBOOT] = "reboot",
         };
         return names[a];
 }

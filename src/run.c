@@ -162,7 +162,8 @@ int kvmtune_run(struct kvmtune *k)
                         if (k->settings[i]->action != ACT_SET && !k->settings[i]->recheck)
                                 setting_close(k->settings[i]);
                 for (size_t i = 0; i < k->n_settings; i++)
-                        if (k->settings[i]->action == ACT_SET && !k->settings[i]->verify_met)
+                        if ((k->settings[i]->action == ACT_SET && !k->settings[i]->verify_met) ||
+                            k->settings[i]->action == ACT_REBOOT)
                                 differs = true;
                 if (k->cmd == CMD_APPLY && locked)
                         apply_all(k);

@@ -205,8 +205,8 @@ static void test_pages(void **state)
         assert_file(root, "proc/sys/vm/nr_hugepages", "0");     /* the size's file, not the sysctl */
         assert_contains(r.out, "hugepages 2M pages: 0 -> 64");
         assert_contains(r.out, "hugepages 1G pages: 0 -> 2");
-        /* smaller sizes first */
-        assert_true(wr_find(HP2M "nr_hugepages") < wr_find(HP1G "nr_hugepages"));
+        /* larger sizes first: small pages would break up the 1G blocks */
+        assert_true(wr_find(HP1G "nr_hugepages") < wr_find(HP2M "nr_hugepages"));
         run_result_free(&r);
 }
 
@@ -493,15 +493,56 @@ static void test_rail_all_sizes(void **state)
         assert_contains(r.err, "reserve rail");
         run_result_free(&r);
 
-        /* a larger size configured later is checked against the smaller ones' new pools */
+        /* a smaller size is checked against the larger ones' new pools, whatever the file order */
         fr_write(root, HP2M "nr_hugepages", "0\n");
         fr_write(root, HP1G "nr_hugepages", "0\n");
-        fr_write(root, CONF, "[hugepages \"1G\"]\npages = 5\n[hugepages]\npages = 5152\n");
+        fr_write(root, CONF, "[hugepages]\npages = 5152\n[hugepages \"1G\"]\npages = 5\n");
         kv(&r, root, CMD_APPLY);
         assert_int_equal(r.status, 1);
-        assert_contains(r.err, SHOWN ":2: hugepages 1G: refused by the reserve rail");
-        assert_file(root, HP2M "nr_hugepages", "5152");
-        assert_file(root, HP1G "nr_hugepages", "0");
+        assert_contains(r.err, SHOWN ":2: hugepages 2M: refused by the reserve rail");
+        assert_file(root, HP2M "nr_hugepages", "0");
+        assert_file(root, HP1G "nr_hugepages", "5");
+        run_result_free(&r);
+}
+
+/*
+ * Pools at = cmdline the kernel was booted with and granted less of: apply
+ * tops them up, largest first, and a final shortfall is told, not an error.
+ */
+static void test_boot_pool_top_up(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        hp_limit = hp_limit_compacted = 5;
+        fr_write(root, "etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n");
+        fr_write(root, "etc/default/grub.d/kvmtune.cfg",
+                 "# Written by kvmtune from its [cmdline] section and the [hugepages] pools\n"
+                 "# at = cmdline; kvmtune owns this file whole and rewrites or removes it.\n"
+                 "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT hugepagesz=1G hugepages=6 hugepagesz=2M hugepages=4\"\n");
+        fr_write(root, "proc/cmdline", "root=/dev/vda1 hugepagesz=1G hugepages=6 hugepagesz=2M hugepages=4\n");
+        fr_write(root, HP1G "nr_hugepages", "3\n");
+        fr_write(root, HP2M "nr_hugepages", "2\n");
+        fr_write(root, CONF, "[hugepages]\npages = 4\nat = cmdline\n[hugepages \"1G\"]\npages = 6\nat = cmdline\n");
+        kv(&r, root, CMD_APPLY);
+        assert_int_equal(r.status, 0);
+        assert_file(root, HP1G "nr_hugepages", "5");
+        assert_file(root, HP2M "nr_hugepages", "4");
+        assert_contains(r.out, "hugepages 1G pages: 3 -> 5");
+        assert_contains(r.out, "hugepages 2M pages: 2 -> 4");
+        assert_contains(r.err, SHOWN ":5: hugepages 1G pages: granted 5 of 6 pages (at = cmdline");
+        assert_true(wr_find(HP1G "nr_hugepages") < wr_find(HP2M "nr_hugepages"));
+        assert_int_equal(wr_count("proc/sys/vm/compact_memory"), 1);
+        run_result_free(&r);
+
+        /* nothing more to get: nothing written is reported, verify counts the grant as met */
+        kv(&r, root, CMD_APPLY);
+        assert_int_equal(r.status, 0);
+        assert_not_contains(r.out, "->");
+        run_result_free(&r);
+        kv(&r, root, CMD_VERIFY);
+        assert_int_equal(r.status, 0);
+        assert_contains(r.out, "set   hugepages 1G pages: 5 -> 6 (at = cmdline: the kernel granted 5 of 6 pages at boot; apply tops up)");
         run_result_free(&r);
 }
 
@@ -987,6 +1028,7 @@ int main(void)
                 T(test_rail_explicit_reserve),
                 T(test_rail_all_sizes),
                 T(test_compact_fixes),
+                T(test_boot_pool_top_up),
                 T(test_compact_no_fix),
                 T(test_compact_no),
                 T(test_overcommit),

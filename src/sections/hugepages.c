@@ -2,7 +2,10 @@
 /*
  * [hugepages] and [hugepages "SIZE"]: persistent hugepage pools, per size,
  * optionally split over NUMA nodes, with the reserve rail that keeps a
- * mistyped count from taking the host's memory.
+ * mistyped count from taking the host's memory.  Pools are reserved largest
+ * first (small pages would break up the large blocks).  A pool at = cmdline
+ * is asked of the kernel at boot ([cmdline] writes hugepagesz= hugepages=);
+ * at runtime it is only topped up.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,6 +28,7 @@ struct pool {
         uint64_t overcommit;
         struct origin overcommit_at;
         bool force, compact;
+        bool at_cmdline;                /* at = cmdline: reserved by the kernel at boot */
         struct origin at;               /* first line that named this pool */
 };
 
@@ -34,10 +38,14 @@ struct hugepages_state {
         uint64_t default_kb;            /* Hugepagesize, read once */
         char *reserve;
         struct origin reserve_at;
+        struct boot_pool *boot;         /* the pools at = cmdline the rail let through */
+        size_t n_boot;
+        bool planned;
 };
 
 struct pool_write {                     /* setting data of a pool's nr_hugepages */
         bool compact;
+        bool top_up;                    /* at = cmdline, booted with it: only top up, a shortfall is told */
 };
 
 static struct hugepages_state *state(struct kvmtune *k)
@@ -269,6 +277,12 @@ static int hugepages_parse(struct kvmtune *k, const char *sub, const char *key,
                         p->force = b;
                 else
                         p->compact = b;
+        } else if (!strcmp(key, "at")) {
+                if (strcmp(value, "cmdline") && strcmp(value, "runtime")) {
+                        log_error(k, &at, "hugepages at: expected cmdline or runtime, not '%s'", value);
+                        return -EINVAL;
+                }
+                p->at_cmdline = value[0] == 'c';
         } else {
                 log_error(k, &at, "unknown key '%s' in [hugepages]", key);
                 return -EINVAL;
@@ -276,10 +290,11 @@ static int hugepages_parse(struct kvmtune *k, const char *sub, const char *key,
         return 0;
 }
 
+/* largest first */
 static int cmp_pool(const void *a, const void *b)
 {
         const struct pool *x = a, *y = b;
-        return x->size_kb < y->size_kb ? -1 : x->size_kb > y->size_kb;
+        return x->size_kb > y->size_kb ? -1 : x->size_kb < y->size_kb;
 }
 
 static char *pool_path(uint64_t size_kb, int node, const char *file)
@@ -336,31 +351,39 @@ static uint64_t pages_on_other_nodes(struct kvmtune *k, const struct pool *p)
 }
 
 /* nr_hugepages: write, read back what the kernel granted, compact and retry once */
-static int pool_write_granted(struct kvmtune *k, struct setting *s)
+static int pool_grow(struct kvmtune *k, struct setting *s, uint64_t want, uint64_t *granted)
 {
         const struct pool_write *w = get_more(s)->data;
-        uint64_t want, granted;
         int r, err;
 
-        if (parse_u64(s->want, &want) < 0)
-                return -EINVAL;
         r = kernfs_write(k, s->path, -1, s->want);
         if (r < 0)
                 return r;
-        granted = read_count(k, s->path, &err);
-        if (!err && granted < want && w && w->compact) {
+        *granted = read_count(k, s->path, &err);
+        if (!err && *granted < want && w && w->compact) {
                 log_notice(k, &s->at, "hugepages %s: granted %llu of %llu pages, compacting memory and retrying",
-                           get_more(s)->name, (unsigned long long)granted, (unsigned long long)want);
+                           get_more(s)->name, (unsigned long long)*granted, (unsigned long long)want);
                 r = kernfs_write(k, "proc/sys/vm/compact_memory", -1, "1");
                 if (r < 0)
                         log_notice(k, &s->at, "cannot compact memory: %s", strerror(-r));
                 r = kernfs_write(k, s->path, -1, s->want);
                 if (r < 0)
                         return r;
-                granted = read_count(k, s->path, &err);
+                *granted = read_count(k, s->path, &err);
         }
-        if (err)
-                return err;
+        return err;
+}
+
+static int pool_write_granted(struct kvmtune *k, struct setting *s)
+{
+        uint64_t want, granted;
+        int r;
+
+        if (parse_u64(s->want, &want) < 0)
+                return -EINVAL;
+        r = pool_grow(k, s, want, &granted);
+        if (r < 0)
+                return r;
         if (granted < want) {
                 setting_set_cur(s, xasprintf("%llu", (unsigned long long)granted));
                 setting_fail(k, s, "granted %llu of %llu pages (not enough contiguous free memory)",
@@ -383,6 +406,103 @@ static int pool_write(struct kvmtune *k, struct setting *s)
 }
 
 static const struct knob_ops pool_knob = { .write = pool_write };
+
+/*
+ * A pool at = cmdline that the kernel was booted with but granted less of:
+ * apply tops it up and tells what it got; a final shortfall is what the
+ * memory allows, not an error (verify counts the pool as met).
+ */
+static int pool_top_up(struct kvmtune *k, struct setting *s)
+{
+        unsigned timeout = k->write_timeout;
+        uint64_t before = 0, want = 0, granted = 0;
+        int r;
+
+        if (!s->cur || parse_u64(s->cur, &before) < 0 || parse_u64(s->want, &want) < 0)
+                return setting_apply(k, s);
+        if (s->orig && revert_note(k, s) < 0) {
+                setting_fail(k, s, "not written: the revert record cannot be written");
+                return -EIO;
+        }
+        k->write_timeout = 0;
+        r = pool_grow(k, s, want, &granted);
+        k->write_timeout = timeout;
+        if (r < 0) {
+                setting_fail(k, s, "cannot write '%s': %s", s->want, kernfs_strerror(k, r));
+                return r;
+        }
+        if (granted != before) {
+                s->changed = true;
+                k->n_changes++;
+                log_info(k, "hugepages %s: %llu -> %llu", get_more(s)->name,
+                         (unsigned long long)before, (unsigned long long)granted);
+        } else {
+                revert_unnote(k, s);
+        }
+        setting_set_cur(s, xasprintf("%llu", (unsigned long long)granted));
+        if (granted >= want) {
+                s->action = ACT_OK;
+                setting_set_note(s, NULL);
+        } else {
+                setting_set_note(s, xasprintf("at = cmdline: granted %llu of %llu pages",
+                                              (unsigned long long)granted, (unsigned long long)want));
+                log_notice(k, &s->at, "hugepages %s: granted %llu of %llu pages (at = cmdline: the boot's grant, topped up)",
+                           get_more(s)->name, (unsigned long long)granted, (unsigned long long)want);
+        }
+        return 0;
+}
+
+static int hugepages_apply(struct kvmtune *k)
+{
+        size_t from = 0, to = 0;
+        int ret = 0;
+
+        for (size_t i = 0; i < k->n_settings; i++)
+                if (k->settings[i]->section == SEC_HUGEPAGES) {
+                        if (to == 0)
+                                from = i;
+                        to = i + 1;
+                }
+        revert_note_batch(k, k->settings + from, to - from, SEC_HUGEPAGES);
+        for (size_t i = from; i < to; i++) {
+                struct setting *s = k->settings[i];
+                const struct pool_write *w = get_more(s)->data;
+
+                if (s->section != SEC_HUGEPAGES || s->action == ACT_REBOOT)
+                        continue;       /* reboot: the pool comes with the next boot */
+                if (w && w->top_up && s->action == ACT_SET ? pool_top_up(k, s) < 0 : setting_apply(k, s) < 0)
+                        ret = -EIO;
+        }
+        revert_batch_end(k);
+        return ret;
+}
+
+/*
+ * The pool setting of a pool at = cmdline: when the running kernel was not
+ * booted with it, "reboot" (nothing is reserved at runtime); when it was and
+ * granted less, a top-up that verify counts as met.
+ */
+static void plan_boot_pool(struct kvmtune *k, struct setting *s, const struct pool *p, uint64_t want,
+                           uint64_t default_kb)
+{
+        uint64_t booted = 0, current = 0;
+        char size[32];
+        int r = cmdline_running_pool(k, p->size_kb, default_kb, &booted);
+
+        if (s->action != ACT_SET || !s->cur || parse_u64(s->cur, &current) < 0)
+                return;
+        size_name(p->size_kb, size, sizeof(size));
+        if (r <= 0 || booted != want) {
+                s->action = ACT_REBOOT;
+                setting_set_note(s, xasprintf("at = cmdline: the running kernel was booted without hugepagesz=%s hugepages=%llu",
+                                              size, (unsigned long long)want));
+        } else if (current < want) {
+                ((struct pool_write *)s->more->data)->top_up = true;
+                s->verify_met = true;
+                setting_set_note(s, xasprintf("at = cmdline: the kernel granted %llu of %llu pages at boot; apply tops up",
+                                              (unsigned long long)current, (unsigned long long)want));
+        }
+}
 
 static struct setting *add_count(struct kvmtune *k, const char *name, char *path, uint64_t want,
                                  struct origin at)
@@ -431,6 +551,8 @@ static void plan_pool(struct kvmtune *k, const struct pool *p, uint64_t want, bo
                 if (refused) {
                         s->action = ACT_ERROR;
                         setting_set_note(s, xstrdup(why));
+                } else if (p->at_cmdline) {
+                        plan_boot_pool(k, s, p, want, default_kb);
                 } else if (!setting_note(s)) {
                         setting_set_note(s, xasprintf("%s", pages_mem(share, p->size_kb, true, mem, sizeof(mem))));
                 }
@@ -445,6 +567,19 @@ static void plan_pool(struct kvmtune *k, const struct pool *p, uint64_t want, bo
         }
 }
 
+/* the memory that the pools after pools[i] (smaller sizes) hold now: they count until checked */
+static uint64_t held_after(struct kvmtune *k, const struct hugepages_state *st, size_t i)
+{
+        uint64_t kb = 0;
+
+        for (size_t j = i + 1; j < st->n; j++) {
+                char *path = pool_path(st->pools[j].size_kb, -1, "nr_hugepages");
+                kb = add_sat(kb, mul_sat(read_count(k, path, NULL), st->pools[j].size_kb));
+                free(path);
+        }
+        return kb;
+}
+
 static int hugepages_plan(struct kvmtune *k)
 {
         struct hugepages_state *st = k->state[SEC_HUGEPAGES];
@@ -453,6 +588,7 @@ static int hugepages_plan(struct kvmtune *k)
 
         if (!st || !st->n)
                 return 0;
+        st->planned = true;
         if (meminfo_kb(k, "MemTotal", &memtotal_kb) < 0) {
                 log_error(k, &st->pools[0].at, "hugepages: cannot read MemTotal from /proc/meminfo");
                 return -EIO;
@@ -505,6 +641,11 @@ static int hugepages_plan(struct kvmtune *k)
                                   size_name(p->size_kb, a, sizeof(a)));
                         continue;
                 }
+                if (p->at_cmdline && p->n_nodes) {
+                        log_error(k, &p->nodes_at, "hugepages %s: at = cmdline takes no nodes (the kernel spreads a boot pool itself)",
+                                  size_name(p->size_kb, a, sizeof(a)));
+                        continue;
+                }
                 if (p->amount == AMOUNT_NONE) {
                         used_kb = add_sat(used_kb, mul_sat(current, p->size_kb));
                         plan_pool(k, p, 0, false, NULL, default_kb);
@@ -517,7 +658,8 @@ static int hugepages_plan(struct kvmtune *k)
                 }
                 total = add_sat(want, p->n_nodes ? pages_on_other_nodes(k, p) : 0);
                 if (total > current && !p->force &&
-                    add_sat(add_sat(used_kb, mul_sat(total, p->size_kb)), reserve_kb) > memtotal_kb) {
+                    add_sat(add_sat(add_sat(used_kb, held_after(k, st, i)), mul_sat(total, p->size_kb)),
+                            reserve_kb) > memtotal_kb) {
                         refused = true;
                         why = xasprintf("refused by the reserve rail: %llu pages (%s) would leave less than %s of %s MemTotal to the host; say force = yes to allow",
                                         (unsigned long long)total,
@@ -526,12 +668,26 @@ static int hugepages_plan(struct kvmtune *k)
                                         human_kb(memtotal_kb, c, sizeof(c)));
                         log_error(k, &p->amount_at, "hugepages %s: %s", size_name(p->size_kb, a, sizeof(a)), why);
                         used_kb = add_sat(used_kb, mul_sat(current, p->size_kb));
-                } else
+                } else {
                         used_kb = add_sat(used_kb, mul_sat(total, p->size_kb));
+                        if (p->at_cmdline) {
+                                st->boot = xrealloc_array(st->boot, st->n_boot + 1, sizeof(*st->boot));
+                                st->boot[st->n_boot++] = (struct boot_pool){ p->size_kb, want, p->amount_at };
+                        }
+                }
                 plan_pool(k, p, want, refused, why, default_kb);
                 free(why);
         }
         return 0;
+}
+
+bool hugepages_boot_pools(struct kvmtune *k, const struct boot_pool **v, size_t *n)
+{
+        struct hugepages_state *st = k->state[SEC_HUGEPAGES];
+
+        *v = st ? st->boot : NULL;
+        *n = st ? st->n_boot : 0;
+        return section_enabled(k, SEC_HUGEPAGES) && (!st || st->planned || !st->n);
 }
 
 static void hugepages_free(struct kvmtune *k)
@@ -545,6 +701,7 @@ static void hugepages_free(struct kvmtune *k)
                 free(st->pools[i].nodes);
         }
         free(st->pools);
+        free(st->boot);
         free(st->reserve);
         free(st);
         k->state[SEC_HUGEPAGES] = NULL;
@@ -556,5 +713,6 @@ const struct section_ops hugepages_section = {
         .parse = hugepages_parse,
         .check_sub = hugepages_check_sub,
         .plan = hugepages_plan,
+        .apply = hugepages_apply,
         .free = hugepages_free,
 };
