@@ -163,7 +163,9 @@ check_trace() {
 			qr{^/proc/cmdline$}, qr{^/proc/meminfo$}, qr{^/proc/(self|[0-9]+)/mountinfo$},
 			qr{^/proc/filesystems$},
 			# names of users and groups (hugetlbfs uid/gid)
-			qr{^/etc/(nsswitch\.conf|passwd|group)$});
+			qr{^/etc/(nsswitch\.conf|passwd|group)$},
+			# [cmdline]: its own GRUB drop-in, read to find arguments no longer configured
+			qr{^/etc/default/grub\.d/kvmtune\.cfg$});
 		# looking at (or creating) a directory on the way to an allowed place is fine
 		my @anchors = ($conf, $mnt, "/run/kvmtune/revert", "/proc/self/mountinfo");
 		my %meta = map { $_ => 1 } qw(readlink readlinkat statfs lstat stat newfstatat statx access
