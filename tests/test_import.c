@@ -154,6 +154,7 @@ static const char expected[] =
         "[conntrack] hashsize = 250000\n"
         "[conntrack] load = no\n"
         "[hugepages \"1G\"] pages = 1\n"
+        "[hugepages \"1G\"] at = cmdline\n"
         "[hugetlbfs \"/hugepages\"] mode = 1770\n"
         "[hugetlbfs \"/hugepages\"] gid = 2021\n"
         "[ksm] run = 1\n"
@@ -276,8 +277,18 @@ static void round_trip(void **state)
          */
         fr_mkdir(root, "sys/module/tcp_htcp");
         fr_write(root, "proc/sys/net/ipv4/tcp_available_congestion_control", "reno cubic htcp\n");
+        /* the host was booted with its grub lines: the kernel reserved the 1G pool */
+        fr_write(root, "proc/cmdline", "BOOT_IMAGE=/vmlinuz root=/dev/vda1 quiet elevator=deadline hugepagesz=1GB hugepages=1 "
+                                       "transparent_hugepage=madvise\n");
+        fr_write(root, "sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "1\n");
         kv_run(&a, root, "apply", "--config", conf, NULL);
         want_status(&a, 0);
+        /* the pool goes to kvmtune's GRUB drop-in (update-grub is not run under --root) */
+        want_in("stderr", a.err, "update-grub is not run under --root");
+        want_value(root, "etc/default/grub.d/kvmtune.cfg",
+                   "# Written by kvmtune from its [cmdline] section and the [hugepages] pools\n"
+                   "# at = cmdline; kvmtune owns this file whole and rewrites or removes it.\n"
+                   "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT hugepagesz=1G hugepages=1\"");
 
         /* sysctl.conf, with rc.local winning where both set a key */
         want_value(root, "proc/sys/net/core/rmem_max", "16777216");
@@ -500,6 +511,7 @@ static void named_files_and_other_sources(void **state)
                             "[sysctl] vm.swappiness = 10\n"
                             "[sysctl] net.core.somaxconn = 1024\n"
                             "[hugepages] pages = 16\n"
+                            "[hugepages] at = cmdline\n"
                             "[block \"*\"] scheduler = bfq none\n");
         want_in("output", r.out, "conflict: overrides ");
         want_in("output", r.out, "in/two:2: vm.swappiness = 30 (30)");
@@ -694,6 +706,83 @@ static void rc_local_as_systemd_runs_it(void **state)
         run_result_free(&r);
 }
 
+/*
+ * The KVM arguments of a grub line go to [cmdline], its pools at = cmdline;
+ * boot plumbing is left alone and not reported; apply then keeps them in
+ * kvmtune's drop-in.
+ */
+static void grub_kvm_arguments(void **state)
+{
+        const char *root = *state;
+        struct run_result r, a, v;
+        char *got, *conf;
+
+        fr_write(root, "proc/meminfo", "MemTotal:       33554432 kB\nMemFree:        30000000 kB\nHugepagesize:       2048 kB\n");
+        fr_write(root, "etc/default/grub",
+                 "GRUB_DEFAULT=0\n"
+                 "GRUB_CMDLINE_LINUX_DEFAULT=\"intel_iommu=on iommu=pt default_hugepagesz=1G hugepagesz=1G hugepages=16 quiet\"\n"
+                 "GRUB_CMDLINE_LINUX=\"root=/dev/vda1 console=ttyS0 resume=/dev/vda2 kvm-intel.nested=1 vfio-pci.ids=10de:1b80\"\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        parses_cleanly(root, r.out);
+        got = settings_of(r.out);
+        assert_string_equal(got, "[hugepages \"1G\"] pages = 16\n"
+                                 "[hugepages \"1G\"] at = cmdline\n"
+                                 "[cmdline] args = kvm-intel.nested=1\n"
+                                 "[cmdline] args = vfio-pci.ids=10de:1b80\n"
+                                 "[cmdline] args = intel_iommu=on\n"
+                                 "[cmdline] args = iommu=pt\n"
+                                 "[cmdline] args = default_hugepagesz=1G\n");
+        want_in("output", r.out, "# /etc/default/grub:2: intel_iommu=on\nargs = intel_iommu=on\n");
+        want_in("stderr", r.err, "/etc/default/grub:2: carried: iommu=pt");
+        want_in("stderr", r.err, "/etc/default/grub:2: carried: default_hugepagesz=1G");
+        want_in("stderr", r.err, "/etc/default/grub:2: carried: hugepagesz=1G hugepages=16");
+        /* boot plumbing is not tuning: neither carried nor kept nor refused */
+        want_not_in("stderr", r.err, "quiet");
+        want_not_in("stderr", r.err, "console=");
+        want_not_in("stderr", r.err, "resume=");
+        want_not_in("stderr", r.err, "kept");
+        want_not_in("output", r.out, "Kept on the kernel command line");
+        want_not_in("output", r.out, "quiet");
+        want_in("stderr", r.err, "6 carried, 0 not carried");
+
+        /* booted with those lines: apply writes the drop-in, and verify finds all as configured */
+        fr_write(root, "imported.conf", r.out);
+        assert_true(asprintf(&conf, "%s/imported.conf", root) > 0);
+        fr_write(root, "proc/cmdline", "BOOT_IMAGE=/vmlinuz root=/dev/vda1 console=ttyS0 resume=/dev/vda2 kvm-intel.nested=1 "
+                                       "vfio-pci.ids=10de:1b80 intel_iommu=on iommu=pt default_hugepagesz=1G hugepagesz=1G "
+                                       "hugepages=16 quiet\n");
+        fr_write(root, "sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "16\n");
+        kv_run(&a, root, "apply", "--config", conf, NULL);
+        want_status(&a, 0);
+        want_value(root, "etc/default/grub.d/kvmtune.cfg",
+                   "# Written by kvmtune from its [cmdline] section and the [hugepages] pools\n"
+                   "# at = cmdline; kvmtune owns this file whole and rewrites or removes it.\n"
+                   "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT kvm-intel.nested=1 vfio-pci.ids=10de:1b80 "
+                   "intel_iommu=on iommu=pt default_hugepagesz=1G hugepagesz=1G hugepages=16\"");
+        kv_run(&v, root, "verify", "--config", conf, NULL);
+        if (v.status != 0)
+                fail_msg("verify exited %d:\n%s\n%s", v.status, v.out, v.err);
+        free(conf);
+        free(got);
+        run_result_free(&v);
+        run_result_free(&a);
+        run_result_free(&r);
+
+        /* kvmtune's own drop-in is not read back as a source */
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        want_not_in("output", r.out, "grub.d/kvmtune.cfg");
+        run_result_free(&r);
+
+        /* a value [cmdline] cannot carry as it is */
+        fr_write(root, "etc/default/grub", "GRUB_CMDLINE_LINUX=\"kvm.x=\\\"a b\\\" quiet\"\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "not carried: kvm.x=\"a: [cmdline] takes no blanks");
+        run_result_free(&r);
+}
+
 /* grub joins GRUB_CMDLINE_LINUX and _DEFAULT; grub.d drop-ins come after /etc/default/grub */
 static void grub_joined_and_dropins(void **state)
 {
@@ -707,7 +796,7 @@ static void grub_joined_and_dropins(void **state)
         kv_run(&r, root, "import", NULL);
         want_status(&r, 0);
         got = settings_of(r.out);
-        assert_string_equal(got, "[hugepages \"1G\"] pages = 16\n");
+        assert_string_equal(got, "[hugepages \"1G\"] pages = 16\n[hugepages \"1G\"] at = cmdline\n");
         want_in("output", r.out, "hugepagesz=1G is at /etc/default/grub:2: grub joins GRUB_CMDLINE_LINUX and "
                                  "GRUB_CMDLINE_LINUX_DEFAULT");
         want_in("stderr", r.err, "/etc/default/grub:1: carried: hugepagesz=1G hugepages=16 (with hugepagesz=1G "
@@ -726,7 +815,9 @@ static void grub_joined_and_dropins(void **state)
         want_status(&r, 0);
         got = settings_of(r.out);
         assert_string_equal(got, "[hugepages \"1G\"] pages = 4\n"
+                                 "[hugepages \"1G\"] at = cmdline\n"
                                  "[hugepages] pages = 512\n"
+                                 "[hugepages] at = cmdline\n"
                                  "[thp] enabled = never\n");
         want_in("stderr", r.err, "kept on the kernel command line: hugepagesz=1G: no hugepages= follows");
         want_in("output", r.out, "# /etc/default/grub.d/60-hugepages.cfg:2: hugepagesz=1GB hugepages=4\n");
@@ -1346,6 +1437,8 @@ static void every_form_round_trip(void **state)
         parses_cleanly(root, r.out);
         fr_write(root, "imported.conf", r.out);
         assert_true(asprintf(&conf, "%s/imported.conf", root) > 0);
+        /* booted with its grub lines; the kernel granted none of the 1G pool: apply tops it up */
+        fr_write(root, "proc/cmdline", "root=/dev/vda1 hugepagesz=1G quiet hugepages=2 transparent_hugepage=madvise\n");
         kv_run(&a, root, "apply", "--config", conf, NULL);
         if (a.status != 0)
                 fail_msg("apply exited %d:\n%s\n%s\nconfig:\n%s", a.status, a.out, a.err, r.out);
@@ -1471,7 +1564,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 T(import_guide_host), T(imported_file_plans), T(round_trip), T(hostile_rc_local),
                 T(shell_forms), T(named_files_and_other_sources), T(empty_host), T(guards_and_conditions),
-                T(echo_escapes), T(rc_local_as_systemd_runs_it), T(grub_joined_and_dropins),
+                T(echo_escapes), T(rc_local_as_systemd_runs_it), T(grub_joined_and_dropins), T(grub_kvm_arguments),
                 T(prefixes_pipes_and_scripts), T(cpupower_lines), T(cpu_files), T(for_loops), T(nodes_blockdev_sysctl_p_mounts),
                 T(udev_rules), T(tuned_profiles), T(dev_hugepages_dropin),
                 T(every_form_round_trip), T(fuzz_findings),

@@ -6,8 +6,11 @@
  * a reference to either variable in the other's value ("$GRUB_CMDLINE_
  * LINUX_DEFAULT hugepages=16") spliced in.  grub joins the two into one
  * command line, LINUX first, so hugepagesz= in one applies to hugepages=
- * in the other.  elevator=, hugepagesz=/hugepages= pairs,
- * default_hugepagesz= and transparent_hugepage= are understood.
+ * in the other.  elevator= ([block]), transparent_hugepage= ([thp]) and
+ * hugepagesz=/hugepages= pairs (a pool at = cmdline) are understood; the
+ * other arguments that tune a KVM host (kvm_args[]) go to [cmdline] as
+ * they are.  Boot plumbing (root=, quiet, console=, resume=, ...) is not
+ * tuning: it is left alone and not reported.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +152,66 @@ fail:
         return -1;
 }
 
+/*
+ * The arguments of KVM host tuning carried into [cmdline]: a name, or a
+ * prefix ending in '.' for a module's parameters.  '-' in a name is '_'.
+ */
+static const char *const kvm_args[] = {
+        /* IOMMU and device passthrough */
+        "intel_iommu", "amd_iommu", "amd_iommu_intr", "iommu", "iommu.passthrough", "iommu.strict",
+        "pcie_acs_override", "vfio_pci.", "vfio_iommu_type1.", "vfio.",
+        /* KVM itself */
+        "kvm.", "kvm_intel.", "kvm_amd.",
+        /* CPUs kept for guests */
+        "isolcpus", "nohz_full", "nohz", "rcu_nocbs", "rcu_nocb_poll", "irqaffinity", "skew_tick",
+        "kthread_cpus",
+        /* power and latency */
+        "intel_pstate", "amd_pstate", "processor.max_cstate", "intel_idle.max_cstate", "idle",
+        "cpufreq.default_governor", "nmi_watchdog", "nosoftlockup", "tsc", "mitigations",
+        /* memory */
+        "default_hugepagesz", "numa_balancing", "hugetlb_free_vmemmap",
+};
+
+static bool kvm_arg(const char *word)
+{
+        size_t n = strcspn(word, "=");
+
+        for (size_t i = 0; i < sizeof(kvm_args) / sizeof(*kvm_args); i++) {
+                const char *a = kvm_args[i];
+                size_t an = strlen(a);
+                bool prefix = a[an - 1] == '.';
+                size_t j = 0;
+
+                if (prefix ? n <= an : n != an)
+                        continue;
+                while (j < an && (word[j] == '-' ? '_' : word[j]) == a[j])
+                        j++;
+                if (j == an)
+                        return true;
+        }
+        return false;
+}
+
+/* a word [cmdline] takes as it is: no blanks, quotes, $, ` or \ */
+static bool cmdline_word_ok(const char *w)
+{
+        return !strpbrk(w, " \t\"'`$\\") && !has_control_char(w);
+}
+
+/* the pool of kb (0: the default size) that hugepages= set: reserved at boot, as before */
+static void pool_at_cmdline(struct imp *im, uint64_t kb, const struct imp_src *src)
+{
+        char idkey[64], *sub = NULL;
+
+        if (!kb)
+                kb = im->default_kb;
+        if (kb && kb != im->default_kb)
+                sub = imp_size_name(kb);
+        snprintf(idkey, sizeof(idkey), "%llu at", (unsigned long long)kb);
+        imp_put(im, IS_HUGEPAGES, sub, "at", idkey, "cmdline", src);
+        free(sub);
+}
+
 static bool size_kb(const char *s, uint64_t *kb)
 {
         uint64_t b;
@@ -220,14 +283,26 @@ static void words(struct imp *im, const struct gword *w, size_t n)
                                 imp_refused(im, &src, "the hugepagesz= before it is invalid");
                         else if (imp_hugepages(im, kb, "pages", v, &src, how) < 0)
                                 imp_refused(im, &src, "%s", im->why);
-                        else
+                        else {
+                                pool_at_cmdline(im, kb, &src);
                                 imp_carried(im, &src, extra);
+                        }
                         free(text);
                         free(how);
                         free(extra);
                         pair = NULL;
-                } else if (!strncmp(word, "default_hugepagesz=", 19)) {
-                        imp_kept(im, &src, "the default hugepage size cannot change at runtime");
+                } else if (kvm_arg(word)) {
+                        char *id = xasprintf("%.*s", (int)strcspn(word, "="), word);
+
+                        for (char *c = id; *c; c++)
+                                *c = *c == '-' ? '_' : *c;
+                        if (!cmdline_word_ok(word)) {
+                                imp_refused(im, &src, "[cmdline] takes no blanks, quotes, $, ` or \\ in a value");
+                        } else {
+                                imp_put(im, IS_CMDLINE, NULL, "args", id, word, &src);
+                                imp_carried(im, &src, NULL);
+                        }
+                        free(id);
                 } else if (!strncmp(word, "transparent_hugepage=", 21)) {
                         if (strcmp(v, "always") && strcmp(v, "madvise") && strcmp(v, "never")) {
                                 imp_refused(im, &src, "'%s' is not always, madvise or never", v);

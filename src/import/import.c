@@ -115,7 +115,9 @@ static void add_dir(struct imp *im, struct file_list *l, const char *dir, const 
         char **names = conf_names(im, dir, ext, &n);
 
         for (size_t i = 0; i < n; i++) {
-                add_rooted(im, l, names[i], kind, true, NULL);
+                /* kvmtune's own GRUB drop-in ([cmdline]) is kvmtune configuration already */
+                if (kind != IK_GRUB || strcmp(names[i], "etc/default/grub.d/kvmtune.cfg"))
+                        add_rooted(im, l, names[i], kind, true, NULL);
                 free(names[i]);
         }
         free(names);

@@ -24,6 +24,7 @@ enum imp_sec {
         IS_BLOCK,
         IS_NETDEV,
         IS_CPU,
+        IS_CMDLINE,             /* kernel arguments grub carried: args = WORD, one per entry */
         IS_N,
 };
 
