@@ -158,6 +158,13 @@ deb:
 boot-e2e: deb
 	@tests/boot/run.sh
 
+# Boots through GRUB: a Debian 12 disk image with grub-pc and the .deb,
+# [cmdline] written into GRUB's drop-in, rebooted; and the hugepage pools at
+# the initramfs stage (root; its own cache, /var/tmp/kvmtune-boot-grub; see
+# tests/boot-grub/run.sh).  Not part of `make check`.
+boot-grub: deb
+	@tests/boot-grub/run.sh
+
 install: kvmtune kvmtune-full
 	install -D -m 0755 kvmtune $(DESTDIR)$(SBINDIR)/kvmtune
 	install -D -m 0755 kvmtune-full $(DESTDIR)$(LIBDIR_KV)/kvmtune-full
@@ -184,4 +191,4 @@ install: kvmtune kvmtune-full
 clean:
 	rm -f kvmtune kvmtune-full libkvmtune.a src/*.o src/sections/*.o src/import/*.o $(TESTS) fuzz/fuzz_config fuzz/fuzz_shell .flags-*
 
-.PHONY: all deps check run install clean valgrind e2e fuzz bench deb boot-e2e
+.PHONY: all deps check run install clean valgrind e2e fuzz bench deb boot-e2e boot-grub
