@@ -4,6 +4,16 @@
  * lists, modprobe.d, sysctl files, sysfsutils, tmpfiles.d, fstab, rc.local)
  * and print one equivalent configuration.  One reader per source kind; they
  * all feed the entry store in emit.c, in boot order, later wins.
+ *
+ * The rooms call only downwards, from the ground floor up:
+ *   carry.c (the carried / not carried report), emit.c (the entry store);
+ *   kpath.c (settings by their meaning; ethtoolargs.c above it for ethtool's
+ *   arguments), source.c (files, checked lines and the one line reader);
+ *   the readers: grub.c, modlist.c, sysctlconf.c, sysfsconf.c, udev.c,
+ *   ifupdown.c, fstab.c, tuned.c, and rc.local's shell reader (shell.h:
+ *   shparse.c, shcmd.c, the translators, shell.c), which may use the
+ *   readers below it (sysctl -p, tuned-adm, mount -t hugetlbfs);
+ *   import.c, which finds the sources and hands each to its reader.
  */
 #pragma once
 

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The shell reader of `kvmtune import`, shared by its two halves:
- * shparse.c cuts rc.local into words and commands and tracks where each
- * command stands (compound commands, lists, pipes, an exit); shell.c says
- * what the commands mean and which forms carry.  Nothing is ever executed
- * or expanded.
+ * The shell reader of `kvmtune import`, in floors: shparse.c cuts rc.local
+ * into words and commands and tracks where each command stands (compound
+ * commands, lists, pipes, an exit); shcmd.c holds what the translators
+ * share; one translator per command family (shecho.c, shkernel.c,
+ * shdevice.c, shcpu.c, shtuned.c) says what a command sets; shell.c, the
+ * dispatcher, ties the forms that span commands together, hands each
+ * command to its translator and reports in the order of the file.  Nothing
+ * is ever executed or expanded.
  */
 #pragma once
 
@@ -154,3 +157,43 @@ unsigned sh_line_no(const struct parser *p, size_t li);
 void sh_parse(struct parser *p);
 /* the command's own text (from the first command of its form), on one line */
 char *sh_cmd_text(const struct parser *p, const struct cmd *c);
+
+/* shcmd.c: what the translators share */
+/* "echo", "/bin/echo", "/usr/sbin/sysctl": the name, or NULL for another path */
+const char *sh_cmd_name(const struct word *w);
+const char *sh_cmd_word0(const struct cmd *c);
+/* c->why and c->status set: -1 */
+int sh_refuse(struct cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 0, or -1 refused for a redirection other than `wanted` and the harmless ones */
+int sh_other_redirs(struct cmd *c, const struct redir *wanted);
+/* the result r of a kpath.c call as the command's status: 1 carried, else -1 refused */
+int sh_from_kpath(struct parser *p, struct cmd *c, int r);
+/* [ -w F ], [ -e F ], [ -f F ], test -f F, [[ -f F ]]: the word F, or NULL */
+const struct word *sh_guard_word(const struct cmd *c);
+/* what a source the command reads reports waits in c->nested until the command's line is reported */
+void sh_nested_begin(struct parser *p, struct cmd *c);
+void sh_nested_end(struct parser *p);
+bool sh_device_file(const char *path);
+const char *sh_var_ref(const char *s, const char *var, size_t *len);
+
+/*
+ * The translators, one file per command family.  Each sets c->status
+ * (carried, or refused with c->why) and returns 1 carried, 0 nothing to
+ * carry, -1 refused.
+ */
+/* shecho.c */
+int sh_do_echo(struct parser *p, struct cmd *c, const struct imp_src *src);
+int sh_do_tee(struct parser *p, struct cmd *c, const struct imp_src *src);
+void sh_do_loop_echo(struct parser *p, struct cmd *c, const struct imp_src *src);
+/* shkernel.c */
+int sh_do_sysctl(struct parser *p, struct cmd *c, const struct imp_src *src);
+int sh_do_modprobe(struct parser *p, struct cmd *c, const struct imp_src *src);
+/* shdevice.c */
+int sh_do_ifconfig(struct parser *p, struct cmd *c, const struct imp_src *src);
+int sh_do_ip(struct parser *p, struct cmd *c, const struct imp_src *src);
+int sh_do_blockdev(struct parser *p, struct cmd *c, const struct imp_src *src);
+int sh_do_mount(struct parser *p, struct cmd *c, const struct imp_src *src);
+/* shcpu.c */
+int sh_do_cpupower(struct parser *p, struct cmd *c, const struct imp_src *src);
+/* shtuned.c */
+int sh_do_tuned_adm(struct parser *p, struct cmd *c, const struct imp_src *src);
