@@ -99,6 +99,10 @@ run: deps kvmtune kvmtune-full
 	@if [ "$$(id -u)" = 0 ]; then ./kvmtune apply --config-dir conf.d; \
 	 else echo "not root: showing the plan only"; ./kvmtune plan --config-dir conf.d; fi
 
+# The cmocka binaries alone (a fake root: no root needed; the package's build-time test).
+check-unit: kvmtune $(TESTS)
+	@KVMTUNE=$(CURDIR)/kvmtune UNIT_ONLY=1 tests/run $(TESTS)
+
 # The fake-root suite with every kvmtune run (and each cmocka binary) under valgrind.
 valgrind:
 	@.ci/install-deps build test valgrind
@@ -140,7 +144,9 @@ bench: kvmtune kvmtune-full
 	@bench/run.sh
 
 # The Debian package, built from this tree (debian/; needs dpkg-dev and
-# debhelper, installed when missing and root): ../kvmtune_VERSION_ARCH.deb
+# debhelper, installed when missing and root): ../kvmtune_VERSION_ARCH.deb.
+# It fails when the build changes a file git sees, or when lintian -EvIL
+# +pedantic prints a tag (debian/README.source).
 DEB_TOOLS   := dpkg-dev debhelper lintian libcmocka-dev
 deb:
 	@.ci/install-deps build
@@ -149,8 +155,17 @@ deb:
 		[ "$$(id -u)" = 0 ] || { echo "kvmtune: missing packages:$$missing (run as root to install them)" >&2; exit 1; }; \
 		echo "installing:$$missing"; apt-get install -y -qq --no-install-recommends $$missing >/dev/null || \
 		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }; fi
-	dpkg-buildpackage -us -uc -b
-	lintian --fail-on error ../kvmtune_$$(dpkg-parsechangelog -S Version)_$$(dpkg-architecture -qDEB_HOST_ARCH).changes
+	@st=$$(mktemp); git status --porcelain --untracked-files=all > $$st 2> /dev/null; \
+	 echo "dpkg-buildpackage -us -uc -b"; dpkg-buildpackage -us -uc -b || { rm -f $$st; exit 1; }; \
+	 if git rev-parse --git-dir > /dev/null 2>&1 && ! git status --porcelain --untracked-files=all | cmp -s - $$st; then \
+		echo "kvmtune: the build changed the tree (git status before, after):" >&2; \
+		git status --porcelain --untracked-files=all | diff $$st - >&2; rm -f $$st; exit 1; fi; rm -f $$st
+	@changes=../kvmtune_$$(dpkg-parsechangelog -S Version)_$$(dpkg-architecture -qDEB_HOST_ARCH).changes; \
+	 echo "lintian -EvIL +pedantic $$changes"; \
+	 out=$$(lintian -EvIL +pedantic --tag-display-limit 0 $$changes 2>&1); \
+	 tags=$$(echo "$$out" | grep -E '^[EWIPXC]: '); \
+	 if [ -n "$$tags" ]; then echo "$$tags"; echo "kvmtune: lintian is not clean (see debian/README.source)" >&2; exit 1; fi; \
+	 echo "lintian: no tag"
 
 # A real boot of that package: a minimal Debian 12 root with the .deb
 # installed, booted with systemd and udev under qemu (root; installs what it
@@ -191,4 +206,4 @@ install: kvmtune kvmtune-full
 clean:
 	rm -f kvmtune kvmtune-full libkvmtune.a src/*.o src/sections/*.o src/import/*.o $(TESTS) fuzz/fuzz_config fuzz/fuzz_shell .flags-*
 
-.PHONY: all deps check run install clean valgrind e2e fuzz bench deb boot-e2e boot-grub
+.PHONY: all deps check check-unit run install clean valgrind e2e fuzz bench deb boot-e2e boot-grub
