@@ -4,7 +4,8 @@
 # --root DIR when the line has one), files and directories where an option
 # takes them.  Options and section names are read from `kvmtune --help`, so
 # they follow the binary being completed; the lists below are the fallback.
-# Needs nothing from the bash-completion package.
+# Needs nothing from the bash-completion package.  compgen's words are
+# read with mapfile, one per line (shellcheck SC2207).
 
 _kvmtune_commands="apply plan verify cat-config revert import"
 _kvmtune_options_fallback="--root --config-dir --config --only --device --stage --json --metrics --quiet --verbose --help --version"
@@ -47,7 +48,7 @@ _kvmtune_sections()
 # devices under the root given on the line (--root DIR / --root=DIR), else /
 _kvmtune_devices()
 {
-    local root= i w d
+    local root='' i w d
     for ((i = 1; i < COMP_CWORD; i++)); do
         w=${COMP_WORDS[i]}
         if [[ $w == --root ]]; then
@@ -70,20 +71,20 @@ _kvmtune_value()
     --root|--config-dir)
         local IFS=$'\n'
         compopt -o filenames 2>/dev/null
-        COMPREPLY=($(compgen -d -- "$cur")) ;;
+        mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
     --config|--metrics)
         local IFS=$'\n'
         compopt -o filenames 2>/dev/null
-        COMPREPLY=($(compgen -f -- "$cur")) ;;
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     --stage)
-        COMPREPLY=($(compgen -W "initrd boot" -- "$cur")) ;;
+        mapfile -t COMPREPLY < <(compgen -W "initrd boot" -- "$cur") ;;
     --device)
         local IFS=$'\n'
-        COMPREPLY=($(compgen -W "$(_kvmtune_devices)" -- "$cur")) ;;
+        mapfile -t COMPREPLY < <(compgen -W "$(_kvmtune_devices)" -- "$cur") ;;
     --only)
         # a comma-separated list: complete the last name, keep the ones before
-        if [[ $cur == *,* ]]; then prefix=${cur%,*},; last=${cur##*,}; else prefix=; last=$cur; fi
-        COMPREPLY=($(compgen -P "$prefix" -W "$(_kvmtune_sections)" -- "$last"))
+        if [[ $cur == *,* ]]; then prefix=${cur%,*},; last=${cur##*,}; else prefix=''; last=$cur; fi
+        mapfile -t COMPREPLY < <(compgen -P "$prefix" -W "$(_kvmtune_sections)" -- "$last")
         [[ ${#COMPREPLY[@]} == 1 ]] && compopt -o nospace 2>/dev/null
         ;;
     *)
@@ -94,7 +95,7 @@ _kvmtune_value()
 
 _kvmtune()
 {
-    local cur=${COMP_WORDS[COMP_CWORD]} prev= prev2= i w cmd=
+    local cur=${COMP_WORDS[COMP_CWORD]} prev='' prev2='' i w cmd=''
     ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD-1]}
     ((COMP_CWORD > 1)) && prev2=${COMP_WORDS[COMP_CWORD-2]}
     COMPREPLY=()
@@ -126,13 +127,13 @@ _kvmtune()
     done
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$(_kvmtune_options) -q -v -h" -- "$cur"))
+        mapfile -t COMPREPLY < <(compgen -W "$(_kvmtune_options) -q -v -h" -- "$cur")
     elif [[ $cmd == import ]]; then
         local IFS=$'\n'
         compopt -o filenames 2>/dev/null
-        COMPREPLY=($(compgen -f -- "$cur"))
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
     elif [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "$_kvmtune_commands" -- "$cur"))
+        mapfile -t COMPREPLY < <(compgen -W "$_kvmtune_commands" -- "$cur")
     fi
     return 0
 }
