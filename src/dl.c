@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include <dlfcn.h>
+#include <sys/auxv.h>
 
 #include "dl.h"
 #include "kvmtune.h"
+
+/* No program interpreter: the kernel started us without ld.so. */
+bool linked_statically(void)
+{
+        return getauxval(AT_BASE) == 0;
+}
 
 void *dl_open(const char *soname, const struct dl_symbol *symbols, size_t n, const char **err)
 {

@@ -207,8 +207,9 @@ int section_lookup(const char *name);
 /* run.c: load, plan, apply, report; returns the exit status */
 int kvmtune_run(struct kvmtune *k);
 
-/* linkage.c: the statically linked kvmtune and its dynamically linked twin */
+/* dl.c: no program interpreter (the static kvmtune), so no dlopen() */
 bool linked_statically(void);
+/* linkage.c: the statically linked kvmtune and its dynamically linked twin */
 bool needs_shared_libraries(const struct kvmtune *k);
 void run_full(struct kvmtune *k);
 void full_take_over(struct kvmtune *k);
@@ -237,11 +238,28 @@ void config_free(struct kvmtune *k);
 int config_cat(struct kvmtune *k);
 int config_parse_text(struct kvmtune *k, const char *shown, const char *text, size_t len);
 
-/* plan.c */
-struct setting *setting_add(struct kvmtune *k, int section, const char *name,
-                            const char *path, const char *want, struct origin at);
-struct setting *setting_add_ref(struct kvmtune *k, int section, const char *name,
-                                const char *path, const char *want, struct origin at);
+/* log.c: the ground floor, the messages every room tells */
+void log_setup(struct kvmtune *k);
+void log_error(struct kvmtune *k, const struct origin *at, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+void log_notice(struct kvmtune *k, const struct origin *at, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+void log_info(struct kvmtune *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_debug(struct kvmtune *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool log_info_shown(const struct kvmtune *k);  /* whether log_info() prints (not -q, --json) */
+
+/* report.c: the change lines, the plan table and --json */
+void report_change(struct kvmtune *k, const struct setting *s, const char *old);
+void report_plan(struct kvmtune *k, FILE *out);
+void report_json(struct kvmtune *k, FILE *out);
+const char *action_name(enum action a);
+size_t utf8_len(const unsigned char *s);       /* of the valid UTF-8 sequence at s, 0 if none */
+
+/*
+ * setting.c: a setting's own accessors, below plan, revert and report.
+ * section_name(): the section's name as configured ("?" for none).
+ */
+const char *section_name(int section);
 struct setting_more *set_more(struct setting *s);
 /* the setting's note (NULL: none); setting_set_note() takes note (malloc'd, or NULL) */
 const char *setting_note(const struct setting *s);
@@ -252,29 +270,21 @@ const char *setting_name(const struct setting *s, char *buf, size_t size);
 void setting_skip(struct setting *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void setting_fail(struct kvmtune *k, struct setting *s, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+bool setting_equal(const struct setting *s, const char *cur);
+bool fields_equal(const char *a, const char *b);
+
+/* plan.c: the setting list; reading, writing and applying settings */
+struct setting *setting_add(struct kvmtune *k, int section, const char *name,
+                            const char *path, const char *want, struct origin at);
+struct setting *setting_add_ref(struct kvmtune *k, int section, const char *name,
+                                const char *path, const char *want, struct origin at);
 int setting_read(struct kvmtune *k, struct setting *s);
 void setting_close(struct setting *s);
 void setting_set_cur(struct setting *s, char *v);
-bool setting_equal(const struct setting *s, const char *cur);
 int setting_apply(struct kvmtune *k, struct setting *s);
 int apply_settings(struct kvmtune *k, int section);
 void settings_sort(struct kvmtune *k, size_t from);
 void settings_free(struct kvmtune *k);
-bool fields_equal(const char *a, const char *b);
-
-/* report.c */
-void log_setup(struct kvmtune *k);
-void log_error(struct kvmtune *k, const struct origin *at, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-void log_notice(struct kvmtune *k, const struct origin *at, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-void log_info(struct kvmtune *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void log_debug(struct kvmtune *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void report_change(struct kvmtune *k, const struct setting *s, const char *old);
-void report_plan(struct kvmtune *k, FILE *out);
-void report_json(struct kvmtune *k, FILE *out);
-const char *action_name(enum action a);
-size_t utf8_len(const unsigned char *s);       /* of the valid UTF-8 sequence at s, 0 if none */
 
 /* kernfs.c: every /proc and /sys access, under the root */
 int kernfs_open_root(struct kvmtune *k);
@@ -384,10 +394,11 @@ void module_need_drop(struct kvmtune *k, const char *requester);
 const struct module_need *module_need_find(const struct kvmtune *k, const char *module);
 void module_needs_plan(struct kvmtune *k);
 void module_needs_apply(struct kvmtune *k);
+bool module_present(struct kvmtune *k, const char *name);
+/* sections/modname.c: a module's name ('-' and '_' alike, as modprobe takes it) */
 bool module_name_valid(const char *name);
 char *module_canonical_name(const char *name);
 bool module_same_name(const char *a, const char *b);
-bool module_present(struct kvmtune *k, const char *name);
 /* sections/modparams.c: "KEY=VALUE ..." of [module "NAME"], or NULL (malloc'd) */
 char *module_param_options(struct kvmtune *k, const char *module);
 int module_state(struct kvmtune *k, const char *name, char **error);

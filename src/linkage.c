@@ -23,18 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "kvmtune.h"
 
 #define REPORTED_ENV "KVMTUNE_CONFIG_REPORTED"
-
-/* No program interpreter: the kernel started us without ld.so. */
-bool linked_statically(void)
-{
-        return getauxval(AT_BASE) == 0;
-}
 
 bool needs_shared_libraries(const struct kvmtune *k)
 {

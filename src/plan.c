@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The setting list: what each section wants, what is there, what to do. */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -53,106 +51,6 @@ struct setting *setting_add_ref(struct kvmtune *k, int section, const char *name
                                 const char *path, const char *want, struct origin at)
 {
         return add(k, section, name, path, want, at, false);
-}
-
-__attribute__((format(printf, 2, 0)))
-static void set_note(struct setting *s, const char *fmt, va_list ap)
-{
-        char *note;
-
-        setting_set_note(s, vasprintf(&note, fmt, ap) < 0 ? NULL : note);
-}
-
-void setting_skip(struct setting *s, const char *fmt, ...)
-{
-        va_list ap;
-
-        va_start(ap, fmt);
-        set_note(s, fmt, ap);
-        va_end(ap);
-        s->action = ACT_SKIP;
-}
-
-/* Mark failed and report once, with the setting's origin. */
-void setting_fail(struct kvmtune *k, struct setting *s, const char *fmt, ...)
-{
-        char name[SETTING_NAME_MAX];
-        va_list ap;
-
-        va_start(ap, fmt);
-        set_note(s, fmt, ap);
-        va_end(ap);
-        s->action = ACT_ERROR;
-        log_error(k, &s->at, "%s %s: %s", section_table[s->section]->name, setting_name(s, name, sizeof(name)),
-                  setting_note(s) ? setting_note(s) : "failed");
-}
-
-struct setting_more *set_more(struct setting *s)
-{
-        if (!s->more)
-                s->more = xcalloc(1, sizeof(*s->more));
-        return s->more;
-}
-
-const struct setting_more *get_more(const struct setting *s)
-{
-        static const struct setting_more none;
-
-        return s->more ? s->more : &none;
-}
-
-const char *setting_note(const struct setting *s)
-{
-        return get_more(s)->note;
-}
-
-void setting_set_note(struct setting *s, char *note)
-{
-        if (!note && !s->more)
-                return;
-        free(set_more(s)->note);
-        s->more->note = note;
-}
-
-/*
- * What a setting is shown as: its name, or for a sysctl key (which keeps
- * only its path: 10,000 keys, 10,000 names fewer) the dotted form of the
- * path, as in sysctl.d: '/' separates, a dot in a name shows as '/'.
- */
-const char *setting_name(const struct setting *s, char *buf, size_t size)
-{
-        const char *p = s->path;
-        size_t i = 0;
-
-        if (get_more(s)->name || !p)
-                return get_more(s)->name ? get_more(s)->name : "";
-        if (!strncmp(p, "proc/sys/", 9))
-                p += 9;
-        for (; p[i] && i + 1 < size; i++)
-                buf[i] = p[i] == '/' ? '.' : p[i] == '.' ? '/' : p[i];
-        buf[i] = '\0';
-        return buf;
-}
-
-/* Compare whitespace-separated fields: "4096\t87380 6291456" == "4096 87380 6291456" */
-bool fields_equal(const char *a, const char *b)
-{
-        for (;;) {
-                while (isspace((unsigned char)*a))
-                        a++;
-                while (isspace((unsigned char)*b))
-                        b++;
-                if (!*a || !*b)
-                        return !*a && !*b;
-                while (*a && !isspace((unsigned char)*a)) {
-                        if (*a != *b)
-                                return false;
-                        a++;
-                        b++;
-                }
-                if (*b && !isspace((unsigned char)*b))
-                        return false;
-        }
 }
 
 /*
@@ -258,19 +156,6 @@ int setting_read(struct kvmtune *k, struct setting *s)
         }
         free(made);
         return 0;
-}
-
-bool setting_equal(const struct setting *s, const char *cur)
-{
-        const struct setting_more *more = get_more(s);
-
-        if (!cur || !s->want)
-                return false;
-        if (more->knob && more->knob->equal)
-                return more->knob->equal(cur, s->want);
-        if (s->bound)   /* against what the kernel stores for the limit */
-                return bound_met(s->bound, cur, more->stored ? more->stored : s->want);
-        return fields_equal(cur, s->want) || (more->stored && fields_equal(cur, more->stored));
 }
 
 /*

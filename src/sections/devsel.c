@@ -186,7 +186,7 @@ struct setting *devsel_plan_file(struct kvmtune *k, int section, const char *dev
         char *name;
 
         if (r == 0 && !m->literal) {
-                log_debug(k, "%s %s: no /%s", section_table[section]->name, dev, rel);
+                log_debug(k, "%s %s: no /%s", section_name(section), dev, rel);
                 return NULL;
         }
         name = xasprintf("%s %s", dev, key);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The section table: its order is the order of application. */
+#include <assert.h>
 #include <string.h>
 
 #include "../kvmtune.h"
@@ -27,6 +28,10 @@ const struct section_ops *const section_table[N_SECTIONS] = {
 
 int section_lookup(const char *name)
 {
+        for (int i = 0; i < N_SECTIONS; i++) {
+                /* the rooms below the table name sections with setting.c's copy */
+                assert(!section_table[i] || !strcmp(section_table[i]->name, section_name(i)));
+        }
         for (int i = 0; i < N_SECTIONS; i++)
                 if (section_table[i] && !strcmp(section_table[i]->name, name))
                         return i;
