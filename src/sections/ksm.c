@@ -10,11 +10,6 @@
 
 #include "ksm.h"
 
-static bool needs_unmerged(const char *key)
-{
-        return !strcmp(key, "merge_across_nodes") || !strcmp(key, "max_page_sharing");
-}
-
 /* The knobs the spec names take numbers; other files may take a word (advisor_mode). */
 static bool numeric_knob(const char *key)
 {
@@ -25,13 +20,6 @@ static bool numeric_knob(const char *key)
                 if (!strcmp(key, keys[i]))
                         return true;
         return false;
-}
-
-static bool is_number(const char *s)
-{
-        uint64_t n;
-
-        return parse_u64(s, &n) == 0;
 }
 
 static int ksm_parse(struct kvmtune *k, const char *sub, const char *key, const char *value,
@@ -52,7 +40,7 @@ static int ksm_parse(struct kvmtune *k, const char *sub, const char *key, const 
         enum bound bound;
         const char *num = value_bound(value, &bound);
 
-        if (bound && (!numeric_knob(key) || !is_number(num))) {
+        if (bound && (!numeric_knob(key) || !ksm_is_number(num))) {
                 log_error(k, &at, "ksm %s: '%.2s' takes a number, and only for numeric knobs", key, value);
                 return -EINVAL;
         }
@@ -64,7 +52,7 @@ static int ksm_parse(struct kvmtune *k, const char *sub, const char *key, const 
                 log_error(k, &at, "ksm run: expected 0, 1, 2 or a boolean, not '%s' (or auto: ksmtuned's policy)",
                           value);
                 return -EINVAL;
-        } else if (numeric_knob(key) && !is_number(value)) {
+        } else if (numeric_knob(key) && !ksm_is_number(value)) {
                 log_error(k, &at, "ksm %s: expected a number, not '%s'", key, value);
                 return -EINVAL;
         } else if (!*value || strpbrk(value, " \t[]")) {
@@ -82,54 +70,6 @@ static int ksm_parse(struct kvmtune *k, const char *sub, const char *key, const 
         st->e = xrealloc_array(st->e, st->n + 1, sizeof(*st->e));
         st->e[st->n++] = (struct ksm_entry){ xstrdup(key), xstrdup(v), at, ++st->seq };
         return 0;
-}
-
-static int ksm_write(struct kvmtune *k, struct setting *s)
-{
-        int r = kernfs_write(k, s->path, -1, s->want);
-
-        if (r == -EBUSY && needs_unmerged(get_more(s)->name))
-                setting_fail(k, s, "the kernel accepts this only while no pages are merged, and pages are "
-                             "merged now; `run = 2` unmerges them (kvmtune never unmerges by itself)");
-        return r;
-}
-
-/* "[none] scan-time" reads as "none"; a number reads as itself */
-static const struct knob_ops ksm_knob = { .current = bracketed_word, .write = ksm_write };
-
-void ksm_plan_knob(struct kvmtune *k, struct setting *s)
-{
-        const char *name = get_more(s)->name;
-        struct stat sb;
-        char *raw;
-        int r;
-
-        set_more(s)->knob = &ksm_knob;
-        s->order = needs_unmerged(name) ? 0 : strcmp(name, "run") ? 1 : 2;
-        r = kernfs_stat(k, s->path, &sb);
-        if (r == -ENOENT) {
-                setting_fail(k, s, "unknown key: no /%s on this kernel", s->path);
-                return;
-        }
-        if (r == 0 && (!S_ISREG(sb.st_mode) || !(sb.st_mode & S_IWUSR))) {
-                setting_fail(k, s, "/%s is not a writable KSM knob", s->path);
-                return;
-        }
-        r = kernfs_read(k, s->path, &raw);
-        if (r < 0) {
-                setting_fail(k, s, "cannot read: %s", strerror(-r));
-                return;
-        }
-        s->cur = bracketed_word(raw);
-        s->orig = arena_strdup(&k->settings_arena, s->cur);      /* what revert restores */
-        /* a knob that holds a number takes a number; one that lists words, one of them */
-        if (is_number(s->cur) && !is_number(s->want))
-                setting_fail(k, s, "expected a number, not '%s'", s->want);
-        else if (strchr(raw, '[') && !choice_offered(raw, s->want))
-                setting_fail(k, s, "'%s' is not one of the kernel's choices: %s", s->want, raw);
-        else
-                s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;
-        free(raw);
 }
 
 /*

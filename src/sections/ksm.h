@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * [ksm], shared by ksm.c (the fixed knobs) and ksm_auto.c (`run = auto`,
- * ksmtuned's policy decided afresh by each run of a timer-driven one-shot).
+ * [ksm], shared by ksm.c (the fixed knobs), ksm_auto.c (`run = auto`,
+ * ksmtuned's policy decided afresh by each run of a timer-driven one-shot)
+ * and ksm_knob.c below both (one knob read, checked and written).
  */
 #pragma once
 #include "../kvmtune.h"
@@ -22,8 +23,9 @@ struct ksm_state {
         struct ksm_auto *au;    /* the auto-* keys and this run's decision; NULL: none */
 };
 
-/* ksm.c: read a knob's current value and decide ok/set/error, as for a fixed key */
+/* ksm_knob.c: read a knob's current value and decide ok/set/error, as for a fixed key */
 void ksm_plan_knob(struct kvmtune *k, struct setting *s);
+bool ksm_is_number(const char *s);      /* a plain unsigned number */
 
 /* ksm_auto.c */
 bool ksm_auto_key(const char *key);     /* auto-* */
