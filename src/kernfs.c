@@ -469,7 +469,19 @@ void kernfs_write_timeout(struct kvmtune *k, unsigned seconds)
  */
 #define ALARM_WRITES 64
 
-/* pwrite(), given up with -ETIME after k->write_timeout seconds */
+/*
+ * The write at offset 0; a file that cannot be written at an offset (ESPIPE:
+ * /proc/irq/N/smp_affinity_list and other proc files without an lseek) takes
+ * a plain write, which its handler reads whole whatever the position.
+ */
+static ssize_t write_at0(int fd, const char *value, size_t len)
+{
+        ssize_t n = pwrite(fd, value, len, 0);
+
+        return n < 0 && errno == ESPIPE ? write(fd, value, len) : n;
+}
+
+/* write_at0(), given up with -ETIME after k->write_timeout seconds */
 static ssize_t bounded_pwrite(struct kvmtune *k, int fd, const char *value, size_t len, bool *timed_out)
 {
         static unsigned long seq;
@@ -478,7 +490,7 @@ static ssize_t bounded_pwrite(struct kvmtune *k, int fd, const char *value, size
 
         *timed_out = false;
         if (!k->write_timeout || (!by_alarm && !watchdog_start(k)))
-                return pwrite(fd, value, len, 0);
+                return write_at0(fd, value, len);
         install_alarm(k);
         if (!by_alarm) {
                 atomic_store(&write_limit_s, k->write_timeout);
@@ -495,7 +507,7 @@ static ssize_t bounded_pwrite(struct kvmtune *k, int fd, const char *value, size
         }
         if (by_alarm)
                 alarm(k->write_timeout);
-        n = pwrite(fd, value, len, 0);
+        n = write_at0(fd, value, len);
         atomic_store(&write_seq, 0);                    /* an alarm now finds no write: nothing */
         if (by_alarm)
                 alarm(0);
