@@ -79,6 +79,7 @@ kvmtune-full: src/main.o libkvmtune.a
 	$(CC) -pie $(LDFLAGS) -o $@ $^ $(PC_LIBS) -ldl
 
 tests/test_memory: TEST_LDFLAGS = -Wl,--wrap=kernfs_write
+tests/test_isolation: TEST_LDFLAGS = -Wl,--wrap=kernfs_write
 tests/test_timeout: TEST_LDFLAGS = -Wl,--wrap=pwrite,--wrap=pread
 tests/test_faults: TEST_LDFLAGS = -Wl,--wrap=kernfs_write,--wrap=fsync,--wrap=renameat,--wrap=syscall
 

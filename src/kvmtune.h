@@ -112,6 +112,7 @@ enum section_id {
         SEC_NETDEV,
         SEC_MODPARAMS,
         SEC_CPU,
+        SEC_ISOLATION,          /* before cmdline: it derives kernel arguments */
         SEC_CMDLINE,            /* after hugepages: it takes the pools at = cmdline */
         N_SECTIONS,
 };
@@ -349,6 +350,16 @@ struct boot_pool {
 bool hugepages_boot_pools(struct kvmtune *k, const struct boot_pool **v, size_t *n);
 /* sections/cmdline.c: the pool of size_kb that /proc/cmdline asks for: 1 (*pages set), 0: none, -errno */
 int cmdline_running_pool(struct kvmtune *k, uint64_t size_kb, uint64_t default_kb, uint64_t *pages);
+
+/* sections/isolation.c: the kernel arguments [isolation] derives, for [cmdline] */
+#define ISOLATION_N_ARGS 4
+struct boot_arg {
+        const char *name;
+        const char *word;       /* NULL: not known, the drop-in's word stays */
+        struct origin at;
+};
+/* 1: *v holds the words; 0: no [isolation]; -1: refused or not in this run (*v: the names) */
+int isolation_boot_args(struct kvmtune *k, const struct boot_arg **v);
 
 /* sections/sysctl.c: validate a key, NULL when invalid; path relative to /proc/sys */
 char *sysctl_key_to_path(const char *key);

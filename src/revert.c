@@ -9,7 +9,7 @@
  *
  * Format: one line per file, PATH TAB OLD-VALUE NEWLINE, with '\\', tab and
  * newline escaped as \\\\, \\t and \\n; PATH is relative to the root and lies
- * below proc/sys/ or sys/, or is the path of an ethtool field of an
+ * below proc/sys/, proc/irq/ ([isolation]) or sys/, or is the path of an ethtool field of an
  * interface (ethtool/DEV/ring/rx, see ethtool.h), read and written through
  * the ethtool ioctl.  Only complete lines count: a last line without
  * its newline (a run killed inside its write) is ignored, and cut off before
@@ -688,8 +688,9 @@ int revert_run(struct kvmtune *k)
                 tab = strchr(line, '\t');
                 if (tab) {
                         *tab = '\0';
-                        /* only paths kvmtune itself writes: below proc/sys or sys, ethtool fields */
-                        if ((!strncmp(line, "proc/sys/", 9) || !strncmp(line, "sys/", 4) || ethtool_is_path(line)) &&
+                        /* only paths kvmtune itself writes: below proc/sys, proc/irq or sys, ethtool fields */
+                        if ((!strncmp(line, "proc/sys/", 9) || !strncmp(line, "proc/irq/", 9) ||
+                             !strncmp(line, "sys/", 4) || ethtool_is_path(line)) &&
                             (strmap_slot(&seen, line, &found), !found)) {
                                 e = xrealloc_array(e, n + 1, sizeof(*e));
                                 e[n++] = (struct entry){ unescape(line), unescape(tab + 1) };

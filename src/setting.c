@@ -21,7 +21,7 @@
  */
 static const char *const section_names[] = {
         "hugepages", "modules", "sysctl", "conntrack", "ksm", "thp", "hugetlbfs",
-        "block", "netdev", "module", "cpu", "cmdline",
+        "block", "netdev", "module", "cpu", "isolation", "cmdline",
 };
 _Static_assert(sizeof(section_names) / sizeof(*section_names) == N_SECTIONS,
                "a section's name is missing from section_names[] (or one too many)");

@@ -274,6 +274,24 @@ static size_t dropin_words(const char *content, char ***words)
         return n;
 }
 
+/* [cmdline] names the parameter (a value or -PARAM): it wins over [isolation]'s */
+static bool args_name(const struct cmdline_state *st, const char *word)
+{
+        for (size_t i = 0; i < st->n; i++)
+                if (name_equal(st->args[i].name, strlen(st->args[i].name), word, name_len(word)))
+                        return true;
+        return false;
+}
+
+/* one of the parameters [isolation] derives, and [cmdline] does not name */
+static bool isolation_named(const struct cmdline_state *st, const struct boot_arg *iso, const char *word)
+{
+        for (size_t i = 0; i < ISOLATION_N_ARGS; i++)
+                if (word_named(word, iso[i].name))
+                        return !args_name(st, word);
+        return false;
+}
+
 static enum loader find_loader(struct kvmtune *k)
 {
         struct stat sb;
@@ -314,7 +332,8 @@ static int cmdline_plan(struct kvmtune *k)
         char *line = NULL;
         size_t len = 0;
         bool pools_known;
-        int r;
+        const struct boot_arg *iso;
+        int r, iso_known;
 
         r = kernfs_read(k, DROPIN, &st->old);
         if (r < 0 && r != -ENOENT) {
@@ -322,7 +341,8 @@ static int cmdline_plan(struct kvmtune *k)
                 return r;
         }
         pools_known = hugepages_boot_pools(k, &pools, &n_pools);
-        if (!st->n && !st->old && !n_pools)
+        iso_known = isolation_boot_args(k, &iso);
+        if (!st->n && !st->old && !n_pools && iso_known <= 0)
                 return 0;       /* the common case: nothing to keep, nothing kept */
         n_old = dropin_words(st->old, &old);
         kernfs_read(k, "proc/cmdline", &proc);  /* none: nothing counts as booted */
@@ -342,6 +362,15 @@ static int cmdline_plan(struct kvmtune *k)
                 plan_word(k, a->name, a->word, a->at, had && words_equal(had, a->word),
                           last_named(run, n_run, a->name));
                 fprintf(m, "%s%s", n_want++ ? " " : "", a->word);
+        }
+        for (size_t i = 0; iso_known > 0 && i < ISOLATION_N_ARGS; i++) {
+                const char *had = last_named(old, n_old, iso[i].name);
+
+                if (args_name(st, iso[i].name))
+                        continue;       /* [cmdline] says otherwise */
+                plan_word(k, iso[i].name, iso[i].word, iso[i].at, had && words_equal(had, iso[i].word),
+                          last_named(run, n_run, iso[i].name));
+                fprintf(m, "%s%s", n_want++ ? " " : "", iso[i].word);
         }
         for (size_t i = 0; pools_known && i < n_pools; i++) {
                 const struct boot_pool *p = &pools[i];
@@ -367,7 +396,8 @@ static int cmdline_plan(struct kvmtune *k)
                 struct setting *s;
                 char *name;
 
-                if (pool && !pools_known) {     /* --only without hugepages: its words stay */
+                if ((pool && !pools_known) ||   /* --only without hugepages: its words stay */
+                    (iso_known < 0 && isolation_named(st, iso, old[i]))) {       /* or [isolation] refused */
                         fprintf(m, "%s%s", n_want++ ? " " : "", old[i]);
                         continue;
                 }
@@ -375,6 +405,7 @@ static int cmdline_plan(struct kvmtune *k)
                         continue;       /* shown with its hugepagesz= */
                 for (size_t j = 0; !pool && j < st->n; j++)
                         wanted |= st->args[j].word && word_named(old[i], st->args[j].name);
+                wanted |= !pool && iso_known > 0 && isolation_named(st, iso, old[i]);
                 for (size_t j = 0; pool && j < n_pools; j++) {
                         uint64_t kb;
                         wanted |= size_kb_of(old[i] + name_len(old[i]) + 1, &kb) && kb == pools[j].size_kb;

@@ -9,7 +9,7 @@ extern const struct section_ops sysctl_section;
 extern const struct section_ops modules_section, conntrack_section, block_section, netdev_section;
 extern const struct section_ops hugepages_section, ksm_section, thp_section, hugetlbfs_section;
 extern const struct section_ops modparams_section;
-extern const struct section_ops cpu_section, cmdline_section;
+extern const struct section_ops cpu_section, cmdline_section, isolation_section;
 
 const struct section_ops *const section_table[N_SECTIONS] = {
         [SEC_HUGEPAGES] = &hugepages_section,
@@ -23,6 +23,7 @@ const struct section_ops *const section_table[N_SECTIONS] = {
         [SEC_NETDEV] = &netdev_section,
         [SEC_MODPARAMS] = &modparams_section,
         [SEC_CPU] = &cpu_section,
+        [SEC_ISOLATION] = &isolation_section,
         [SEC_CMDLINE] = &cmdline_section,
 };
 
@@ -44,7 +45,8 @@ bool section_enabled(const struct kvmtune *k, int section)
                 return false;
         if (k->only && !(k->only & (1u << section)))
                 return false;
-        if (k->stage == STAGE_INITRD && (section == SEC_BLOCK || section == SEC_NETDEV || section == SEC_CPU))
+        if (k->stage == STAGE_INITRD && (section == SEC_BLOCK || section == SEC_NETDEV || section == SEC_CPU ||
+                                         section == SEC_ISOLATION))
                 return false;
         if (k->stage != STAGE_ALL && section == SEC_CMDLINE)
                 return false;   /* boot loader configuration: only apply without --stage */

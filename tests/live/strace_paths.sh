@@ -165,7 +165,11 @@ check_trace() {
 			# names of users and groups (hugetlbfs uid/gid)
 			qr{^/etc/(nsswitch\.conf|passwd|group)$},
 			# [cmdline]: its own GRUB drop-in, read to find arguments no longer configured
-			qr{^/etc/default/grub\.d/kvmtune\.cfg$});
+			qr{^/etc/default/grub\.d/kvmtune\.cfg$},
+			# [isolation]: its own systemd drop-ins (read to remove them when no longer configured),
+			# the interrupts' affinity, PID 1's CPUs
+			qr{^/etc/systemd/system/irqbalance\.service\.d/kvmtune\.conf$},
+			qr{^/etc/systemd/system\.conf\.d/kvmtune\.conf$}, qr{^/proc/irq(/|$)}, qr{^/proc/1/status$});
 		# looking at (or creating) a directory on the way to an allowed place is fine
 		my @anchors = ($conf, $mnt, "/run/kvmtune/revert", "/proc/self/mountinfo");
 		my %meta = map { $_ => 1 } qw(readlink readlinkat statfs lstat stat newfstatat statx access
