@@ -16,7 +16,7 @@ static const char *const sec_names[IS_N] = {
         [IS_SYSCTL] = "sysctl", [IS_MODULES] = "modules", [IS_CONNTRACK] = "conntrack",
         [IS_HUGEPAGES] = "hugepages", [IS_HUGETLBFS] = "hugetlbfs", [IS_KSM] = "ksm",
         [IS_THP] = "thp", [IS_BLOCK] = "block", [IS_NETDEV] = "netdev", [IS_CPU] = "cpu",
-        [IS_CMDLINE] = "cmdline",
+        [IS_ISOLATION] = "isolation", [IS_CMDLINE] = "cmdline",
 };
 
 static char *make_id(enum imp_sec sec, const char *sub, const char *idkey)

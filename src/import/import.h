@@ -34,6 +34,7 @@ enum imp_sec {
         IS_BLOCK,
         IS_NETDEV,
         IS_CPU,
+        IS_ISOLATION,           /* TuneD's isolated_cores: cpus, managed-irq */
         IS_CMDLINE,             /* kernel arguments grub carried: args = WORD, one per entry */
         IS_N,
 };
@@ -117,6 +118,7 @@ struct imp {
         bool in_node_pool;
         char *dropin;           /* the dev-hugepages.mount drop-in the output asks for, or NULL */
         bool tuned_note;        /* "disable tuned" was said */
+        bool tuned_isolation;   /* the profiles' variables end with a CPU list in isolated_cores */
 };
 
 /* emit.c */

@@ -14,6 +14,11 @@
 
 #include "import.h"
 
+/* IRQ and workqueue affinity: kvmtune derives them from the cores kept free */
+#define ISOLATION_WHY "interrupt and workqueue affinity come from [isolation]: cpus = LIST (the cores kept " \
+                      "free) moves every IRQ, default_smp_affinity, the workqueue cpumasks and irqbalance to " \
+                      "the other CPUs; write that section instead (see kvmtune.conf(5))"
+
 int imp_why(struct imp *im, const char *fmt, ...)
 {
         va_list ap;
@@ -659,6 +664,9 @@ int imp_kernel_write(struct imp *im, const char *path, const char *value, const 
         } else if (!strcmp(path, "/sys/module/nf_conntrack/parameters/hashsize")) {
                 r = imp_conntrack_hashsize(im, v, true, src,
                                            "load = no: the hash size was set on a module something else loaded");
+        } else if (!strncmp(path, "/proc/irq/", 10) || !strcmp(path, "/sys/devices/virtual/workqueue/cpumask") ||
+                   !strcmp(path, "/sys/bus/workqueue/devices/writeback/cpumask")) {
+                r = imp_why(im, "%s", ISOLATION_WHY);
         } else {
                 r = imp_why(im, "kvmtune has no setting that writes %s", path);
         }
@@ -723,6 +731,8 @@ int imp_glob_write(struct imp *im, const char *path, const char *value, const st
                 r = imp_why(im, "kvmtune's sysctl globs know only '*'");
         } else if (!strncmp(path, "/sys/devices/system/cpu/", 24)) {
                 r = cpu_file(im, path + 24, true, v, src);
+        } else if (!strncmp(path, "/proc/irq/", 10) || !strncmp(path, "/sys/devices/virtual/workqueue/", 31)) {
+                r = imp_why(im, "%s", ISOLATION_WHY);
         } else {
                 r = imp_why(im, "kvmtune has no glob form for %s", path);
         }

@@ -6,8 +6,14 @@
  * its include= chain first, so that the profile's own lines win.  Carried:
  * [sysctl], [vm] transparent_hugepages, [disk] elevator and readahead,
  * [sysfs] for the kernel files kvmtune sets, [net] ring=, channels=,
- * features=, coalesce= and txqueuelen= of the interfaces devices= names.  Everything else a profile sets
- * ([cpu] governors, [bootloader], [scheduler], scripts, ...) is reported:
+ * features=, coalesce= and txqueuelen= of the interfaces devices= names.
+ * isolated_cores (and isolate_managed_irq) in the variables file a
+ * profile's [variables] include= names (realtime, realtime-virtual-host,
+ * cpu-partitioning) become [isolation], and the lines derived from it
+ * ([bootloader] isolcpus=/nohz_full=/rcu_nocbs=/irqaffinity=, [irqbalance]
+ * banned_cpus, [systemd] cpu_affinity, the workqueue cpumasks of [sysfs])
+ * are carried by that section.  Everything else a profile sets ([cpu]
+ * governors, [scheduler]'s run-time re-pinning, scripts, ...) is reported:
  * kvmtune has no form for it.
  */
 #include <stdlib.h>
@@ -219,6 +225,154 @@ static void cpu_key(struct imp *im, const char *key, const char *v, const struct
 
 static void profile(struct imp *im, const char *name, const struct imp_src *from, char (*seen)[128], size_t depth);
 
+/* the variables file of [variables] include=: isolated_cores and isolate_managed_irq become [isolation] */
+static void read_variables(struct imp *im, const char *path, const struct imp_src *from)
+{
+        struct imp_file f;
+        struct imp_rline l = { 0 };
+        const char *why = NULL;
+
+        if (imp_read_rooted(im, path, IK_TUNED, &f, &why) < 0) {
+                imp_refused(im, from, "the TuneD variables file %s cannot be read%s%s", path, why ? ": " : "",
+                            why ? why : "");
+                return;
+        }
+        for (size_t pos = 0; imp_next_line(im, &f, &pos, "#", false, &l);) {
+                char *key = l.s, *v = strchr(l.s, '=');
+
+                if (!v)
+                        continue;
+                *v++ = '\0';
+                trim(key);
+                trim(v);
+                if (!strcmp(key, "isolated_cores")) {
+                        if (!cpu_list_valid(v) && im->tuned_isolation) {
+                                imp_refused(im, &l.src, "a later variables file sets isolated_cores");
+                        } else if (!cpu_list_valid(v)) {
+                                imp_refused(im, &l.src, "isolated_cores is not a CPU list%s", strchr(v, '$') ?
+                                            " (a TuneD function, which import does not evaluate: write the cores)" : "");
+                        } else {
+                                imp_put(im, IS_ISOLATION, NULL, "cpus", NULL, v, &l.src);
+                                imp_carried(im, &l.src, NULL);
+                        }
+                } else if (!strcmp(key, "isolate_managed_irq")) {
+                        imp_put(im, IS_ISOLATION, NULL, "managed-irq", NULL, *v && strchr("yY1tT", *v) ? "yes" : "no",
+                                &l.src);
+                        imp_carried(im, &l.src, NULL);
+                } else if (!strcmp(key, "no_balance_cores") && *v) {
+                        imp_refused(im, &l.src, "no_balance_cores (isolcpus= without nohz_full=) has no kvmtune "
+                                                "form: [isolation] isolates fully");
+                }
+        }
+        free(l.s);
+        free(l.clean);
+        imp_file_free(&f);
+}
+
+#define REPIN "TuneD's daemon moves the threads already on the isolated cores and re-pins new ones at run " \
+              "time; kvmtune is one-shot and does not ([isolation] covers interrupts, workqueues, systemd's " \
+              "CPUAffinity= and the kernel command line, see kvmtune.conf(5))"
+
+/* kernel arguments [isolation] derives (nohz=on is the default under nohz_full=) */
+static bool isolation_word(const char *w)
+{
+        static const char *const names[] = { "isolcpus=", "nohz_full=", "rcu_nocbs=", "irqaffinity=", "nohz=",
+                                             "tuned.non_isolcpus=" };
+
+        for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+                if (!strncmp(w, names[i], strlen(names[i])))
+                        return true;
+        return false;
+}
+
+/* a [bootloader] cmdline*= line once [isolation] is known: its words there, to [cmdline], or reported */
+static void bootloader_cmdline(struct imp *im, const char *v, const struct imp_src *src)
+{
+        char *copy = xstrdup(v + (*v == '+')), *save = NULL, *left = xstrdup(""), *t;
+        bool derived = false, others = false;
+
+        for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+                if (isolation_word(w)) {
+                        derived = true;
+                        continue;
+                }
+                if (!strchr(w, '$') && !strpbrk(w, "\"'`\\") && *w != '-') {
+                        char *id = xasprintf("%.*s", (int)strcspn(w, "="), w);
+
+                        for (char *c = id; *c; c++)
+                                *c = *c == '-' ? '_' : *c;
+                        imp_put(im, IS_CMDLINE, NULL, "args", id, w, src);
+                        free(id);
+                        others = true;
+                        continue;
+                }
+                t = xasprintf("%s%s%s", left, *left ? " " : "", w);
+                free(left);
+                left = t;
+        }
+        t = xasprintf("(%s%s%s%s%s)", derived ? "isolcpus=, nohz_full=, rcu_nocbs= and irqaffinity= come from [isolation]" : "",
+                      derived && others ? ", " : "", others ? "the other arguments go to [cmdline]" : "",
+                      *left ? "; not carried: " : "", left);
+        if (*left) {
+                char *u = xasprintf("%s (a TuneD variable or function, which import does not evaluate)", t);
+                free(t);
+                t = u;
+        }
+        imp_carried(im, src, t);
+        free(t);
+        free(left);
+        free(copy);
+}
+
+/*
+ * A line of the isolation plugins: 1 handled, 0 not one of them.  [scheduler]
+ * is reported whether or not isolated_cores is known; the others are
+ * carried by [isolation] once it is.
+ */
+static int isolation_line(struct imp *im, const struct section *sec, const char *key, const char *v,
+                          const struct imp_src *src)
+{
+        bool known = im->tuned_isolation;
+
+        if (!strcmp(key, "type") || !strcmp(key, "enabled") || !strcmp(key, "replace") || !strcmp(key, "priority"))
+                return 0;
+        if (!strcmp(sec->plugin, "scheduler") &&
+            (!strcmp(key, "isolated_cores") || !strcmp(key, "ps_blacklist") || !strcmp(key, "ps_whitelist") ||
+             !strncmp(key, "group.", 6) || !strncmp(key, "cgroup", 6))) {
+                imp_refused(im, src, "%s", REPIN);
+                return 1;
+        }
+        if (!known)
+                return 0;
+        if (!strcmp(sec->plugin, "bootloader") && !strncmp(key, "cmdline", 7)) {
+                bootloader_cmdline(im, v, src);
+                return 1;
+        }
+        if (!strcmp(sec->plugin, "bootloader")) {
+                imp_refused(im, src, "TuneD's [bootloader] %s (an initrd TuneD builds) has no kvmtune form", key);
+                return 1;
+        }
+        if (!strcmp(sec->plugin, "irqbalance") && !strcmp(key, "banned_cpus")) {
+                imp_carried(im, src, "(by [isolation]: IRQBALANCE_BANNED_CPULIST in irqbalance's unit drop-in)");
+                return 1;
+        }
+        if (!strcmp(sec->plugin, "systemd") && !strcmp(key, "cpu_affinity")) {
+                imp_carried(im, src, "(by [isolation]: CPUAffinity= in /etc/systemd/system.conf.d/kvmtune.conf)");
+                return 1;
+        }
+        if (!strcmp(sec->plugin, "sysfs") && strchr(v, '$') &&
+            (!strcmp(key, "/sys/bus/workqueue/devices/writeback/cpumask") ||
+             !strcmp(key, "/sys/devices/virtual/workqueue/cpumask"))) {
+                imp_carried(im, src, "(by [isolation])");
+                return 1;
+        }
+        if (!strcmp(sec->plugin, "sysfs") && strchr(v, '$') && !strcmp(key, "/sys/devices/virtual/workqueue/*/cpumask")) {
+                imp_carried(im, src, "(by [isolation]: its global unbound cpumask bounds every unbound workqueue)");
+                return 1;
+        }
+        return 0;
+}
+
 /* type=, devices= and enabled= may come anywhere in a section: read them from the lines after its header */
 static void section_head(struct section *sec, const char *header, const struct imp_file *f, size_t pos)
 {
@@ -283,8 +437,12 @@ static void read_profile_file(struct imp *im, struct imp_file *f, char (*seen)[1
                 v = eq + 1;
                 trim(key);
                 trim(v);
-                if (!strcmp(sec.name, "main") || !strcmp(sec.name, "variables") || sec.disabled) {
+                if (!strcmp(sec.name, "variables") && !sec.disabled && !strcmp(key, "include") && !strchr(v, '$')) {
+                        read_variables(im, v, src);
+                } else if (!strcmp(sec.name, "main") || !strcmp(sec.name, "variables") || sec.disabled) {
                         /* include= is read above; [variables] only feeds ${...} */
+                } else if (isolation_line(im, &sec, key, v, src)) {
+                        /* [isolation] carries it, or the reason is told */
                 } else if (strstr(v, "${") || strchr(v, '$')) {
                         imp_refused(im, src, "it holds a TuneD variable or function (${...}), which import does "
                                              "not evaluate");
@@ -368,14 +526,83 @@ static void profile(struct imp *im, const char *name, const struct imp_src *from
         imp_refused(im, from, "the TuneD profile %s is not on this host (/etc/tuned, /usr/lib/tuned)", name);
 }
 
+/*
+ * Before the profiles are read: the isolated_cores their variables files
+ * end with (TuneD merges every variable before it expands any), so that a
+ * parent's ${isolated_cores} lines know whether [isolation] carries them.
+ */
+static void prescan_variables(struct imp *im, const char *name, size_t depth, char **cores)
+{
+        struct imp_file f, vf;
+        char path[300];
+        const char *why = NULL;
+
+        if (!profile_name_ok(name) || depth >= MAX_INCLUDE)
+                return;
+        for (size_t d = 0; d < sizeof(dirs) / sizeof(*dirs); d++) {
+                struct imp_rline l = { 0 };
+                bool in_main = false, in_vars = false;
+
+                snprintf(path, sizeof(path), "%s%s/tuned.conf", dirs[d], name);
+                if (imp_read_rooted(im, path, IK_TUNED, &f, &why) < 0)
+                        continue;
+                for (size_t pos = 0; imp_next_line(NULL, &f, &pos, "#;", false, &l);) {
+                        char *key = l.s, *v = strchr(l.s, '=');
+
+                        if (*l.s == '[') {
+                                in_main = !strncmp(l.s, "[main]", 6);
+                                in_vars = !strncmp(l.s, "[variables]", 11);
+                                continue;
+                        }
+                        if (!v)
+                                continue;
+                        *v++ = '\0';
+                        trim(key);
+                        trim(v);
+                        if (in_main && !strcmp(key, "include")) {
+                                char *save = NULL;
+                                for (char *p = strtok_r(v, ", \t", &save); p; p = strtok_r(NULL, ", \t", &save))
+                                        prescan_variables(im, p, depth + 1, cores);
+                        } else if (in_vars && !strcmp(key, "include") && !strchr(v, '$') &&
+                                   imp_read_rooted(im, v, IK_TUNED, &vf, &why) == 0) {
+                                struct imp_rline vl = { 0 };
+
+                                for (size_t vpos = 0; imp_next_line(NULL, &vf, &vpos, "#", false, &vl);) {
+                                        char *vk = vl.s, *vv = strchr(vl.s, '=');
+
+                                        if (!vv)
+                                                continue;
+                                        *vv++ = '\0';
+                                        trim(vk);
+                                        trim(vv);
+                                        if (!strcmp(vk, "isolated_cores")) {
+                                                free(*cores);
+                                                *cores = xstrdup(vv);
+                                        }
+                                }
+                                imp_file_free(&vf);
+                        }
+                }
+                imp_file_free(&f);
+                return;
+        }
+}
+
 /* one or more profile names (TuneD merges "a b" in that order) */
 int imp_tuned_profiles(struct imp *im, const char *names, const struct imp_src *from)
 {
         char seen[MAX_INCLUDE + 1][128];
-        char *copy = xstrdup(names), *save = NULL;
+        char *copy = xstrdup(names), *save = NULL, *cores = NULL;
         unsigned failed = im->n_failed;
         int n = 0;
 
+        for (char *p = strtok_r(copy, " \t", &save); p; p = strtok_r(NULL, " \t", &save))
+                prescan_variables(im, p, 0, &cores);
+        im->tuned_isolation = cores && cpu_list_valid(cores);
+        free(cores);
+        free(copy);
+        copy = xstrdup(names);
+        save = NULL;
         for (char *p = strtok_r(copy, " \t", &save); p; p = strtok_r(NULL, " \t", &save), n++)
                 profile(im, p, from, seen, 0);
         free(copy);
