@@ -62,6 +62,16 @@ static int setup(void **state)
         return 0;
 }
 
+/* the file exists (its content freed) */
+static void want_file(const char *root, const char *rel)
+{
+        char *got = fr_read(root, rel);
+
+        if (!got)
+                fail_msg("%s is missing", rel);
+        free(got);
+}
+
 static void run(struct run_result *r, const char *root, int cmd)
 {
         kv_run_inproc(r, root, cmd, 0);
@@ -270,9 +280,9 @@ static void test_revert_and_removal(void **state)
         want_value(root, "proc/irq/24/smp_affinity_list", "2");
         want_value(root, "proc/sys/kernel/timer_migration", "1");
         want_value(root, "proc/sys/kernel/sched_rt_runtime_us", "950000");
-        assert_non_null(fr_read(root, IRQB));
-        assert_non_null(fr_read(root, SYSTEMD));
-        assert_non_null(fr_read(root, GRUB_DROPIN));
+        want_file(root, IRQB);
+        want_file(root, SYSTEMD);
+        want_file(root, GRUB_DROPIN);
 
         /* the section gone: the next apply removes the drop-ins and the arguments */
         fr_write(root, CONF, "[sysctl]\nvm.swappiness = 10\n");
@@ -329,7 +339,7 @@ static void test_no_irqbalance(void **state)
         want_not_in("stdout", r.out, "irqbalance");
         run_result_free(&r);
         assert_null(fr_read(root, IRQB));
-        assert_non_null(fr_read(root, SYSTEMD));
+        want_file(root, SYSTEMD);
 }
 
 int main(void)
