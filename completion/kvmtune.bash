@@ -9,7 +9,7 @@
 
 _kvmtune_commands="apply plan verify cat-config revert import"
 _kvmtune_options_fallback="--root --config-dir --config --only --device --stage --json --metrics --quiet --verbose --help --version"
-_kvmtune_sections_fallback="hugepages modules sysctl conntrack ksm thp hugetlbfs block netdev module cpu cmdline"
+_kvmtune_sections_fallback="hugepages modules sysctl conntrack ksm thp hugetlbfs block netdev module cpu isolation cmdline"
 
 # the binary on the command line, when it can be run
 _kvmtune_bin()
