@@ -323,6 +323,25 @@ static void test_stage(void **state)
         run_result_free(&r);
 }
 
+/* an admin's IRQBALANCE_BANNED_CPULIST in /etc/default/irqbalance wins over the drop-in: a notice says so */
+static void test_irqbalance_defaults(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, CONF, "[isolation]\ncpus = 2-3\n");
+        fr_write(root, "etc/default/irqbalance", "#IRQBALANCE_ONESHOT=\n# IRQBALANCE_BANNED_CPULIST=\n");
+        run(&r, root, CMD_PLAN);
+        want_not_in("stderr", r.err, "/etc/default/irqbalance sets");
+        run_result_free(&r);
+        fr_write(root, "etc/default/irqbalance", "IRQBALANCE_BANNED_CPULIST=3\n");
+        run(&r, root, CMD_PLAN);
+        want_status(&r, 0);
+        want_in("stderr", r.err, "/" CONF ":2: isolation: /etc/default/irqbalance sets IRQBALANCE_BANNED_CPULIST, which "
+                                 "irqbalance takes over kvmtune's drop-in");
+        run_result_free(&r);
+}
+
 /* without irqbalance installed there is no irqbalance drop-in */
 static void test_no_irqbalance(void **state)
 {
@@ -353,6 +372,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_revert_and_removal, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(test_stage, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(test_no_irqbalance, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(test_irqbalance_defaults, setup, fr_teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

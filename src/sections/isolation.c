@@ -330,6 +330,24 @@ static void plan_dropin(struct kvmtune *k, struct isolation_state *st, enum kind
         free(rel);
 }
 
+/* an admin's banned CPUs in /etc/default/irqbalance win over the drop-in's Environment=: say so */
+static void irqbalance_defaults(struct kvmtune *k, struct isolation_state *st)
+{
+        char *text = NULL;
+
+        if (kernfs_read(k, "etc/default/irqbalance", &text) < 0)
+                return;
+        for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+                p += strspn(p, " \t");
+                if (!strncmp(p, "IRQBALANCE_BANNED_CPULIST=", 26) || !strncmp(p, "IRQBALANCE_BANNED_CPUS=", 23)) {
+                        log_notice(k, &st->cpus_at, "isolation: /etc/default/irqbalance sets %.*s, which irqbalance "
+                                   "takes over kvmtune's drop-in", (int)strcspn(p, "=\n"), p);
+                        break;
+                }
+        }
+        free(text);
+}
+
 /* PID 1's CPUs, when not the housekeeping ones: why the drop-in waits for a reboot */
 static char *pid1_differs(struct kvmtune *k, struct isolation_state *st)
 {
@@ -390,6 +408,7 @@ static int isolation_plan(struct kvmtune *k)
                 if (irqbalance_installed(k)) {
                         want = xasprintf("Environment=IRQBALANCE_BANNED_CPULIST=%s", st->iso_list);
                         plan_dropin(k, st, KIND_IRQBALANCE, want, NULL);
+                        irqbalance_defaults(k, st);
                         free(want);
                 } else {
                         plan_dropin(k, st, KIND_IRQBALANCE, NULL, NULL);
