@@ -181,6 +181,11 @@ boot-e2e: deb
 boot-grub: deb
 	@tests/boot-grub/run.sh
 
+# [isolation] cpus = 2-3 through a reboot on 4 vCPUs (the boot-grub image; see
+# tests/boot-isolation/run.sh).  Not part of `make check`.
+boot-isolation: deb
+	@tests/boot-isolation/run.sh
+
 install: kvmtune kvmtune-full
 	install -D -m 0755 kvmtune $(DESTDIR)$(SBINDIR)/kvmtune
 	install -D -m 0755 kvmtune-full $(DESTDIR)$(LIBDIR_KV)/kvmtune-full
@@ -207,4 +212,4 @@ install: kvmtune kvmtune-full
 clean:
 	rm -f kvmtune kvmtune-full libkvmtune.a src/*.o src/sections/*.o src/import/*.o $(TESTS) fuzz/fuzz_config fuzz/fuzz_shell .flags-*
 
-.PHONY: all deps check check-unit run install clean valgrind e2e fuzz bench deb boot-e2e boot-grub
+.PHONY: all deps check check-unit run install clean valgrind e2e fuzz bench deb boot-e2e boot-grub boot-isolation
