@@ -82,6 +82,7 @@ tests/test_memory: TEST_LDFLAGS = -Wl,--wrap=kernfs_write
 tests/test_isolation: TEST_LDFLAGS = -Wl,--wrap=kernfs_write
 tests/test_timeout: TEST_LDFLAGS = -Wl,--wrap=pwrite,--wrap=pread
 tests/test_faults: TEST_LDFLAGS = -Wl,--wrap=kernfs_write,--wrap=fsync,--wrap=renameat,--wrap=syscall
+tests/test_exact: TEST_LDFLAGS = -Wl,--wrap=kernfs_write,--wrap=pread,--wrap=write,--wrap=fdatasync,--wrap=reallocarray
 
 tests/%: tests/%.c tests/helpers.c tests/helpers.h libkvmtune.a
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -Isrc -o $@ $< tests/helpers.c libkvmtune.a \

@@ -300,7 +300,7 @@ static struct conf_file *add_file(struct kvmtune *k, const char *name, char *sho
 {
         struct conf_file *f;
 
-        k->files = xrealloc_array(k->files, k->n_files + 1, sizeof(*k->files));
+        k->files = xgrow(k->files, k->n_files, sizeof(*k->files));
         f = &k->files[k->n_files++];
         *f = (struct conf_file){
                 .name = xstrdup(name), .shown = shown, .open_path = open_path, .rooted = rooted,

@@ -277,73 +277,86 @@ void kernfs_close_dirs(struct kvmtune *k)
 }
 
 /*
- * Read a whole (small) kernel file from offset 0, trailing newline removed.
+ * Read a whole kernel file from offset 0, trailing newline removed.
  * A /proc/sys read makes the kernel allocate and zero a buffer of the size
  * asked for (proc_sys_call_handler), and almost every value is a few bytes:
- * the first read asks for FIRST_READ bytes, and only a value that fills
- * them is read again, from 0, with room for the longest value.  Reading
- * again from 0 is what a sysctl file needs: its handler formats the value
- * afresh at offset 0 and answers nothing at a later offset.
+ * the first read asks for `first` bytes, and only a value that fills them
+ * is read again, from 0, with more room (the caller's buffer, then twice
+ * as much each time, on the heap: *big).  Reading again from 0 is what a
+ * sysctl file needs: its handler formats the value afresh at offset 0 and
+ * answers nothing at a later offset.  A value longer than KVMTUNE_READ_MAX
+ * is -EFBIG: never a cut value.
  */
 #define FIRST_READ 128
 
-static int read_whole(int fd, size_t first, char buf[KVMTUNE_VALUE_BUF])
+static int read_whole(int fd, size_t first, char *buf, size_t size, char **big)
 {
         size_t room = first, len = 0;
+        char *b = buf;
         int again = 0;
         ssize_t n;
 
+        *big = NULL;
         for (;;) {
-                n = pread(fd, buf + len, room - len, (off_t)len);
+                n = pread(fd, b + len, room - len, (off_t)len);
                 if (n < 0) {
                         /* transient: a signal, or a busy kernel object; bounded */
                         if ((errno == EINTR || errno == EAGAIN) && ++again < KERNFS_WRITE_TRIES)
                                 continue;
+                        free(*big);
+                        *big = NULL;
                         return -errno;
                 }
                 len += (size_t)n;
                 /* the kernel's files return a value whole: a short read is the end */
                 if (n == 0 || len < room)
                         break;
-                if (room < KVMTUNE_VALUE_BUF - 1) {
-                        room = KVMTUNE_VALUE_BUF - 1;
-                        len = 0;
-                } else if (len >= room)
-                        break;
+                if (room > KVMTUNE_READ_MAX) {
+                        free(*big);
+                        *big = NULL;
+                        return -EFBIG;
+                }
+                /* filled: again from 0 with more room */
+                room = room < size - 1 ? size - 1 : room * 2 > KVMTUNE_READ_MAX ? KVMTUNE_READ_MAX + 1 : room * 2;
+                if (room > size - 1) {
+                        *big = xrealloc_array(*big, room + 1, 1);
+                        b = *big;
+                }
+                len = 0;
         }
-        buf[len] = '\0';
-        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-                buf[--len] = '\0';
+        b[len] = '\0';
+        while (len > 0 && (b[len - 1] == '\n' || b[len - 1] == ' '))
+                b[--len] = '\0';
         return 0;
 }
 
-/* a setting's value (most are a few bytes), into the caller's buffer */
-int kernfs_read_value(int fd, char buf[KVMTUNE_VALUE_BUF])
+/* a setting's value (most are a few bytes) into the caller's buffer, or a long one into *big */
+int kernfs_read_value(int fd, char buf[KVMTUNE_VALUE_BUF], char **big)
 {
-        return read_whole(fd, FIRST_READ, buf);
+        return read_whole(fd, FIRST_READ, buf, KVMTUNE_VALUE_BUF, big);
 }
 
 int kernfs_read_fd(int fd, char **out)
 {
-        char buf[KVMTUNE_VALUE_BUF];
-        int r = read_whole(fd, FIRST_READ, buf);
+        char buf[KVMTUNE_VALUE_BUF], *big;
+        int r = read_whole(fd, FIRST_READ, buf, sizeof(buf), &big);
 
-        *out = r < 0 ? NULL : xstrdup(buf);
+        *out = r < 0 ? NULL : big ? big : xstrdup(buf);
         return r;
 }
 
 int kernfs_read(struct kvmtune *k, const char *rel, char **out)
 {
-        char buf[KVMTUNE_VALUE_BUF];
+        char buf[KVMTUNE_VALUE_BUF], *big;
         int fd, r;
 
         *out = NULL;
         fd = kernfs_openat(k, rel, O_RDONLY | O_NONBLOCK);
         if (fd < 0)
                 return fd;
-        r = read_whole(fd, KVMTUNE_VALUE_BUF - 1, buf);
+        r = read_whole(fd, sizeof(buf) - 1, buf, sizeof(buf), &big);
         if (r == 0)
-                *out = xstrdup(buf);
+                *out = big ? big : xstrdup(buf);
         close(fd);
         return r;
 }
@@ -415,6 +428,12 @@ static void install_alarm(struct kvmtune *k)
         struct sigaction action = { .sa_handler = on_alarm, .sa_flags = SA_RESTART | SA_NODEFER };
 
         if (!k->alarm_installed) {
+                sigset_t alrm;
+
+                /* a mask inherited across exec must not disable the timeouts */
+                sigemptyset(&alrm);
+                sigaddset(&alrm, SIGALRM);
+                pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
                 sigaction(SIGALRM, &action, NULL);
                 k->alarm_installed = true;
         }
@@ -470,19 +489,21 @@ void kernfs_write_timeout(struct kvmtune *k, unsigned seconds)
 #define ALARM_WRITES 64
 
 /*
- * The write at offset 0; a file that cannot be written at an offset (ESPIPE:
- * /proc/irq/N/smp_affinity_list and other proc files without an lseek) takes
- * a plain write, which its handler reads whole whatever the position.
+ * The write at offset off; a file that cannot be written at an offset
+ * (ESPIPE: /proc/irq/N/smp_affinity_list and other proc files without an
+ * lseek) takes a plain write, which its handler reads whole whatever the
+ * position.
  */
-static ssize_t write_at0(int fd, const char *value, size_t len)
+static ssize_t write_at(int fd, const char *value, size_t len, off_t off)
 {
-        ssize_t n = pwrite(fd, value, len, 0);
+        ssize_t n = pwrite(fd, value, len, off);
 
         return n < 0 && errno == ESPIPE ? write(fd, value, len) : n;
 }
 
-/* write_at0(), given up with -ETIME after k->write_timeout seconds */
-static ssize_t bounded_pwrite(struct kvmtune *k, int fd, const char *value, size_t len, bool *timed_out)
+/* write_at(), given up with -ETIME after k->write_timeout seconds */
+static ssize_t bounded_pwrite(struct kvmtune *k, int fd, const char *value, size_t len, off_t off,
+                              bool *timed_out)
 {
         static unsigned long seq;
         bool by_alarm = k->n_writes <= ALARM_WRITES;
@@ -490,7 +511,7 @@ static ssize_t bounded_pwrite(struct kvmtune *k, int fd, const char *value, size
 
         *timed_out = false;
         if (!k->write_timeout || (!by_alarm && !watchdog_start(k)))
-                return write_at0(fd, value, len);
+                return write_at(fd, value, len, off);
         install_alarm(k);
         if (!by_alarm) {
                 atomic_store(&write_limit_s, k->write_timeout);
@@ -507,7 +528,7 @@ static ssize_t bounded_pwrite(struct kvmtune *k, int fd, const char *value, size
         }
         if (by_alarm)
                 alarm(k->write_timeout);
-        n = write_at0(fd, value, len);
+        n = write_at(fd, value, len, off);
         atomic_store(&write_seq, 0);                    /* an alarm now finds no write: nothing */
         if (by_alarm)
                 alarm(0);
@@ -537,6 +558,8 @@ int kernfs_flock_wait(struct kvmtune *k, int fd, unsigned seconds)
 /* How a failed kernfs call is told: strerror, or the write timeout. */
 const char *kernfs_strerror(struct kvmtune *k, int r)
 {
+        if (r == -EFBIG)
+                return "the value is longer than " KVMTUNE_READ_MAX_TEXT;
         if (r == -ETIME) {
                 snprintf(k->errbuf, sizeof(k->errbuf), "the kernel write did not return within %u s",
                          k->write_timeout ? k->write_timeout : KVMTUNE_WRITE_TIMEOUT);
@@ -553,9 +576,15 @@ const char *kernfs_strerror(struct kvmtune *k, int r)
  */
 int kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value)
 {
-        size_t len = strlen(value);
+        size_t len = strlen(value), done = 0;
         int own = -1, r = 0;
         ssize_t n;
+
+        /* a write of nothing changes nothing: an empty value is a newline, as echo writes it */
+        if (!len) {
+                value = "\n";
+                len = 1;
+        }
 
         if (fd < 0) {
                 own = fd = kernfs_openat(k, rel, O_WRONLY | O_TRUNC | O_NONBLOCK);  /* as a shell redirection */
@@ -566,8 +595,17 @@ int kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value)
         for (int tries = 0;; tries++) {
                 bool timed_out;
 
-                n = bounded_pwrite(k, fd, value, len, &timed_out);
-                r = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+                n = bounded_pwrite(k, fd, value + done, len - done, (off_t)done, &timed_out);
+                /*
+                 * A long value can be taken in parts (a sysctl bitmap such
+                 * as ip_local_reserved_ports, a page at a time): the rest
+                 * follows at its offset, as write(2) from a shell does.
+                 */
+                if (n > 0 && !timed_out && (done += (size_t)n) < len) {
+                        tries--;
+                        continue;
+                }
+                r = n < 0 ? -errno : done == len ? 0 : -EIO;
                 if (timed_out) {
                         r = -ETIME;
                         break;

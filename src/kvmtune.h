@@ -12,6 +12,8 @@
 #define KVMTUNE_VERSION "0.1"
 #define KVMTUNE_MAX_VALUE 4096          /* longest accepted value, bytes */
 #define KVMTUNE_VALUE_BUF (KVMTUNE_MAX_VALUE + 2)       /* kernfs_read_value()'s buffer */
+#define KVMTUNE_READ_MAX (1024 * 1024) /* longest value read from a kernel file; longer: -EFBIG */
+#define KVMTUNE_READ_MAX_TEXT "1 MiB"
 #define KVMTUNE_MAX_LINE 8192           /* longer lines are refused whole */
 #define KVMTUNE_WRITE_TIMEOUT 30        /* seconds, see kernfs_write() */
 #ifndef KVMTUNE_FULL                    /* the dynamically linked twin, see linkage.c */
@@ -46,6 +48,8 @@ struct knob_ops {
         int (*write)(struct kvmtune *k, struct setting *s);
         /* read the raw value when it is not a file's content (an ethtool field) */
         int (*read)(struct kvmtune *k, const struct setting *s, char buf[KVMTUNE_VALUE_BUF]);
+        /* write reads back itself (or writes no value file): apply does not read s->path back */
+        bool reads_back;
 };
 
 /*
@@ -159,6 +163,7 @@ struct kvmtune {
         char **argv;            /* as main() got it: linkage.c runs kvmtune-full with it */
         bool config_reported;   /* kvmtune-full run by the static kvmtune: it told the configuration's messages */
         bool log_muted;         /* while the configuration loads in that case */
+        bool reexecuted;        /* this process is the static kvmtune's exec of kvmtune-full */
         const char *metrics;    /* --metrics FILE: Prometheus text written there (metrics.c) */
 
         char **config_dirs;
@@ -218,7 +223,18 @@ void kvmtune_free(struct kvmtune *k);
 /* import/import.c: print the configuration equivalent to the host's old tuning */
 int kvmtune_import(struct kvmtune *k, char **files, size_t n_files);
 
+/* crosswrite.c: the files a kernel write changes besides its own (the kernel's cross-writes) */
+struct cross_files {
+        char **v;               /* paths relative to the root */
+        char **old;             /* their values before the write (NULL: not read) */
+        size_t n;
+};
+bool cross_writes_may(const char *path);
+void cross_writes_list(struct kvmtune *k, const char *path, struct cross_files *out);
+void cross_files_free(struct cross_files *f);
+
 /* revert.c: the record of old values under /run/kvmtune */
+int revert_note_path(struct kvmtune *k, const char *path, const char *old);
 int revert_lock(struct kvmtune *k);
 int revert_note(struct kvmtune *k, struct setting *s);
 bool revert_locked(const struct kvmtune *k);
@@ -284,6 +300,9 @@ void setting_close(struct setting *s);
 void setting_set_cur(struct setting *s, char *v);
 int setting_apply(struct kvmtune *k, struct setting *s);
 int apply_settings(struct kvmtune *k, int section);
+int setting_effects_note(struct kvmtune *k, const char *path, struct cross_files *fx);
+void setting_effects_after(struct kvmtune *k, const char *name, struct cross_files *fx);
+void plan_cross_writes(struct kvmtune *k);
 void settings_sort(struct kvmtune *k, size_t from);
 void settings_free(struct kvmtune *k);
 
@@ -296,7 +315,7 @@ int kernfs_read(struct kvmtune *k, const char *rel, char **out);
 /* write value to fd, or to rel opened for writing when fd < 0 */
 int kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value);
 int kernfs_read_fd(int fd, char **out);
-int kernfs_read_value(int fd, char buf[KVMTUNE_VALUE_BUF]);
+int kernfs_read_value(int fd, char buf[KVMTUNE_VALUE_BUF], char **big);
 void kernfs_write_timeout(struct kvmtune *k, unsigned seconds);
 bool kernfs_write_watched(void);
 const char *kernfs_strerror(struct kvmtune *k, int r);
@@ -320,6 +339,7 @@ char *format_size(uint64_t bytes, char *buf, size_t size);
 char *xstrdup(const char *s);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc_array(void *p, size_t n, size_t size);
+void *xgrow(void *p, size_t n, size_t size);    /* room for p[n] of an append-only array */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool has_control_char(const char *s);
 const char *value_bound(const char *v, enum bound *b);

@@ -62,11 +62,19 @@ static char *full_path(void)
  */
 void run_full(struct kvmtune *k)
 {
-        char *path = full_path();
+        char *path = full_path(), pid[24];
         int saved;
 
+        if (k->reexecuted) {
+                /* this is kvmtune-full, and it is static too: running it again would never end */
+                log_error(k, NULL, "%s is statically linked: it cannot load libkmod or libmount", path);
+                free(path);
+                return;
+        }
         fflush(NULL);
-        if (setenv(REPORTED_ENV, "1", 1) == 0) {
+        /* the marker names this process: exec keeps it, and one inherited from elsewhere names another */
+        snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+        if (setenv(REPORTED_ENV, pid, 1) == 0) {
                 execv(path, k->argv);
                 saved = errno;
                 unsetenv(REPORTED_ENV);
@@ -80,8 +88,13 @@ void run_full(struct kvmtune *k)
 /* In kvmtune-full: whether the static kvmtune has told the configuration's messages. */
 void full_take_over(struct kvmtune *k)
 {
-        if (!getenv(REPORTED_ENV))
+        const char *v = getenv(REPORTED_ENV);
+        char pid[24];
+
+        if (!v)
                 return;
+        snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+        k->reexecuted = !strcmp(v, pid);
         unsetenv(REPORTED_ENV);
-        k->config_reported = !linked_statically();
+        k->config_reported = k->reexecuted && !linked_statically();
 }

@@ -105,11 +105,11 @@ static int parse_args(struct kvmtune *k, int argc, char **argv)
                         k->root = optarg;
                         break;
                 case OPT_CONFIG_DIR:
-                        k->config_dirs = xrealloc_array(k->config_dirs, k->n_config_dirs + 1, sizeof(char *));
+                        k->config_dirs = xgrow(k->config_dirs, k->n_config_dirs, sizeof(char *));
                         k->config_dirs[k->n_config_dirs++] = optarg;
                         break;
                 case OPT_CONFIG:
-                        k->config_files = xrealloc_array(k->config_files, k->n_config_files + 1, sizeof(char *));
+                        k->config_files = xgrow(k->config_files, k->n_config_files, sizeof(char *));
                         k->config_files[k->n_config_files++] = optarg;
                         break;
                 case OPT_ONLY:

@@ -121,7 +121,7 @@ void setting_close(struct setting *s)
 int setting_read(struct kvmtune *k, struct setting *s)
 {
         const struct knob_ops *knob = get_more(s)->knob;
-        char raw[KVMTUNE_VALUE_BUF], *made = NULL;
+        char raw[KVMTUNE_VALUE_BUF], *made = NULL, *big = NULL;
         const char *v = raw;
         bool rdwr;
         int fd, r;
@@ -135,7 +135,7 @@ int setting_read(struct kvmtune *k, struct setting *s)
                 fd = open_setting(k, s, &rdwr);
                 if (fd < 0)
                         return fd;
-                r = kernfs_read_value(fd, raw);
+                r = kernfs_read_value(fd, raw, &big);
                 if (r < 0) {
                         if (fd != s->fd)
                                 close(fd);
@@ -143,8 +143,12 @@ int setting_read(struct kvmtune *k, struct setting *s)
                 }
                 keep_or_close(k, s, fd, rdwr);
         }
-        if (knob && knob->current)
-                v = made = knob->current(raw);
+        if (big)
+                v = made = big;         /* a value longer than the buffer */
+        if (knob && knob->current) {
+                v = made = knob->current(v);
+                free(big);
+        }
         if (!s->orig)
                 /* kept with the settings, and cur shares it until it changes */
                 s->cur = s->orig = arena_intern(&k->settings_arena, &k->shared_values, v);
@@ -167,18 +171,117 @@ static int read_back(struct kvmtune *k, struct setting *s)
 {
         int r = setting_read(k, s);
 
-        if (r < 0)
-                return r == -EACCES || r == -EPERM ? 0 : r;     /* write-only: nothing to compare */
+        if (r == -EACCES || r == -EPERM)
+                return 0;       /* write-only: nothing to compare */
+        if (r < 0) {
+                setting_fail(k, s, "cannot read back: %s", kernfs_strerror(k, r));
+                return r;
+        }
         if (setting_equal(s, s->cur))
                 return 0;
         setting_fail(k, s, "wrote '%s', but the kernel stores '%s'", s->want, s->cur);
         return -ERANGE;
 }
 
+/* the knob's own write reads the file back (a hugepage pool's grant) or writes no value file (a mount) */
+static bool knob_reads_back(const struct setting *s)
+{
+        return knob_writes(s) && get_more(s)->knob->reads_back;
+}
+
+/*
+ * The kernel's cross-writes of a write to path (crosswrite.c): before the
+ * write, the files it changes go into the revert record with their values
+ * (write-ahead, as the knob's own); after it, they are read again and what
+ * changed is told (setting_effects_after()).
+ */
+int setting_effects_note(struct kvmtune *k, const char *path, struct cross_files *fx)
+{
+        cross_writes_list(k, path, fx);
+        if (!fx->n)
+                return 0;
+        fx->old = xcalloc(fx->n, sizeof(*fx->old));
+        for (size_t i = 0; i < fx->n; i++) {
+                int r = kernfs_read(k, fx->v[i], &fx->old[i]);
+
+                if (r == -ENOENT || r == -ENOTDIR || r == -EACCES || r == -EPERM)
+                        continue;       /* gone meanwhile, or write-only: nothing to keep */
+                if (r == 0)
+                        r = revert_note_path(k, fx->v[i], fx->old[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+void setting_effects_after(struct kvmtune *k, const char *name, struct cross_files *fx)
+{
+        char shown[4200];
+
+        for (size_t i = 0; i < fx->n; i++) {
+                char *now = NULL;
+
+                if (fx->old && fx->old[i] && kernfs_read(k, fx->v[i], &now) == 0 && strcmp(now, fx->old[i])) {
+                        k->n_cross_writes++;
+                        log_info(k, "%s: the kernel also changed %s: %s -> %s", name,
+                                 shown_path(fx->v[i], shown, sizeof(shown)), fx->old[i], now);
+                }
+                free(now);
+        }
+        cross_files_free(fx);
+}
+
+/*
+ * A setting whose file another setting's write changes is read again at
+ * apply, after that write (settings are applied in plan order: a section
+ * plans such a setting after the one whose write changes it); plan and
+ * verify note it.
+ */
+void plan_cross_writes(struct kvmtune *k)
+{
+        struct strmap by_path = { 0 };
+        bool built = false, found;
+
+        for (size_t i = 0; i < k->n_settings; i++) {
+                struct setting *s = k->settings[i];
+                struct cross_files fx;
+
+                if (s->action != ACT_SET || !cross_writes_may(s->path))
+                        continue;
+                if (!built) {
+                        for (size_t j = 0; j < k->n_settings; j++)
+                                if (k->settings[j]->path) {
+                                        void **slot = strmap_slot(&by_path, k->settings[j]->path, &found);
+                                        if (!found)
+                                                *slot = k->settings[j];
+                                }
+                        built = true;
+                }
+                cross_writes_list(k, s->path, &fx);
+                for (size_t j = 0; j < fx.n; j++) {
+                        struct setting *t = strmap_get(&by_path, fx.v[j]);
+                        char name[SETTING_NAME_MAX];
+
+                        if (!t || t == s)
+                                continue;
+                        if (k->cmd == CMD_APPLY)
+                                t->recheck = true;
+                        /* plan and verify show it */
+                        if (!setting_note(t) && (t->action == ACT_OK || t->action == ACT_SET))
+                                setting_set_note(t, xasprintf("compared again after %s %s, whose write changes it",
+                                                              section_name(s->section),
+                                                              setting_name(s, name, sizeof(name))));
+                }
+                cross_files_free(&fx);
+        }
+        strmap_free(&by_path);
+}
+
 /* Read, and write only what differs. */
 int setting_apply(struct kvmtune *k, struct setting *s)
 {
-        char *old;
+        struct cross_files fx = { 0 };
+        char *old, name[SETTING_NAME_MAX], label[SETTING_NAME_MAX + 32];
         int r;
 
         if (s->action == ACT_SKIP || s->action == ACT_ERROR || (s->action == ACT_OK && !s->path)) {
@@ -211,9 +314,11 @@ int setting_apply(struct kvmtune *k, struct setting *s)
                         return 0;
                 }
         }
-        /* write-ahead: the old value is in the record before the write */
-        if (s->path && s->orig && revert_note(k, s) < 0) {
-                setting_fail(k, s, "not written: the revert record cannot be written");
+        /* write-ahead: the old values are in the record before the write, the files it changes too */
+        if (s->path && ((r = setting_effects_note(k, s->path, &fx)) < 0 || (s->orig && revert_note(k, s) < 0))) {
+                setting_fail(k, s, "not written: %s", r < 0 && r != -ENOLCK && r != -EIO && r != -ENOSPC ?
+                             kernfs_strerror(k, r) : "the revert record cannot be written");
+                cross_files_free(&fx);
                 setting_close(s);
                 return -EIO;
         }
@@ -228,6 +333,7 @@ int setting_apply(struct kvmtune *k, struct setting *s)
                 /* not recorded as changed unless the kernel took part of it (a short hugepage grant) */
                 if (s->orig && setting_read(k, s) == 0 && fields_equal(s->cur, s->orig))
                         revert_unnote(k, s);
+                cross_files_free(&fx);
                 setting_close(s);
                 return r;
         }
@@ -240,7 +346,10 @@ int setting_apply(struct kvmtune *k, struct setting *s)
         report_change(k, s, old);
         if (cur_owned(s, old))
                 free(old);
-        r = s->path && (!knob_writes(s) || get_more(s)->knob->read) ? read_back(k, s) : 0;
+        if (fx.n)
+                snprintf(label, sizeof(label), "%s %s", section_name(s->section), setting_name(s, name, sizeof(name)));
+        setting_effects_after(k, label, &fx);
+        r = s->path && !knob_reads_back(s) ? read_back(k, s) : 0;
         if (!s->cur)
                 s->cur = xstrdup(s->want);
         setting_close(s);

@@ -62,6 +62,10 @@ struct revert_record {
         struct setting **batch; /* noted since revert_note_batch(), in record order */
         size_t n_batch;
         off_t batch_off;        /* the record's size before them */
+        bool side_in_batch;     /* a cross-write's line was appended after the batch's */
+        off_t effects_off;      /* the size before the cross-write lines of the next note; -1 */
+        struct strmap paths;    /* apply, once a cross-write is noted: the record's paths */
+        bool paths_loaded;
 };
 
 /* Append s escaped to the buffer (at most twice its length). */
@@ -137,6 +141,7 @@ static struct revert_record *record_new(struct kvmtune *k)
                 k->revert->dir = -1;
                 k->revert->lock = -1;
                 k->revert->fd = -1;
+                k->revert->effects_off = -1;
         }
         return k->revert;
 }
@@ -446,6 +451,67 @@ static int flush_lines(struct revert_record *rec, const char *buf, size_t *len)
         return 0;
 }
 
+/* lines were cut: rec->paths is read again when needed */
+static void paths_forget(struct revert_record *rec)
+{
+        if (!rec->paths_loaded)
+                return;
+        for (size_t i = 0; i < rec->paths.cap; i++)
+                free(rec->paths.slots[i].value);
+        strmap_free(&rec->paths);
+        rec->paths_loaded = false;
+}
+
+/* path (malloc'd) into rec->paths, once */
+static void paths_add(struct revert_record *rec, char *path)
+{
+        bool found;
+        void **slot = strmap_slot(&rec->paths, path, &found);
+
+        if (found)
+                free(path);
+        else
+                *slot = path;
+}
+
+/* the paths of the record's complete lines, into rec->paths (apply, for cross-writes) */
+static void record_paths(struct kvmtune *k, struct revert_record *rec)
+{
+        char *buf = NULL, *line, *nl;
+        size_t len = 0, cap = 0;
+        ssize_t n;
+        int fd;
+
+        if (rec->paths_loaded)
+                return;
+        rec->paths_loaded = true;
+        fd = rec->dir < 0 ? -1 : openat(rec->dir, "revert", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        while (fd >= 0) {
+                if (len + RECORD_PIECE > cap) {
+                        cap = 2 * (len + RECORD_PIECE);
+                        buf = xrealloc_array(buf, cap + 1, 1);
+                }
+                n = read(fd, buf + len, cap - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t)n;
+        }
+        if (fd >= 0)
+                close(fd);
+        for (line = buf; buf && (nl = memchr(line, '\n', len - (size_t)(line - buf))); line = nl + 1) {
+                char *tab = memchr(line, '\t', (size_t)(nl - line)), *path;
+
+                if (!tab)
+                        continue;
+                path = xcalloc((size_t)(tab - line) + 1, 1);
+                unescape_into(path, line, (size_t)(tab - line));
+                paths_add(rec, path);
+        }
+        free(buf);
+}
+
 /*
  * Before a write: the old value goes into the record unless the path is in
  * it already (the first recorded value wins).  Only apply records, under
@@ -463,12 +529,18 @@ int revert_note(struct kvmtune *k, struct setting *s)
         if (!k->revert || k->revert->lock < 0)
                 return -ENOLCK;         /* apply takes the lock before it plans */
         rec = record_for(k);
-        if (s->noted)
+        if (!s->noted && rec->paths_loaded && strmap_get(&rec->paths, s->path))
+                s->noted = true;        /* a cross-write's line: the old value from before that write */
+        if (s->noted) {
+                rec->effects_off = -1;
                 return 0;       /* this run's, or an earlier run's: its first value stays */
+        }
         r = record_open_append(k, rec);
         if (r == 0) {
                 buf_add_line(&line, &len, &cap, s);
-                rec->last_off = rec->size;
+                /* revert_unnote() cuts the lines of the files its write changes too */
+                rec->last_off = rec->effects_off >= 0 ? rec->effects_off : rec->size;
+                rec->effects_off = -1;
                 r = flush_lines(rec, line, &len);
                 free(line);
                 if (r == 0 && rec->sync && fdatasync(rec->fd) < 0)
@@ -486,12 +558,60 @@ int revert_note(struct kvmtune *k, struct setting *s)
         }
         s->noted = true;
         rec->last = s;
+        if (rec->paths_loaded)
+                paths_add(rec, xstrdup(s->path));
         if (rec->n_batch) {
                 /* after a batch's lines: revert_batch_end() decides for it too */
-                rec->batch = xrealloc_array(rec->batch, rec->n_batch + 1, sizeof(*rec->batch));
+                rec->batch = xgrow(rec->batch, rec->n_batch, sizeof(*rec->batch));
                 rec->batch[rec->n_batch++] = s;
                 rec->last = NULL;
         }
+        return 0;
+}
+
+/*
+ * Before a write that the kernel makes change another file (crosswrite.c):
+ * that file's old value goes into the record unless its path is in it
+ * already.  A setting of this run for the same path is noted with it.
+ */
+int revert_note_path(struct kvmtune *k, const char *path, const char *old)
+{
+        struct revert_record *rec;
+        struct setting line = { .path = path, .orig = (char *)old };
+        size_t len = 0, cap = 0;
+        off_t before = 0;
+        char *buf = NULL;
+        int r;
+
+        if (k->cmd != CMD_APPLY)
+                return 0;
+        if (!k->revert || k->revert->lock < 0)
+                return -ENOLCK;
+        rec = record_for(k);
+        record_paths(k, rec);
+        if (strmap_get(&rec->paths, path))
+                return 0;
+        r = record_open_append(k, rec);
+        if (r == 0) {
+                before = rec->size;
+                buf_add_line(&buf, &len, &cap, &line);
+                r = flush_lines(rec, buf, &len);
+                free(buf);
+                if (r == 0 && rec->sync && fdatasync(rec->fd) < 0)
+                        r = -errno;
+                if (r < 0 && ftruncate(rec->fd, before) == 0)
+                        rec->size = before;
+        }
+        if (r < 0) {
+                log_error(k, NULL, "cannot write the revert record /%s: %s", RECORD, strerror(-r));
+                rec->failed = true;
+                return r;
+        }
+        if (rec->n_batch)
+                rec->side_in_batch = true;      /* revert_batch_end() must not cut it off */
+        if (rec->effects_off < 0)
+                rec->effects_off = before;
+        paths_add(rec, xstrdup(path));
         return 0;
 }
 
@@ -535,7 +655,7 @@ int revert_note_batch(struct kvmtune *k, struct setting *const *v, size_t n, int
                 if (!rec->n_batch)
                         rec->batch_off = rec->size;
                 buf_add_line(&buf, &len, &cap, s);
-                rec->batch = xrealloc_array(rec->batch, rec->n_batch + 1, sizeof(*rec->batch));
+                rec->batch = xgrow(rec->batch, rec->n_batch, sizeof(*rec->batch));
                 rec->batch[rec->n_batch++] = s;
                 s->noted = true;
                 if (len >= RECORD_PIECE && (r = flush_lines(rec, buf, &len)) < 0)
@@ -574,12 +694,14 @@ void revert_batch_end(struct kvmtune *k)
                 return;
         for (size_t i = 0; i < rec->n_batch; i++) {
                 struct setting *s = rec->batch[i];
-                if (s->changed || (s->cur && s->orig && !fields_equal(s->cur, s->orig)))
+                /* a cross-write's line follows the batch's: nothing is cut (a kept line is harmless) */
+                if (rec->side_in_batch || s->changed || (s->cur && s->orig && !fields_equal(s->cur, s->orig)))
                         rec->batch[kept++] = s;
                 else
                         s->noted = false;
         }
         if (kept < rec->n_batch) {
+                paths_forget(rec);
                 if (kept == 0 && rec->batch_off == 0) {
                         /* no record at all, as before this run (we hold the lock) */
                         unlinkat(rec->dir, "revert", 0);
@@ -592,12 +714,18 @@ void revert_batch_end(struct kvmtune *k)
                                 if (len >= RECORD_PIECE || i + 1 == kept)
                                         r = flush_lines(rec, buf, &len);
                         }
-                        if (r == 0 && rec->sync)
-                                fdatasync(rec->fd);
+                        if (r == 0 && rec->sync && fdatasync(rec->fd) < 0)
+                                r = -errno;
+                        if (r < 0) {
+                                log_error(k, NULL, "cannot write the revert record /%s: %s: revert may not "
+                                          "restore what this run changed", RECORD, strerror(-r));
+                                rec->failed = true;
+                        }
                 } else {
                         log_debug(k, "cannot cut unwritten settings out of the record: %s", strerror(errno));
                 }
         }
+        rec->side_in_batch = false;
         free(buf);
         free(rec->batch);
         rec->batch = NULL;
@@ -610,6 +738,7 @@ void revert_unnote(struct kvmtune *k, struct setting *s)
 
         if (!rec || rec->last != s || rec->fd < 0)
                 return;
+        paths_forget(rec);
         if (rec->last_off == 0) {
                 /* its only line: no record at all, as before this run (we hold the lock) */
                 unlinkat(rec->dir, "revert", 0);
@@ -626,7 +755,37 @@ void revert_unnote(struct kvmtune *k, struct setting *s)
 
 struct entry {
         char *path, *old;
+        int err;                /* of its last write */
+        bool differs;           /* from its old value, when its last pass looked */
 };
+
+#define REVERT_PASSES 4
+
+/*
+ * 0: e's file holds its old value, or is gone (an interface removed since:
+ * nothing to put back); 1: it differs (*cur: what it holds, or NULL when
+ * unreadable).
+ */
+static int entry_state(struct kvmtune *k, const struct entry *e, char **cur)
+{
+        char shown[4200];
+        bool eth = ethtool_is_path(e->path);
+        int r = eth ? ethtool_read(k, e->path, cur) : kernfs_read(k, e->path, cur);
+
+        if (r == -ENOENT || r == -ENOTDIR || (eth && r == -ENODEV)) {
+                log_debug(k, "revert %s: gone", shown_path(e->path, shown, sizeof(shown)));
+                return 0;
+        }
+        if (r == 0) {
+                char *word = bracketed_word(*cur);   /* thp, scheduler */
+                bool same = fields_equal(*cur, e->old) || !strcmp(word, e->old);
+
+                free(word);
+                if (same)
+                        return 0;
+        }
+        return 1;
+}
 
 /* Atomically: a temp file of this process, fsync, rename. */
 static int write_record(struct kvmtune *k, int dir, const struct entry *e, size_t n)
@@ -692,47 +851,65 @@ int revert_run(struct kvmtune *k)
                         if ((!strncmp(line, "proc/sys/", 9) || !strncmp(line, "proc/irq/", 9) ||
                              !strncmp(line, "sys/", 4) || ethtool_is_path(line)) &&
                             (strmap_slot(&seen, line, &found), !found)) {
-                                e = xrealloc_array(e, n + 1, sizeof(*e));
-                                e[n++] = (struct entry){ unescape(line), unescape(tab + 1) };
+                                e = xgrow(e, n, sizeof(*e));
+                                e[n++] = (struct entry){ unescape(line), unescape(tab + 1), 0, false };
                         }
                 }
                 line = nl + 1;
         }
         strmap_free(&seen);
-        for (size_t i = n; i-- > 0;) {
-                char *cur = NULL;
-                bool eth = ethtool_is_path(e[i].path);
-                int r = eth ? ethtool_read(k, e[i].path, &cur) : kernfs_read(k, e[i].path, &cur);
+        /*
+         * In reverse order, a knob before the files its write changed
+         * (crosswrite.c): the scheduler before nr_requests, dirty_bytes
+         * before dirty_ratio.  A write can change an entry put back before
+         * it, or make one possible that failed (nr_requests under another
+         * scheduler): the record is gone over again, up to REVERT_PASSES
+         * times, until a pass writes nothing.  What still differs then is
+         * an error and stays in the record.
+         */
+        int wrote = 1;
 
-                if (r == 0) {
-                        char *word = bracketed_word(cur);   /* thp, scheduler */
-                        bool same = fields_equal(cur, e[i].old) || !strcmp(word, e[i].old);
+        for (int pass = 0; wrote && pass < REVERT_PASSES; pass++) {
+                wrote = 0;
+                for (size_t i = n; i-- > 0;) {
+                        char *cur = NULL;
+                        int r = entry_state(k, &e[i], &cur);
 
-                        free(word);
-                        if (same) {
+                        e[i].differs = r > 0;
+                        if (r <= 0) {
                                 free(cur);
                                 continue;
                         }
-                }
-                if (r == -ENOENT || r == -ENOTDIR || (eth && r == -ENODEV)) {
-                        /* the knob is gone (an interface removed since): nothing to put back */
-                        log_debug(k, "revert %s: gone", shown_path(e[i].path, shown, sizeof(shown)));
-                        continue;
-                }
-                r = eth ? ethtool_set(k, e[i].path, e[i].old) : kernfs_write(k, e[i].path, -1, e[i].old);
-                if (r < 0) {
-                        log_error(k, NULL, "revert %s: cannot write '%s': %s",
-                                  shown_path(e[i].path, shown, sizeof(shown)), e[i].old, kernfs_strerror(k, r));
-                        ret = r;
-                        /* kept for a later revert once the cause is gone; a knob that is gone is not */
-                        if (r != -ENOENT) {
-                                failed = xrealloc_array(failed, n_failed + 1, sizeof(*failed));
-                                failed[n_failed++] = e[i];
+                        r = ethtool_is_path(e[i].path) ? ethtool_set(k, e[i].path, e[i].old) :
+                            kernfs_write(k, e[i].path, -1, e[i].old);
+                        e[i].err = r;
+                        if (r == 0) {
+                                wrote++;
+                                k->n_changes++;
+                                log_info(k, "revert %s: %s -> %s", shown_path(e[i].path, shown, sizeof(shown)),
+                                         cur ? cur : "?", e[i].old);
                         }
-                } else {
-                        k->n_changes++;
-                        log_info(k, "revert %s: %s -> %s", shown_path(e[i].path, shown, sizeof(shown)),
-                                 cur ? cur : "?", e[i].old);
+                        free(cur);
+                }
+        }
+        /* after a pass that wrote nothing, what differs is known: the entries whose write failed */
+        for (size_t i = n; i-- > 0;) {
+                char *cur = NULL;
+                int r = wrote ? entry_state(k, &e[i], &cur) : e[i].differs;
+
+                if (r > 0) {
+                        /* still not the old value: an error, kept for a later revert */
+                        r = e[i].err < 0 ? e[i].err : 0;
+                        if (r)
+                                log_error(k, NULL, "revert %s: cannot write '%s': %s",
+                                          shown_path(e[i].path, shown, sizeof(shown)), e[i].old,
+                                          kernfs_strerror(k, r));
+                        else
+                                log_error(k, NULL, "revert %s: wrote '%s', but it reads '%s'",
+                                          shown_path(e[i].path, shown, sizeof(shown)), e[i].old, cur ? cur : "?");
+                        ret = r ? r : -EIO;
+                        failed = xgrow(failed, n_failed, sizeof(*failed));
+                        failed[n_failed++] = e[i];
                 }
                 free(cur);
         }
@@ -767,6 +944,7 @@ void revert_free(struct kvmtune *k)
         struct revert_record *rec = k->revert;
 
         if (rec) {
+                paths_forget(rec);
                 free(rec->batch);
                 free(rec->buf);
                 if (rec->fd >= 0)

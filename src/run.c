@@ -157,6 +157,7 @@ int kvmtune_run(struct kvmtune *k)
                         if (section_enabled(k, i))
                                 section_table[i]->plan(k);
                 check_conflicts(k);
+                plan_cross_writes(k);
                 /* only what apply may write keeps its file open */
                 for (size_t i = 0; i < k->n_settings; i++)
                         if (k->settings[i]->action != ACT_SET && !k->settings[i]->recheck)

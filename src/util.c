@@ -40,6 +40,20 @@ void *xrealloc_array(void *p, size_t n, size_t size)
         return p;
 }
 
+/*
+ * Room for element n of an array that only grows, one element at a time:
+ * its capacity is implied by n (8, then the power of two at or above n),
+ * so it doubles at 8, 16, 32...: appending n elements copies fewer than 2n.
+ */
+void *xgrow(void *p, size_t n, size_t size)
+{
+        if (n == 0)
+                return xrealloc_array(p, 8, size);
+        if (n < 8 || (n & (n - 1)))
+                return p;
+        return xrealloc_array(p, 2 * n, size);
+}
+
 char *xasprintf(const char *fmt, ...)
 {
         va_list ap;

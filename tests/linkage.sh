@@ -84,4 +84,20 @@ else
 		ko "no kvmtune-full: exit $rc; $(cat "$tmp/a.out" "$tmp/a.err")"
 	fi
 fi
+
+# a kvmtune-full that is itself static (a wrong install) runs once, not in a loop
+mkdir "$tmp/loop"
+cp "$kv" "$tmp/loop/kvmtune"
+cp "$kv" "$tmp/loop/kvmtune-full"
+timeout 10 "$tmp/loop/kvmtune" --root "$tmp/root" --config-dir "$tmp/mod.d" plan > "$tmp/l.out" 2> "$tmp/l.err"
+rc=$?
+[ $rc != 124 ] && [ $rc != 137 ] && ok "a static kvmtune-full is run once (exit $rc), not again and again" ||
+	ko "a static kvmtune-full re-executes itself until killed (exit $rc)"
+
+# an inherited KVMTUNE_CONFIG_REPORTED does not silence the configuration's errors
+for bin in "$kv" "$full"; do
+	KVMTUNE_CONFIG_REPORTED=1 "$bin" --root "$tmp/root" --config-dir "$tmp/mod.d" plan > /dev/null 2> "$tmp/e.err"
+	grep -q "unknown key 'bogus'" "$tmp/e.err" && ok "${bin##*/} with an inherited KVMTUNE_CONFIG_REPORTED tells the errors" ||
+		ko "${bin##*/} with an inherited KVMTUNE_CONFIG_REPORTED says nothing: $(cat "$tmp/e.err")"
+done
 exit $fail

@@ -100,6 +100,30 @@ static void test_stuck_write_is_reported(void **state)
 }
 
 /*
+ * A SIGALRM blocked by whoever started kvmtune (a signal mask is inherited
+ * across exec) must not disable the write timeout.
+ */
+static void test_blocked_alarm_still_times_out(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        sigset_t alrm, old;
+
+        fr_write(root, "etc/kvmtune/conf.d/50-t.conf", "[sysctl]\nvm.swappiness = 13\n");
+        sigemptyset(&alrm);
+        sigaddset(&alrm, SIGALRM);
+        sigprocmask(SIG_BLOCK, &alrm, &old);
+        stuck_value = "13";
+        kv_run_inproc(&r, root, CMD_APPLY, 1);
+        stuck_value = NULL;
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        assert_int_equal(r.status, 1);
+        if (!contains(r.err, "cannot write '13': the kernel write did not return within 1 s"))
+                fail_msg("no timeout error with SIGALRM blocked at the start:\n%s", r.err);
+        run_result_free(&r);
+}
+
+/*
  * A run killed between two writes (the unit's start timeout, udev's event
  * timeout, shutdown): the first write's old value was recorded before the
  * write, so revert puts it back; the stalled second one is recorded too and
@@ -237,6 +261,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_stuck_write_is_reported, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stuck_write_after_many, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_timeout_without_limit, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_blocked_alarm_still_times_out, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_killed_between_writes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_lock_wait_bounded, setup, teardown),
         };

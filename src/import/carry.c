@@ -73,7 +73,7 @@ void imp_kept(struct imp *im, const struct imp_src *src, const char *fmt, ...)
         if (!im->k->quiet)
                 fprintf(rep(im), "kvmtune: %s:%u: kept on the kernel command line: %s: %s\n", src->file,
                         src->line, src->text, why);
-        im->kept = xrealloc_array(im->kept, im->n_kept + 1, sizeof(char *));
+        im->kept = xgrow(im->kept, im->n_kept, sizeof(char *));
         im->kept[im->n_kept++] = xasprintf("%s:%u: %s (%s)", src->file, src->line, src->text, why);
         free(why);
 }

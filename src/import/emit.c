@@ -40,7 +40,7 @@ void imp_note(struct imp_entry *e, const char *fmt, ...)
                         free(s);        /* a file read again (sysctl -p) says it once */
                         return;
                 }
-        e->notes = xrealloc_array(e->notes, e->n_notes + 1, sizeof(char *));
+        e->notes = xgrow(e->notes, e->n_notes, sizeof(char *));
         e->notes[e->n_notes++] = s;
 }
 
@@ -89,7 +89,7 @@ static struct imp_entry *put(struct imp *im, enum imp_sec sec, const char *sub, 
                 e->dropped = false;
                 return e;
         }
-        im->e = xrealloc_array(im->e, im->n + 1, sizeof(*im->e));
+        im->e = xgrow(im->e, im->n, sizeof(*im->e));
         e = &im->e[im->n];
         *e = (struct imp_entry){
                 .sec = sec, .sub = sub ? xstrdup(sub) : NULL, .key = xstrdup(key), .id = id,

@@ -59,7 +59,7 @@ static void gval_clear(struct gval *v)
 
 static void gval_add(struct gval *v, const char *w, size_t len, const char *file, unsigned line)
 {
-        v->w = xrealloc_array(v->w, v->n + 1, sizeof(*v->w));
+        v->w = xgrow(v->w, v->n, sizeof(*v->w));
         v->w[v->n++] = (struct gword){ strndup(w, len) ?: xstrdup(""), file, line };
 }
 

@@ -26,7 +26,7 @@ static struct imp_file *list_add(struct file_list *l, const char *shown, enum im
 {
         struct imp_file *f;
 
-        l->f = xrealloc_array(l->f, l->n + 1, sizeof(*l->f));
+        l->f = xgrow(l->f, l->n, sizeof(*l->f));
         f = &l->f[l->n++];
         *f = (struct imp_file){ .shown = xstrdup(shown), .kind = kind };
         /* the name goes into comments of the output: it must stay on one line */
@@ -100,7 +100,7 @@ static char **conf_names(struct imp *im, const char *dir, const char *ext, size_
 
                 if (de->d_name[0] == '.' || len <= elen || strcmp(de->d_name + len - elen, ext))
                         continue;
-                names = xrealloc_array(names, *n + 1, sizeof(char *));
+                names = xgrow(names, *n, sizeof(char *));
                 names[(*n)++] = xasprintf("%s/%s", dir, de->d_name);
         }
         closedir(d);

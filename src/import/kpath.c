@@ -548,7 +548,7 @@ static int node_pool(struct imp *im, const char *rest, const char *v, const stru
                 if (im->np[i].kb == kb && im->np[i].node == node)
                         mine = &im->np[i];
         if (!mine) {
-                im->np = xrealloc_array(im->np, im->n_np + 1, sizeof(*im->np));
+                im->np = xgrow(im->np, im->n_np, sizeof(*im->np));
                 mine = &im->np[im->n_np++];
                 *mine = (struct imp_node_pool){ kb, node, 0 };
                 added = true;

@@ -341,7 +341,7 @@ static struct cmd *new_cmd(struct parser *p, const struct tok *t)
 {
         struct cmd *c;
 
-        p->c = xrealloc_array(p->c, p->n + 1, sizeof(*p->c));
+        p->c = xgrow(p->c, p->n, sizeof(*p->c));
         c = &p->c[p->n++];
         memset(c, 0, sizeof(*c));
         c->li0 = t->li0;
@@ -400,7 +400,7 @@ static struct frame *push(struct parser *p, char k, size_t li)
         }
         if (p->depth && p->frames[p->fidx[p->depth - 1]].in_cond)
                 p->frames[p->fidx[p->depth - 1]].complex = true;
-        p->frames = xrealloc_array(p->frames, p->n_frames + 1, sizeof(*p->frames));
+        p->frames = xgrow(p->frames, p->n_frames, sizeof(*p->frames));
         fr = &p->frames[p->n_frames];
         *fr = (struct frame){ .kind = k, .cond_first = -1, .header = -1, .li = li };
         p->fidx[p->depth] = (long)p->n_frames++;
@@ -510,7 +510,7 @@ void sh_parse(struct parser *p)
                                 continue;
                         }
                         if (c->n < MAX_WORDS) {
-                                c->w = xrealloc_array(c->w, c->n + 1, sizeof(*c->w));
+                                c->w = xgrow(c->w, c->n, sizeof(*c->w));
                                 c->w[c->n++] = t.w;
                         } else {
                                 c->why = c->why ? c->why : xstrdup("more than 256 words");
@@ -541,7 +541,7 @@ void sh_parse(struct parser *p)
                                         set_broken(p, t.li0, "too many here-documents");
                                 }
                         }
-                        c->r = xrealloc_array(c->r, c->n_r + 1, sizeof(*c->r));
+                        c->r = xgrow(c->r, c->n_r, sizeof(*c->r));
                         r = &c->r[c->n_r++];
                         memcpy(r->op, t.op, sizeof(r->op));
                         r->fd = t.fd;

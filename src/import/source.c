@@ -109,7 +109,7 @@ void imp_split_lines(struct imp_file *f, unsigned first_no)
                 size_t len = nl ? (size_t)(nl - s) : f->len - pos;
                 struct imp_line *l;
 
-                f->lines = xrealloc_array(f->lines, f->n_lines + 1, sizeof(*f->lines));
+                f->lines = xgrow(f->lines, f->n_lines, sizeof(*f->lines));
                 l = &f->lines[f->n_lines++];
                 *l = (struct imp_line){ .s = s, .len = len, .no = ++no };
                 pos += len + (nl ? 1 : 0);

@@ -282,8 +282,10 @@ static int write_scheduler(struct kvmtune *k, struct setting *s, const char *nam
 static void apply_scheduler(struct kvmtune *k, struct setting *s)
 {
         char *raw = NULL, *cur = NULL, *copy, *save = NULL, *tried = NULL;
+        struct cross_files fx = { 0 };
         const char *name = get_more(s)->name, *dev_end = strchr(name, ' ');
         int dev_len = dev_end ? (int)(dev_end - name) : (int)strlen(name);
+        char *now_raw = NULL, *now_word = NULL, label[300];
         bool on_demand, noted = false;
         int r;
 
@@ -310,7 +312,8 @@ static void apply_scheduler(struct kvmtune *k, struct setting *s)
                 }
                 if (!choice_offered(raw, w) && !on_demand)
                         r = -EINVAL;    /* not offered, and nothing can load it */
-                else if (!noted && revert_note(k, s) < 0) {
+                else if (!noted && (setting_effects_note(k, s->path, &fx) < 0 || revert_note(k, s) < 0)) {
+                        /* the switch resets nr_requests and iosched/: their old values go first */
                         setting_fail(k, s, "not written: the revert record cannot be written");
                         goto out;
                 } else {
@@ -329,6 +332,8 @@ static void apply_scheduler(struct kvmtune *k, struct setting *s)
                         k->n_changes++;
                         log_info(k, "block %s: %s -> %s", name, cur, w);
                         setting_set_cur(s, xstrdup(w));
+                        snprintf(label, sizeof(label), "block %s", name);
+                        setting_effects_after(k, label, &fx);
                         goto out;
                 }
                 char *t = tried ? xasprintf("%s, %s (%s)", tried, w, kernfs_strerror(k, r))
@@ -343,9 +348,20 @@ static void apply_scheduler(struct kvmtune *k, struct setting *s)
         setting_fail(k, s, "%.*s accepts none of the schedulers: %s; it offers: %s", dev_len, name,
                      tried ? tried : s->want, raw);
 unnote:
-        if (noted)
+        /*
+         * A write that failed may still have been done (one that returned
+         * after the write timeout): the entry stays unless the file reads
+         * as it was.
+         */
+        if (noted && kernfs_read(k, s->path, &now_raw) == 0 && (now_word = bracketed_word(now_raw)) &&
+            !strcmp(now_word, cur))
                 revert_unnote(k, s);    /* nothing was taken: the file is as it was */
+        else if (noted)
+                s->changed = true;
+        free(now_word);
+        free(now_raw);
 out:
+        cross_files_free(&fx);
         free(tried);
         free(copy);
         free(cur);

@@ -428,7 +428,7 @@ static void plan_cpufreq(struct kvmtune *k, struct cpu_plan *p, unsigned cpu, in
                 setting_fail(k, s, "cannot look up /%s: %s", dir, strerror(-r));
                 goto out;
         }
-        p->policies = xrealloc_array(p->policies, p->n_policies + 1, sizeof(*p->policies));
+        p->policies = xgrow(p->policies, p->n_policies, sizeof(*p->policies));
         p->policies[p->n_policies++] = (struct policy){ st.st_dev, st.st_ino, cpu, key, m->kv->value };
         /* a fallback list: the setting is the first name on offer */
         r = kernfs_read(k, avail, &raw);
@@ -486,7 +486,7 @@ static void plan_idle(struct kvmtune *k, struct cpu_plan *p, unsigned cpu, const
 
                 if (strncmp(de->d_name, "state", 5) || parse_cpu_number(de->d_name + 5, &end, &st) < 0 || *end)
                         continue;
-                states = xrealloc_array(states, n + 1, sizeof(*states));
+                states = xgrow(states, n, sizeof(*states));
                 states[n++] = st;
         }
         closedir(d);

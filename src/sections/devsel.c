@@ -62,14 +62,14 @@ struct dev_section *devsel_current(struct dev_sections *ds, const char *sub, str
                 return sec;
         ds->header_seen = false;
         ds->last_file = at.file;
-        ds->s = xrealloc_array(ds->s, ds->n + 1, sizeof(*ds->s));
+        ds->s = xgrow(ds->s, ds->n, sizeof(*ds->s));
         sec = &ds->s[ds->n++];
         memset(sec, 0, sizeof(*sec));
         sec->sub = xstrdup(sub);
         sec->rotational = -1;
         copy = xstrdup(sub);
         for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-                sec->globs = xrealloc_array(sec->globs, sec->n_globs + 1, sizeof(char *));
+                sec->globs = xgrow(sec->globs, sec->n_globs, sizeof(char *));
                 sec->globs[sec->n_globs++] = xstrdup(w);
         }
         free(copy);
@@ -84,7 +84,7 @@ void devsel_set(struct dev_section *sec, const char *key, const char *value, str
                 if (!strcmp(sec->kv[i].key, key))
                         kv = &sec->kv[i];
         if (!kv) {
-                sec->kv = xrealloc_array(sec->kv, sec->n_kv + 1, sizeof(*sec->kv));
+                sec->kv = xgrow(sec->kv, sec->n_kv, sizeof(*sec->kv));
                 kv = &sec->kv[sec->n_kv++];
                 kv->key = xstrdup(key);
                 kv->value = NULL;
@@ -163,7 +163,7 @@ char **devsel_devices(struct kvmtune *k, const char *dir, size_t *n)
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.')
                         continue;
-                list = xrealloc_array(list, *n + 1, sizeof(char *));
+                list = xgrow(list, *n, sizeof(char *));
                 list[(*n)++] = xstrdup(de->d_name);
         }
         closedir(d);

@@ -405,7 +405,7 @@ static int pool_write(struct kvmtune *k, struct setting *s)
         return r;
 }
 
-static const struct knob_ops pool_knob = { .write = pool_write };
+static const struct knob_ops pool_knob = { .write = pool_write, .reads_back = true };
 
 /*
  * A pool at = cmdline that the kernel was booted with but granted less of:

@@ -112,7 +112,7 @@ static int hugetlbfs_parse(struct kvmtune *k, const char *sub, const char *key, 
                 if (!strcmp(st->m[i].target, sub))
                         m = &st->m[i];
         if (!m) {
-                st->m = xrealloc_array(st->m, st->n + 1, sizeof(*st->m));
+                st->m = xgrow(st->m, st->n, sizeof(*st->m));
                 m = &st->m[st->n++];
                 *m = (struct hmount){ .target = xstrdup(sub), .at = at };
         }
@@ -267,7 +267,7 @@ static int units_for(struct kvmtune *k, struct hugetlbfs_state *st, const struct
         }
         free(rel);
         if (r == 0) {
-                st->pools = xrealloc_array(st->pools, st->n_pools + 1, sizeof(*st->pools));
+                st->pools = xgrow(st->pools, st->n_pools, sizeof(*st->pools));
                 st->pools[st->n_pools++] = *u;
         }
         return r;
@@ -423,7 +423,7 @@ static int hugetlbfs_mount(struct kvmtune *k, struct setting *s)
         return r;
 }
 
-static const struct knob_ops hugetlbfs_knob = { .write = hugetlbfs_mount };
+static const struct knob_ops hugetlbfs_knob = { .write = hugetlbfs_mount, .reads_back = true };
 
 static struct libmnt_table *read_mountinfo(struct kvmtune *k, const struct mount_lib *ml)
 {

@@ -67,7 +67,7 @@ static int ksm_parse(struct kvmtune *k, const char *sub, const char *key, const 
                         st->e[i].seq = ++st->seq;
                         return 0;
                 }
-        st->e = xrealloc_array(st->e, st->n + 1, sizeof(*st->e));
+        st->e = xgrow(st->e, st->n, sizeof(*st->e));
         st->e[st->n++] = (struct ksm_entry){ xstrdup(key), xstrdup(v), at, ++st->seq };
         return 0;
 }

@@ -89,7 +89,7 @@ static int modparams_parse(struct kvmtune *k, const char *sub, const char *key, 
                 if (module_same_name(st->m[i].module, sub))
                         m = &st->m[i];
         if (!m) {
-                st->m = xrealloc_array(st->m, st->n + 1, sizeof(*st->m));
+                st->m = xgrow(st->m, st->n, sizeof(*st->m));
                 m = &st->m[st->n++];
                 *m = (struct module_options){ .module = xstrdup(sub), .at = at };
         }
@@ -103,7 +103,7 @@ static int modparams_parse(struct kvmtune *k, const char *sub, const char *key, 
                         if (!strcmp(m->p[j].key, pkey))
                                 p = &m->p[j];
                 if (!p) {
-                        m->p = xrealloc_array(m->p, m->n + 1, sizeof(*m->p));
+                        m->p = xgrow(m->p, m->n, sizeof(*m->p));
                         p = &m->p[m->n++];
                         *p = (struct modparam){ .key = pkey };
                 } else {

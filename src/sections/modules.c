@@ -130,7 +130,7 @@ struct module_need *module_need_set(struct kvmtune *k, const char *requester,
                 if (!strcmp(k->needs[i].requester, requester))
                         n = &k->needs[i];
         if (!n) {
-                k->needs = xrealloc_array(k->needs, k->n_needs + 1, sizeof(*k->needs));
+                k->needs = xgrow(k->needs, k->n_needs, sizeof(*k->needs));
                 n = &k->needs[k->n_needs++];
                 memset(n, 0, sizeof(*n));
                 n->requester = xstrdup(requester);
@@ -400,7 +400,7 @@ void module_needs_plan(struct kvmtune *k)
                 }
                 if (!options)   /* [module "NAME"] options: for kvmtune's own load too */
                         options = module_param_options(k, first->module);
-                st->e = xrealloc_array(st->e, st->n + 1, sizeof(*st->e));
+                st->e = xgrow(st->e, st->n, sizeof(*st->e));
                 e = &st->e[st->n++];
                 memset(e, 0, sizeof(*e));
                 e->name = xstrdup(first->module);

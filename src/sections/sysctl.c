@@ -347,19 +347,23 @@ static bool is_all_or_default(const char *path)
 }
 
 /*
- * Keys whose write the kernel copies into other keys, in the order they are
- * written: 0 net.ipv4.ip_forward (it is conf.all.forwarding) and
- * conf.all.*, whose forwarding rewrites default's and every interface's;
- * 1 conf.default.*, copied into every interface that never had the
- * attribute written; 2 everything else.
+ * Keys whose write the kernel copies into other keys (crosswrite.c), in
+ * the order they are written: 0 net.ipv4.ip_forward and
+ * conf.all.forwarding (one value), which rewrite default's and every
+ * interface's forwarding and conf.all.accept_redirects; 1 the other
+ * conf.all.*, some copied into default and the interfaces (IPv6); 2
+ * conf.default.*, copied into every interface that never had the
+ * attribute written; 3 everything else.
  */
+#define LEVEL_PLAIN 3
+
 static int write_level(const char *path)
 {
-        if (!strcmp(path, "net/ipv4/ip_forward"))
+        if (!strcmp(path, "net/ipv4/ip_forward") || !strcmp(path, "net/ipv4/conf/all/forwarding"))
                 return 0;
         if (!is_all_or_default(path))
-                return 2;
-        return !strncmp(path + 14, "all/", 4) ? 0 : 1;
+                return LEVEL_PLAIN;
+        return !strncmp(path + 14, "all/", 4) ? 1 : 2;
 }
 
 /* directory entries carry a one-letter type prefix: sort by name */
@@ -682,7 +686,7 @@ static struct setting *plan_add(struct kvmtune *k, const char *procpath, const s
         struct setting *s = setting_add_ref(k, SEC_SYSCTL, NULL, procpath, e->value, entry_at(e));
 
         s->order = write_level(procpath + strlen("proc/sys/"));
-        s->affects_others = s->order < 2;
+        s->affects_others = s->order < LEVEL_PLAIN;
         s->optional = from_glob;        /* a glob's match may lack the key */
         s->missing_ok = e->ignore_missing;
         return s;
@@ -722,7 +726,8 @@ static void plan_decide(struct kvmtune *k, struct setting *s, const struct strma
                 setting_skip(s, "an action, not a setting: never written by a glob");
                 return;
         }
-        if (k->cmd == CMD_APPLY && revert_locked(k) && s->order == 2 && !s->recheck && !pending_need(k, s)) {
+        if (k->cmd == CMD_APPLY && revert_locked(k) && s->order == LEVEL_PLAIN && !s->recheck &&
+            !pending_need(k, s) && !cross_writes_may(s->path)) {
                 s->deferred = true;
                 return;
         }
@@ -819,7 +824,7 @@ static int sysctl_plan(struct kvmtune *k)
         free(m.v);
         strmap_free(&from_glob);
         /* by write level: what ip_forward, all and default will write decides what is read again */
-        for (int level = 0; level <= 2; level++)
+        for (int level = 0; level <= LEVEL_PLAIN; level++)
                 for (size_t i = first; i < k->n_settings; i++) {
                         struct setting *s = k->settings[i];
                         const char *attr;
@@ -828,7 +833,7 @@ static int sysctl_plan(struct kvmtune *k)
                         if (s->order != level)
                                 continue;
                         plan_decide(k, s, &written);
-                        if (level < 2 && (s->action == ACT_SET || s->recheck) &&
+                        if (level < LEVEL_PLAIN && (s->action == ACT_SET || s->recheck) &&
                             (attr = written_attr(s->path, buf, sizeof(buf))) && !strmap_get(&written, attr))
                                 *strmap_slot(&written, xstrdup(attr), &found) = (void *)1;
                 }
@@ -917,7 +922,7 @@ static void apply_one(struct kvmtune *k, struct setting *s)
 /*
  * The keys plan left unread: DEFERRED_CHUNK at a time, read and decided as
  * plan would, their old values written ahead into the record together, then
- * written and read back.  They are level 2 (nothing copies into them) and
+ * written and read back.  They are LEVEL_PLAIN (nothing copies into them) and
  * need no module, so their order among themselves does not matter.
  */
 static void apply_deferred(struct kvmtune *k)
