@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * kvmtune import of ethtool settings on a fake root: TuneD's [net] ring=,
+ * kvmtune import of ethtool settings on a fake root: rc.local's ethtool
+ * lines (under sudo, with a path, in a for loop), TuneD's [net] ring=,
  * channels=, features=, coalesce=; udev rules that RUN ethtool; up,
  * post-up and pre-up lines and the ethtool hook's options in
  * /etc/network/interfaces and interfaces.d.  Each line carried or reported
@@ -227,6 +228,60 @@ static void ifupdown(void **state)
         want_value(root, "sys/class/net/eth0/tx_queue_len", "3000");
 }
 
+static void rc_local(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, "etc/rc.local",
+                 "#!/bin/sh\n"
+                 "sudo ethtool -G eth0 rx 4096 tx 4096\n"                          /* 2 */
+                 "/usr/sbin/ethtool --offload eth1 gro off lro off 2>/dev/null\n"  /* 3 */
+                 "for i in eth0 eth1; do\n"                                        /* 4 */
+                 "    ethtool -L $i combined 8\n"                                  /* 5 */
+                 "    sudo ethtool -C \"${i}\" adaptive-rx on\n"                   /* 6 */
+                 "done\n"
+                 "for n in /sys/class/net/eth*; do ethtool -K ${n##*/} tso off; done\n"   /* 8 */
+                 "ethtool -K $DEV gso off\n"                                       /* 9 */
+                 "ethtool -s eth0 speed 1000 duplex full\n"                        /* 10 */
+                 "ethtool -G eth0 rx-buf-len 4096\n"                               /* 11 */
+                 "ethtool -K eth0 gro\n"                                           /* 12 */
+                 "ethtool -g eth0\n");                                             /* 13 */
+        char *p = NULL;
+        assert_true(asprintf(&p, "chmod 755 '%s/etc/rc.local'", root) > 0);
+        assert_int_equal(system(p), 0);
+        free(p);
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "rc.local:2: carried: sudo ethtool -G eth0 rx 4096 tx 4096\n");
+        want_in("stderr", r.err, "rc.local:3: carried:");
+        want_in("stderr", r.err, "rc.local:5: carried:");
+        want_in("stderr", r.err, "rc.local:6: carried:");
+        want_in("stderr", r.err, "rc.local:8: not carried:");
+        want_in("stderr", r.err, "the interface must be $n itself");
+        want_in("stderr", r.err, "rc.local:9: not carried: ethtool -K $DEV gso off: it holds $");
+        want_in("stderr", r.err, "rc.local:10: not carried: ethtool -s eth0 speed 1000 duplex full: ethtool -s has no "
+                                 "kvmtune form (only -G, -L, -K and -C are carried)");
+        want_in("stderr", r.err, "rc.local:11: not carried: ethtool -G eth0 rx-buf-len 4096: ethtool -G rx-buf-len has "
+                                 "no kvmtune form");
+        want_in("stderr", r.err, "rc.local:12: not carried: ethtool -K eth0 gro: ethtool -K eth0: parameters come in "
+                                 "NAME VALUE pairs");
+        want_in("stderr", r.err, "rc.local:13: not carried: ethtool -g eth0: no ethtool setting");
+        want_in("stdout", r.out, "[netdev \"eth0 eth1\"]\n");
+        want_in("stdout", r.out, "channels.combined = 8\n");
+        apply_output(root, r.out);
+        run_result_free(&r);
+        want_field(root, "ethtool/eth0/ring", "rx", "4096");
+        want_field(root, "ethtool/eth0/ring", "tx", "4096");
+        want_field(root, "ethtool/eth1/features", "rx-gro", "off");
+        want_field(root, "ethtool/eth1/features", "rx-lro", "off");
+        want_field(root, "ethtool/eth0/features", "rx-gro", "on");
+        want_field(root, "ethtool/eth0/channels", "combined", "8");
+        want_field(root, "ethtool/eth1/channels", "combined", "8");
+        want_field(root, "ethtool/eth1/coalesce", "adaptive-rx", "1");
+        want_field(root, "ethtool/eth1/features", "tx-tcp-segmentation", "on");
+}
+
 /* `kvmtune import FILE` recognises an interfaces file */
 static void named_interfaces(void **state)
 {
@@ -250,6 +305,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(tuned_net, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(udev_run, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(ifupdown, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(rc_local, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(named_interfaces, setup, fr_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
  * goes to the translator of its family: echo and tee (shecho.c), sysctl
  * [-w], sysctl -p FILE and modprobe (shkernel.c), ifconfig/ip txqueuelen,
  * blockdev --setra and mount -t hugetlbfs (shdevice.c), cpupower (shcpu.c),
+ * ethtool -G/-L/-K/-C, also in a for loop over interface names (shethtool.c),
  * tuned-adm profile (shtuned.c); sh -c 'SCRIPT' is read here, as the file
  * is.  Everything else that is tuning is reported with the reason.  Nothing
  * is executed or expanded.
@@ -313,7 +314,11 @@ static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
         if (c->header && !is_tuning(c))
                 return;
         if (c->loop >= 0) {
-                sh_do_loop_echo(p, c, src);
+                const char *word0 = sh_cmd_word0(c);
+                if (word0 && !strcmp(word0, "ethtool"))
+                        sh_do_loop_ethtool(p, c, src);
+                else
+                        sh_do_loop_echo(p, c, src);
                 return;
         }
         if (subst || back) {
@@ -403,7 +408,7 @@ static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
                 sh_refuse(c, "CPU power policy: not translated; say it in kvmtune's [cpu] (energy_perf_bias, "
                              "energy_performance_preference)");
         } else if (!strcmp(name, "ethtool")) {
-                sh_refuse(c, "NIC rings, offloads and coalescing: kvmtune has no form for ethtool settings");
+                sh_do_ethtool(p, c, src);
         } else if (!strcmp(name, "sh") || !strcmp(name, "bash") || !strcmp(name, "dash")) {
                 do_sh_c(p, c, src);
         } else if (!strcmp(name, "sudo") || !strcmp(name, "env") || !strcmp(name, "command")) {

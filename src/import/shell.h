@@ -4,7 +4,7 @@
  * into words and commands and tracks where each command stands (compound
  * commands, lists, pipes, an exit); shcmd.c holds what the translators
  * share; one translator per command family (shecho.c, shkernel.c,
- * shdevice.c, shcpu.c, shtuned.c) says what a command sets; shell.c, the
+ * shdevice.c, shcpu.c, shethtool.c, shtuned.c) says what a command sets; shell.c, the
  * dispatcher, ties the forms that span commands together, hands each
  * command to its translator and reports in the order of the file.  Nothing
  * is ever executed or expanded.
@@ -195,5 +195,8 @@ int sh_do_blockdev(struct parser *p, struct cmd *c, const struct imp_src *src);
 int sh_do_mount(struct parser *p, struct cmd *c, const struct imp_src *src);
 /* shcpu.c */
 int sh_do_cpupower(struct parser *p, struct cmd *c, const struct imp_src *src);
+/* shethtool.c */
+int sh_do_ethtool(struct parser *p, struct cmd *c, const struct imp_src *src);
+int sh_do_loop_ethtool(struct parser *p, struct cmd *c, const struct imp_src *src);
 /* shtuned.c */
 int sh_do_tuned_adm(struct parser *p, struct cmd *c, const struct imp_src *src);
