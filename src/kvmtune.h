@@ -206,8 +206,7 @@ struct kvmtune {
         struct revert_record *revert;   /* old values of what apply changed */
 };
 
-/* The set of enabled sections for this run. */
-bool section_enabled(const struct kvmtune *k, int section);
+/* sections/sections.c: the section of a configuration's [name], -1: none */
 int section_lookup(const char *name);
 
 /* run.c: load, plan, apply, report; returns the exit status */
@@ -274,9 +273,11 @@ size_t utf8_len(const unsigned char *s);       /* of the valid UTF-8 sequence at
 
 /*
  * setting.c: a setting's own accessors, below plan, revert and report.
- * section_name(): the section's name as configured ("?" for none).
+ * section_name(): the section's name as configured ("?" for none);
+ * section_enabled(): whether this run has the section (--only, --stage).
  */
 const char *section_name(int section);
+bool section_enabled(const struct kvmtune *k, int section);
 struct setting_more *set_more(struct setting *s);
 /* the setting's note (NULL: none); setting_set_note() takes note (malloc'd, or NULL) */
 const char *setting_note(const struct setting *s);
@@ -368,7 +369,7 @@ struct boot_pool {
         struct origin at;
 };
 bool hugepages_boot_pools(struct kvmtune *k, const struct boot_pool **v, size_t *n);
-/* sections/cmdline.c: the pool of size_kb that /proc/cmdline asks for: 1 (*pages set), 0: none, -errno */
+/* sections/kargs.c: the pool of size_kb that /proc/cmdline asks for: 1 (*pages set), 0: none, -errno */
 int cmdline_running_pool(struct kvmtune *k, uint64_t size_kb, uint64_t default_kb, uint64_t *pages);
 
 /* sections/isolation.c: the kernel arguments [isolation] derives, for [cmdline] */

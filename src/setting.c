@@ -31,6 +31,21 @@ const char *section_name(int section)
         return section >= 0 && section < N_SECTIONS && section_names[section] ? section_names[section] : "?";
 }
 
+/* The set of enabled sections for this run (--only, --stage) */
+bool section_enabled(const struct kvmtune *k, int section)
+{
+        if (section < 0 || section >= N_SECTIONS)
+                return false;
+        if (k->only && !(k->only & (1u << section)))
+                return false;
+        if (k->stage == STAGE_INITRD && (section == SEC_BLOCK || section == SEC_NETDEV || section == SEC_CPU ||
+                                         section == SEC_ISOLATION))
+                return false;
+        if (k->stage != STAGE_ALL && section == SEC_CMDLINE)
+                return false;   /* boot loader configuration: only apply without --stage */
+        return true;
+}
+
 __attribute__((format(printf, 2, 0)))
 static void set_note(struct setting *s, const char *fmt, va_list ap)
 {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../kvmtune.h"
+#include "kargs.h"
 
 #define GRUB_DEFAULT "etc/default/grub"
 #define DROPIN_DIR "etc/default/grub.d"
@@ -52,37 +53,6 @@ static struct cmdline_state *state(struct kvmtune *k)
         if (!k->state[SEC_CMDLINE])
                 k->state[SEC_CMDLINE] = xcalloc(1, sizeof(struct cmdline_state));
         return k->state[SEC_CMDLINE];
-}
-
-/* The kernel takes '-' and '_' in parameter names as the same (parameq()). */
-static bool name_equal(const char *a, size_t alen, const char *b, size_t blen)
-{
-        if (alen != blen)
-                return false;
-        for (size_t i = 0; i < alen; i++) {
-                char x = a[i] == '-' ? '_' : a[i], y = b[i] == '-' ? '_' : b[i];
-                if (x != y)
-                        return false;
-        }
-        return true;
-}
-
-static size_t name_len(const char *word)
-{
-        return strcspn(word, "=");
-}
-
-static bool word_named(const char *word, const char *name)
-{
-        return name_equal(word, name_len(word), name, strlen(name));
-}
-
-/* the same parameter with the same value ("intel-iommu=on" is "intel_iommu=on") */
-static bool words_equal(const char *a, const char *b)
-{
-        size_t na = name_len(a), nb = name_len(b);
-
-        return name_equal(a, na, b, nb) && !strcmp(a + na, b + nb);
 }
 
 static bool name_valid(const char *s, size_t n)
@@ -146,113 +116,6 @@ static int cmdline_parse(struct kvmtune *k, const char *sub, const char *key,
         }
         free(copy);
         return r;
-}
-
-/*
- * The words of a kernel command line as the kernel splits them: at blanks
- * outside double quotes, quotes removed; nothing after "--" (init's).
- * Returns the count; *words and the strings are malloc'd.
- */
-static size_t split_words(const char *text, char ***words)
-{
-        size_t n = 0;
-
-        *words = NULL;
-        while (text && *text) {
-                bool quoted = false;
-                char *w, *o;
-
-                while (*text == ' ' || *text == '\t' || *text == '\n')
-                        text++;
-                if (!*text)
-                        break;
-                w = o = xcalloc(1, strlen(text) + 1);
-                for (; *text && (quoted || !strchr(" \t\n", *text)); text++)
-                        if (*text == '"')
-                                quoted = !quoted;
-                        else
-                                *o++ = *text;
-                if (!strcmp(w, "--")) {
-                        free(w);
-                        break;
-                }
-                *words = xrealloc_array(*words, n + 1, sizeof(**words));
-                (*words)[n++] = w;
-        }
-        return n;
-}
-
-static void free_words(char **words, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                free(words[i]);
-        free(words);
-}
-
-/* the last word naming name (the kernel's last one wins), or NULL */
-static const char *last_named(char **words, size_t n, const char *name)
-{
-        const char *found = NULL;
-
-        for (size_t i = 0; i < n; i++)
-                if (word_named(words[i], name))
-                        found = words[i];
-        return found;
-}
-
-static bool size_kb_of(const char *s, uint64_t *kb)
-{
-        uint64_t bytes;
-
-        if (parse_size(s, &bytes) < 0 || bytes % 1024)
-                return false;
-        *kb = bytes / 1024;
-        return true;
-}
-
-/*
- * The pool of size_kb a command line asks for: hugepages=N after
- * hugepagesz=SIZE, or a bare hugepages=N for the default size
- * (default_hugepagesz=, else default_kb).  Returns true when it asks.
- */
-static bool words_pool(char **words, size_t n, uint64_t size_kb, uint64_t default_kb, uint64_t *pages)
-{
-        const char *def = last_named(words, n, "default_hugepagesz");
-        uint64_t cur_kb = 0, v;
-        bool found = false;
-
-        if (def && strchr(def, '='))
-                size_kb_of(strchr(def, '=') + 1, &default_kb);
-        for (size_t i = 0; i < n; i++) {
-                const char *val = strchr(words[i], '=');
-
-                if (!val)
-                        continue;
-                if (word_named(words[i], "hugepagesz"))
-                        cur_kb = size_kb_of(val + 1, &v) ? v : 0;
-                else if (word_named(words[i], "hugepages") && parse_u64(val + 1, &v) == 0 &&
-                         (cur_kb ? cur_kb : default_kb) == size_kb) {
-                        *pages = v;
-                        found = true;
-                }
-        }
-        return found;
-}
-
-int cmdline_running_pool(struct kvmtune *k, uint64_t size_kb, uint64_t default_kb, uint64_t *pages)
-{
-        char *text, **words;
-        size_t n;
-        bool found;
-        int r = kernfs_read(k, "proc/cmdline", &text);
-
-        if (r < 0)
-                return r;
-        n = split_words(text, &words);
-        free(text);
-        found = words_pool(words, n, size_kb, default_kb, pages);
-        free_words(words, n);
-        return found;
 }
 
 /* The argument words of the drop-in kvmtune wrote (n = 0: none, or no drop-in) */

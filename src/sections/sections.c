@@ -30,25 +30,11 @@ const struct section_ops *const section_table[N_SECTIONS] = {
 int section_lookup(const char *name)
 {
         for (int i = 0; i < N_SECTIONS; i++) {
-                /* the rooms below the table name sections with setting.c's copy */
-                assert(!section_table[i] || !strcmp(section_table[i]->name, section_name(i)));
+                /* every section is in the table, named as setting.c's copy names it */
+                assert(section_table[i] && !strcmp(section_table[i]->name, section_name(i)));
         }
         for (int i = 0; i < N_SECTIONS; i++)
                 if (section_table[i] && !strcmp(section_table[i]->name, name))
                         return i;
         return -1;
-}
-
-bool section_enabled(const struct kvmtune *k, int section)
-{
-        if (!section_table[section])
-                return false;
-        if (k->only && !(k->only & (1u << section)))
-                return false;
-        if (k->stage == STAGE_INITRD && (section == SEC_BLOCK || section == SEC_NETDEV || section == SEC_CPU ||
-                                         section == SEC_ISOLATION))
-                return false;
-        if (k->stage != STAGE_ALL && section == SEC_CMDLINE)
-                return false;   /* boot loader configuration: only apply without --stage */
-        return true;
 }
