@@ -719,3 +719,45 @@ bool choice_offered(const char *raw, const char *word)
         }
         return false;
 }
+
+/*
+ * A file kvmtune owns whole (a boot loader or systemd drop-in): write content
+ * into dir/name through ".name.tmp" renamed into place, or remove it when
+ * content is NULL.  Takes dir (closes it); a dir of -ENOENT with nothing to
+ * write is nothing to do.
+ */
+int kernfs_replace_at(int dir, const char *name, const char *content)
+{
+        char tmp[NAME_MAX + 1];
+        int fd, r = 0;
+        size_t len;
+
+        if (dir < 0)
+                return dir == -ENOENT && !content ? 0 : dir;
+        if (!content) {
+                r = unlinkat(dir, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+                close(dir);
+                return r;
+        }
+        if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp)) {
+                close(dir);
+                return -ENAMETOOLONG;
+        }
+        fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                r = -errno;
+                close(dir);
+                return r;
+        }
+        len = strlen(content);
+        if (write(fd, content, len) != (ssize_t)len || fsync(fd) < 0)
+                r = errno ? -errno : -EIO;
+        if (close(fd) < 0 && !r)
+                r = -errno;
+        if (!r && renameat(dir, tmp, dir, name) < 0)
+                r = -errno;
+        if (r)
+                unlinkat(dir, tmp, 0);
+        close(dir);
+        return r;
+}

@@ -310,6 +310,7 @@ void settings_free(struct kvmtune *k);
 /* kernfs.c: every /proc and /sys access, under the root */
 int kernfs_open_root(struct kvmtune *k);
 int kernfs_openat(struct kvmtune *k, const char *rel, int flags);
+int kernfs_replace_at(int dir, const char *name, const char *content);
 int kernfs_open_file(struct kvmtune *k, const char *rel, int flags);
 void kernfs_close_dirs(struct kvmtune *k);
 int kernfs_read(struct kvmtune *k, const char *rel, char **out);

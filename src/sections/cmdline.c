@@ -315,9 +315,7 @@ static int cmdline_plan(struct kvmtune *k)
 /* write (content) or remove (NULL) the drop-in: a temporary file renamed into place */
 static int write_dropin(struct kvmtune *k, const char *content)
 {
-        static const char tmp[] = "." DROPIN_NAME ".tmp";
-        int dir, fd, r = 0;
-        size_t len;
+        int dir, r = 0;
 
         dir = kernfs_openat(k, DROPIN_DIR, O_PATH | O_DIRECTORY);
         if (dir == -ENOENT && content) {
@@ -331,30 +329,7 @@ static int write_dropin(struct kvmtune *k, const char *content)
                         return r;
                 dir = kernfs_openat(k, DROPIN_DIR, O_PATH | O_DIRECTORY);
         }
-        if (dir < 0)
-                return dir == -ENOENT && !content ? 0 : dir;
-        if (!content) {
-                r = unlinkat(dir, DROPIN_NAME, 0) < 0 && errno != ENOENT ? -errno : 0;
-                close(dir);
-                return r;
-        }
-        fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0) {
-                r = -errno;
-                close(dir);
-                return r;
-        }
-        len = strlen(content);
-        if (write(fd, content, len) != (ssize_t)len || fsync(fd) < 0)
-                r = errno ? -errno : -EIO;
-        if (close(fd) < 0 && !r)
-                r = -errno;
-        if (!r && renameat(dir, tmp, dir, DROPIN_NAME) < 0)
-                r = -errno;
-        if (r)
-                unlinkat(dir, tmp, 0);
-        close(dir);
-        return r;
+        return kernfs_replace_at(dir, DROPIN_NAME, content);
 }
 
 /*

@@ -446,34 +446,7 @@ static int mkdirs_open(struct kvmtune *k, const char *rel, bool create)
 
 static int write_dropin(struct kvmtune *k, const char *dir_rel, const char *content)
 {
-        static const char tmp[] = "." DROPIN_NAME ".tmp";
-        int dir = mkdirs_open(k, dir_rel, content != NULL), fd, r = 0;
-        size_t len;
-
-        if (dir < 0)
-                return dir == -ENOENT && !content ? 0 : dir;
-        if (!content) {
-                r = unlinkat(dir, DROPIN_NAME, 0) < 0 && errno != ENOENT ? -errno : 0;
-                close(dir);
-                return r;
-        }
-        fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0) {
-                r = -errno;
-                close(dir);
-                return r;
-        }
-        len = strlen(content);
-        if (write(fd, content, len) != (ssize_t)len || fsync(fd) < 0)
-                r = errno ? -errno : -EIO;
-        if (close(fd) < 0 && !r)
-                r = -errno;
-        if (!r && renameat(dir, tmp, dir, DROPIN_NAME) < 0)
-                r = -errno;
-        if (r)
-                unlinkat(dir, tmp, 0);
-        close(dir);
-        return r;
+        return kernfs_replace_at(mkdirs_open(k, dir_rel, content != NULL), DROPIN_NAME, content);
 }
 
 /*
