@@ -81,6 +81,7 @@ kvmtune-full: src/main.o libkvmtune.a
 tests/test_memory: TEST_LDFLAGS = -Wl,--wrap=kernfs_write
 tests/test_isolation: TEST_LDFLAGS = -Wl,--wrap=kernfs_write
 tests/test_timeout: TEST_LDFLAGS = -Wl,--wrap=pwrite,--wrap=pread
+tests/test_typed_keys: TEST_LDFLAGS = -Wl,--wrap=kernfs_write
 tests/test_faults: TEST_LDFLAGS = -Wl,--wrap=kernfs_write,--wrap=fsync,--wrap=renameat,--wrap=syscall
 tests/test_exact: TEST_LDFLAGS = -Wl,--wrap=kernfs_write,--wrap=pread,--wrap=write,--wrap=fdatasync,--wrap=reallocarray
 

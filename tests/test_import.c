@@ -1241,6 +1241,7 @@ static void udev_rules(void **state)
                             "[block \"nvme[0-9]n[0-9] vd*\"] scheduler = none\n"
                             "[block \"nvme[0-9]n[0-9] vd*\"] read_ahead_kb = 256\n"
                             "[block \"dm-*\"] nr_requests = 512\n"
+                            "[block \"sd*\"] iosched.slice_idle = 0\n"
                             "[netdev \"eth*\"] txqueuelen = 10000\n");
         want_in("stderr", r.err, "60-scheduler.rules:2: carried: ACTION==\"add|change\", KERNEL==\"sd[a-z]\"");
         want_in("stderr", r.err, "60-scheduler.rules:4: carried:");
@@ -1249,8 +1250,7 @@ static void udev_rules(void **state)
                                  "ATTRS{model}==\"Samsung*\" has no kvmtune form");
         want_in("stderr", r.err, "60-scheduler.rules:7: carried: ACTION==\"add\", KERNEL==\"dm-*\", OWNER=\"qemu\", "
                                  "ATTR{queue/nr_requests}=\"512\" (the rule's other assignments stay");
-        want_in("stderr", r.err, "60-scheduler.rules:8: not carried: KERNEL==\"sd*\", ATTR{queue/iosched/slice_idle}="
-                                 "\"0\": kvmtune has no [block] key for queue/iosched/slice_idle");
+        want_in("stderr", r.err, "60-scheduler.rules:8: carried: KERNEL==\"sd*\", ATTR{queue/iosched/slice_idle}=\"0\"");
         want_in("stderr", r.err, "60-scheduler.rules:9: not carried: KERNEL==\"sd*\", RUN+=");
         want_not_in("stderr", r.err, "60-scheduler.rules:10");
         want_in("stderr", r.err, "70-net.rules:2: carried:");

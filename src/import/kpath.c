@@ -240,6 +240,22 @@ int imp_hugepages(struct imp *im, uint64_t kb, const char *key, const char *valu
 
 static const char *const legacy[][2] = { { "noop", "none" }, { "deadline", "mq-deadline" }, { "cfq", "bfq" } };
 
+/* queue/iosched/NAME: [block] iosched.NAME, a number, as [block] takes it */
+static int block_iosched(struct imp *im, const char *dev, const char *name, const char *v,
+                         const struct imp_src *src)
+{
+        char *key;
+
+        if (!*name || strlen(name) > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name))
+                return imp_why(im, "'%s' is not a scheduler tunable's name", name);
+        if (!number(v, UINT64_MAX, 0))
+                return imp_why(im, "block iosched.%s: '%s' is not a number", name, v);
+        key = xasprintf("iosched.%s", name);
+        imp_put(im, IS_BLOCK, dev, key, NULL, v, src);
+        free(key);
+        return 1;
+}
+
 int imp_block(struct imp *im, const char *dev, const char *key, const char *value, const struct imp_src *src)
 {
         const char *v = value, *was = NULL;
@@ -260,9 +276,11 @@ int imp_block(struct imp *im, const char *dev, const char *key, const char *valu
 
                 if (!number(value_bound(v, &bound), INT32_MAX, key[0] == 'n'))
                         return imp_why(im, "block %s: '%s' is not a number kvmtune accepts", key, v);
+        } else if (!strncmp(key, "iosched/", 8)) {
+                return block_iosched(im, dev, key + 8, v, src);
         } else {
-                return imp_why(im, "kvmtune has no [block] key for queue/%s (it sets scheduler, read_ahead_kb "
-                                   "and nr_requests)", key);
+                return imp_why(im, "kvmtune has no [block] key for queue/%s (it sets scheduler, read_ahead_kb, "
+                                   "nr_requests and iosched/ tunables)", key);
         }
         if (!strcmp(key, "scheduler") && strcmp(dev, "*") && strcspn(dev, "*?[") < strcspn(dev, "\x1e") &&
             strcmp(v, "none")) {
@@ -597,6 +615,12 @@ static int node_pool(struct imp *im, const char *rest, const char *v, const stru
         return r;
 }
 
+/* a file of queue/ that [block] may set: queue/F or queue/iosched/F */
+static bool queue_file(const char *rest)
+{
+        return !strchr(!strncmp(rest, "iosched/", 8) ? rest + 8 : rest, '/');
+}
+
 /* "/sys/block/sda/queue/scheduler" */
 static int block_file(struct imp *im, const char *rest, const char *v, const struct imp_src *src)
 {
@@ -604,7 +628,7 @@ static int block_file(struct imp *im, const char *rest, const char *v, const str
         char *dev;
         int r;
 
-        if (!slash || strncmp(slash, "/queue/", 7) || strchr(slash + 7, '/'))
+        if (!slash || strncmp(slash, "/queue/", 7) || !queue_file(slash + 7))
                 return imp_why(im, "kvmtune has no setting for /sys/block/%s", rest);
         dev = strndup(rest, (size_t)(slash - rest));
         r = imp_block(im, dev, slash + 7, v, src);
@@ -701,7 +725,7 @@ int imp_glob_write(struct imp *im, const char *path, const char *value, const st
         if (!v)
                 return -1;
         if (!strncmp(path, "/sys/block/", 11) && (slash = strchr(path + 11, '/')) && !strncmp(slash, "/queue/", 7) &&
-            !strchr(slash + 7, '/') && !strpbrk(slash, "*?[]")) {
+            queue_file(slash + 7) && !strpbrk(slash, "*?[]")) {
                 dev = strndup(path + 11, (size_t)(slash - path - 11));
                 r = imp_devglob_valid(dev, 0) ? imp_block(im, dev, slash + 7, v, src)
                                               : imp_why(im, "'%s' is not a glob over disk names", dev);

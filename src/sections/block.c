@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * [block "GLOB ..."]: I/O scheduler (a fallback list, legacy names
- * translated), read_ahead_kb and nr_requests for whole disks in /sys/block,
- * optionally only rotational or only non-rotational ones.  A disk that does
+ * translated), read_ahead_kb, nr_requests and the active scheduler's
+ * tunables (iosched.NAME) for whole disks in /sys/block, optionally only
+ * rotational or only non-rotational ones.  A disk that does
  * not exist yet is not an error: udev runs kvmtune --device when it appears.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "devsel.h"
 
 enum { K_SCHEDULER, K_READ_AHEAD, K_NR_REQUESTS, N_KEYS };
+#define IOSCHED_NAME_MAX 64
 static const char *const keys[N_KEYS] = { "scheduler", "read_ahead_kb", "nr_requests" };
 
 static struct dev_sections *state(struct kvmtune *k)
@@ -102,6 +105,23 @@ static int block_parse(struct kvmtune *k, const char *sub, const char *key,
                 char buf[32];
                 snprintf(buf, sizeof(buf), "%s%llu", bound_prefix(bound), (unsigned long long)v);
                 devsel_set(sec, key, buf, at);
+        } else if (!strncmp(key, "iosched.", 8)) {
+                const char *name = key + 8;
+
+                if (!*name || strlen(name) > IOSCHED_NAME_MAX ||
+                    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name)) {
+                        log_error(k, &at, "block %s: not a scheduler tunable's name (a-z 0-9 _, at most %d bytes)",
+                                  key, IOSCHED_NAME_MAX);
+                        return -EINVAL;
+                }
+                /* every tunable of mq-deadline, bfq and kyber is a number */
+                if (parse_u64(value, &v) < 0) {
+                        log_error(k, &at, "block %s: expected a number, not '%s'", key, value);
+                        return -EINVAL;
+                }
+                char buf[32];
+                snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+                devsel_set(sec, key, buf, at);
         } else if (!strcmp(key, "match-rotational")) {
                 if (parse_bool(value, &b) < 0) {
                         log_error(k, &at, "block match-rotational: expected yes or no, not '%s'", value);
@@ -148,10 +168,10 @@ static char *better_untried(const char *want, const char *raw, const char *cur, 
         return found;
 }
 
-static void plan_scheduler(struct kvmtune *k, const char *dev, const struct dev_match *m)
+static struct setting *plan_scheduler(struct kvmtune *k, const char *dev, const struct dev_match *m)
 {
         char *rel = xasprintf("sys/block/%s/queue/scheduler", dev), *name, *raw = NULL;
-        struct setting *s;
+        struct setting *s = NULL;
         int r = kernfs_read(k, rel, &raw);
 
         if ((r == -ENOENT || r == -ENOTDIR) && !m->literal) {
@@ -187,6 +207,7 @@ static void plan_scheduler(struct kvmtune *k, const char *dev, const struct dev_
 out:
         free(raw);
         free(rel);
+        return s;
 }
 
 /*
@@ -232,30 +253,188 @@ static int rotational(struct kvmtune *k, const char *dev)
         return r;
 }
 
+/*
+ * The tunables given in milliseconds that the scheduler keeps in jiffies
+ * (mq-deadline's expiries, bfq's fifo_expire_* and timeout_sync): the file
+ * shows the value rounded up to a whole jiffy (250 reads back as 252 at
+ * HZ=250).  Such a value is met when it is that rounding under one of the
+ * kernel's HZ choices, as the running HZ is not in a file.
+ */
+static const char *const jiffy_tunables[] = {
+        "read_expire", "write_expire", "prio_aging_expire", "fifo_expire_sync", "fifo_expire_async", "timeout_sync",
+};
+
+static bool jiffies_equal(const char *cur, const char *want)
+{
+        static const uint64_t hz[] = { 100, 250, 300, 1000 };
+        uint64_t c, w;
+
+        if (fields_equal(cur, want))
+                return true;
+        if (parse_u64(cur, &c) < 0 || parse_u64(want, &w) < 0 || w > UINT32_MAX)
+                return false;
+        for (size_t i = 0; i < sizeof(hz) / sizeof(*hz); i++) {
+                uint64_t j = (w * hz[i] + 999) / 1000;          /* msecs_to_jiffies() */
+                if (c == (j * 1000 + hz[i] - 1) / hz[i])        /* jiffies_to_msecs() */
+                        return true;
+        }
+        return false;
+}
+
+static const struct knob_ops jiffy_knob = { .equal = jiffies_equal };
+
+/* the distinct iosched.NAME keys of all sections, in order of appearance */
+static const char **iosched_keys(const struct dev_sections *ds, size_t *n)
+{
+        const char **v = NULL;
+
+        *n = 0;
+        for (size_t i = 0; i < ds->n; i++)
+                for (size_t j = 0; j < ds->s[i].n_kv; j++) {
+                        const char *key = ds->s[i].kv[j].key;
+                        bool seen = false;
+
+                        if (strncmp(key, "iosched.", 8))
+                                continue;
+                        for (size_t x = 0; x < *n && !seen; x++)
+                                seen = !strcmp(v[x], key);
+                        if (!seen) {
+                                v = xgrow(v, *n, sizeof(*v));
+                                v[(*n)++] = key;
+                        }
+                }
+        return v;
+}
+
+/* "fifo_batch, read_expire, ..." of dev's iosched/ now (malloc'd), or "none" */
+static char *iosched_listing(struct kvmtune *k, const char *dev)
+{
+        char *dir = xasprintf("sys/block/%s/queue/iosched", dev), *out = NULL;
+        DIR *d = kernfs_opendir(k, dir);
+        struct dirent *de;
+
+        while (d && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                char *n = out ? xasprintf("%s, %s", out, de->d_name) : xstrdup(de->d_name);
+                free(out);
+                out = n;
+        }
+        if (d)
+                closedir(d);
+        free(dir);
+        return out ? out : xstrdup("none");
+}
+
+/* the device of a "sys/block/DEV/queue/iosched/NAME" path, malloc'd */
+static char *iosched_dev(const char *path)
+{
+        const char *dev = path + strlen("sys/block/");
+
+        return strndup(dev, strcspn(dev, "/"));
+}
+
+/* the active scheduler of dev lacks the setting's tunable: a per-setting error naming what it has */
+static void iosched_absent(struct kvmtune *k, struct setting *s)
+{
+        char *dev = iosched_dev(s->path), *rel = xasprintf("sys/block/%s/queue/scheduler", dev);
+        char *raw = NULL, *active = NULL, *has = iosched_listing(k, dev);
+
+        if (kernfs_read(k, rel, &raw) == 0)
+                active = bracketed_word(raw);
+        setting_fail(k, s, "the active scheduler %s of %s has no tunable %s (its iosched/ has: %s)",
+                     active ? active : "?", dev, strrchr(s->path, '/') + 1, has);
+        free(active);
+        free(raw);
+        free(has);
+        free(rel);
+        free(dev);
+}
+
+/*
+ * iosched.NAME: the file of the scheduler active once the scheduler setting
+ * is applied.  A switch to come makes new files with their defaults: under
+ * apply the tunable is read after it (deferred); plan and verify compare
+ * with the current scheduler's file when the current one is the one wanted.
+ */
+static void plan_iosched(struct kvmtune *k, const char *dev, const char *key, const struct dev_match *m,
+                         const struct setting *sched)
+{
+        char *rel = xasprintf("sys/block/%s/queue/iosched/%s", dev, key + 8), *name;
+        char *sched_rel = xasprintf("sys/block/%s/queue/scheduler", dev);
+        bool switching = sched && sched->action == ACT_SET;
+        struct setting *s;
+        int has_sched = kernfs_probe(k, sched_rel), r = 0;
+
+        if (has_sched == 0 && !m->literal) {
+                log_debug(k, "block %s: no I/O scheduler, no %s", dev, key);
+                goto out;
+        }
+        name = xasprintf("%s %s", dev, key);
+        s = setting_add(k, SEC_BLOCK, name, rel, m->kv->value, m->kv->at);
+        free(name);
+        set_more(s)->data = xstrdup("iosched");
+        for (size_t i = 0; i < sizeof(jiffy_tunables) / sizeof(*jiffy_tunables); i++)
+                if (!strcmp(key + 8, jiffy_tunables[i]))
+                        s->more->knob = &jiffy_knob;
+        if (has_sched <= 0) {
+                setting_fail(k, s, "%s has no I/O scheduler (no /%s)", dev, sched_rel);
+                goto out;
+        }
+        if (!switching || (k->cmd != CMD_APPLY && sched->verify_met))
+                r = kernfs_probe(k, rel);
+        if (switching && (k->cmd == CMD_APPLY || r == 0)) {
+                s->deferred = true;
+                setting_set_note(s, xasprintf("read after the switch to %s, which makes its iosched/ anew",
+                                              sched->want));
+        } else if (r < 0) {
+                setting_fail(k, s, "cannot look up /%s: %s", rel, strerror(-r));
+        } else if (r == 0) {
+                iosched_absent(k, s);
+        } else if ((r = setting_read(k, s)) < 0) {
+                setting_fail(k, s, "cannot read /%s: %s", rel, strerror(-r));
+        } else {
+                s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;
+        }
+out:
+        free(sched_rel);
+        free(rel);
+}
+
 static int block_plan(struct kvmtune *k)
 {
         struct dev_sections *ds = k->state[SEC_BLOCK];
+        const char **io_keys;
         char **devs;
-        size_t n;
+        size_t n, n_io;
 
         if (!ds || !ds->n)
                 return 0;
+        io_keys = iosched_keys(ds, &n_io);
         devs = devsel_devices(k, "sys/block", &n);
         for (size_t i = 0; i < n; i++) {
-                struct dev_match m[N_KEYS];
+                struct dev_match m[N_KEYS], io;
+                struct setting *sched = NULL;
                 int rot = rotational(k, devs[i]);
 
                 if (rot < 0)
                         continue;
                 devsel_merge(ds, devs[i], rot, keys, N_KEYS, m);
                 if (m[K_SCHEDULER].kv)
-                        plan_scheduler(k, devs[i], &m[K_SCHEDULER]);
+                        sched = plan_scheduler(k, devs[i], &m[K_SCHEDULER]);
                 for (int x = K_READ_AHEAD; x < N_KEYS; x++)
                         if (m[x].kv)
                                 plan_plain(k, devs[i], keys[x], &m[x]);
+                /* after the scheduler and nr_requests, whose writes change them */
+                for (size_t x = 0; x < n_io; x++) {
+                        devsel_merge(ds, devs[i], rot, &io_keys[x], 1, &io);
+                        if (io.kv)
+                                plan_iosched(k, devs[i], io_keys[x], &io, sched);
+                }
         }
         devsel_report_absent(k, ds, "block", devs, n);
         devsel_free_list(devs, n);
+        free(io_keys);
         return 0;
 }
 
@@ -368,6 +547,25 @@ out:
         free(raw);
 }
 
+/* a tunable planned before a scheduler switch: read now, under the scheduler it brought */
+static void apply_iosched(struct kvmtune *k, struct setting *s)
+{
+        int r;
+
+        setting_set_note(s, NULL);
+        r = setting_read(k, s);
+        if (r == -ENOENT || r == -ENOTDIR) {
+                iosched_absent(k, s);
+                return;
+        }
+        if (r < 0) {
+                setting_fail(k, s, "cannot read: %s", kernfs_strerror(k, r));
+                return;
+        }
+        s->action = setting_equal(s, s->cur) ? ACT_OK : ACT_SET;
+        setting_apply(k, s);
+}
+
 static int block_apply(struct kvmtune *k)
 {
         for (size_t i = 0; i < k->n_settings; i++) {
@@ -377,6 +575,8 @@ static int block_apply(struct kvmtune *k)
                         continue;
                 if (get_more(s)->data && !strcmp(s->more->data, "scheduler"))
                         apply_scheduler(k, s);
+                else if (s->deferred)
+                        apply_iosched(k, s);
                 else
                         setting_apply(k, s);
         }

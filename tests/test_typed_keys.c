@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The typed keys for the sysfs writes that hosts keep in rc.local and TuneD
+ * [sysfs] lines, on a fake root with a small simulated kernel
+ * (-Wl,--wrap=kernfs_write): [block] iosched.NAME, [thp] khugepaged.NAME,
+ * [cpu] governor.NAME and mce.ignore_ce, [hugepages] node.N / node.*.
+ * Each is planned, applied, verified and reverted; the errors (a file
+ * missing, a value the kernel refuses with EINVAL, a tunable the active
+ * scheduler does not have) carry file:line; each form import reads is
+ * imported and the output applied.
+ *
+ * The simulated kernel: a write to queue/scheduler moves the brackets and
+ * makes queue/iosched/ anew with the new scheduler's tunables at their
+ * defaults (as elevator_switch() does); a write to scaling_governor moves
+ * the governor's directory likewise; faults[] refuse chosen writes.
+ */
+#include "want.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kvmtune.h"
+
+#define CONF CONFD "50-typed.conf"
+#define SHOWN "/etc/kvmtune/conf.d/50-typed.conf"
+#define VDA "sys/devices/pci0000:00/0000:00:04.0/block/vda/queue/"
+
+/* ---- the simulated kernel ---------------------------------------------- */
+
+static struct fault {
+        const char *rel;
+        int err;
+} faults[8];
+static size_t n_faults;
+
+static void fault(const char *rel, int err)
+{
+        faults[n_faults++] = (struct fault){ rel, err };
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+        return remove(p);
+}
+
+static void rm_tree(const char *root, const char *rel)
+{
+        char *p;
+
+        assert_true(asprintf(&p, "%s/%s", root, rel) > 0);
+        nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        free(p);
+}
+
+/* the tunables a scheduler makes, with their defaults */
+static const char *const sched_files[][2] = {
+        { "mq-deadline", "fifo_batch=16 read_expire=500 write_expire=5000 writes_starved=2 front_merges=1" },
+        { "bfq", "slice_idle=8 low_latency=1 back_seek_max=16384 strict_guarantees=0" },
+        { "kyber", "read_lat_nsec=2000000 write_lat_nsec=10000000" },
+};
+
+static void make_files(const char *root, const char *dir, const char *list)
+{
+        char *copy = strdup(list), *save = NULL;
+
+        for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+                char *eq = strchr(w, '=');
+                *eq = '\0';
+                char *rel;
+                assert_true(asprintf(&rel, "%s/%s", dir, w) > 0);
+                fr_writef(root, rel, "%s\n", eq + 1);
+                free(rel);
+        }
+        free(copy);
+}
+
+/* "[none] mq-deadline": the list with value bracketed; NULL when not offered */
+static char *move_brackets(const char *raw, const char *value)
+{
+        char *copy = strdup(raw), *save = NULL, *out = NULL;
+        size_t len = 0;
+        bool found = false;
+        FILE *m = open_memstream(&out, &len);
+
+        for (char *w = strtok_r(copy, " []\n", &save); w; w = strtok_r(NULL, " []\n", &save)) {
+                bool cur = !strcmp(w, value);
+                found |= cur;
+                fprintf(m, "%s%s%s%s", ftell(m) ? " " : "", cur ? "[" : "", w, cur ? "]" : "");
+        }
+        fclose(m);
+        free(copy);
+        if (!found) {
+                free(out);
+                return NULL;
+        }
+        return out;
+}
+
+int __real_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value);
+int __wrap_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value);
+
+int __wrap_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value)
+{
+        size_t n = strlen(rel);
+        char *raw = NULL, *moved;
+        int r;
+
+        for (size_t i = 0; i < n_faults; i++)
+                if (!strcmp(faults[i].rel, rel))
+                        return -faults[i].err;
+        if (n > 16 && !strcmp(rel + n - 16, "/queue/scheduler")) {
+                char *dir;
+
+                if (kernfs_read(k, rel, &raw) < 0)
+                        return -ENOENT;
+                moved = move_brackets(raw, value);
+                free(raw);
+                if (!moved)
+                        return -EINVAL;
+                r = __real_kernfs_write(k, rel, -1, moved);
+                free(moved);
+                assert_true(asprintf(&dir, "%.*s/iosched", (int)(n - 10), rel) > 0);
+                rm_tree(k->root, dir);
+                for (size_t i = 0; i < sizeof(sched_files) / sizeof(*sched_files); i++)
+                        if (!strcmp(sched_files[i][0], value))
+                                make_files(k->root, dir, sched_files[i][1]);
+                free(dir);
+                return r;
+        }
+        /* mq-deadline keeps its expiries in jiffies: at HZ=250, up to a multiple of 4 ms */
+        if (n > 12 && !strcmp(rel + n - 12, "/read_expire")) {
+                char stored[32];
+                snprintf(stored, sizeof(stored), "%llu", (strtoull(value, NULL, 10) + 3) / 4 * 4);
+                return __real_kernfs_write(k, rel, fd, stored);
+        }
+        return __real_kernfs_write(k, rel, fd, value);
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static int setup(void **state)
+{
+        fr_setup(state);
+        n_faults = 0;
+        return 0;
+}
+
+static void run(struct run_result *r, const char *root, int cmd)
+{
+        kv_run_inproc(r, root, cmd, 0);
+}
+
+/*
+ * import over rc.local and sysfs.conf (NULL: none): each line carried,
+ * the output holding each line of want (newline-ended), and that output
+ * applied.
+ */
+static void import_apply(const char *root, const char *rc_local, const char *sysfs_conf, const char *want)
+{
+        struct run_result r;
+        char *p;
+
+        if (rc_local) {
+                fr_write(root, "etc/rc.local", rc_local);
+                assert_true(asprintf(&p, "%s/etc/rc.local", root) > 0);
+                assert_int_equal(chmod(p, 0755), 0);
+                free(p);
+        }
+        if (sysfs_conf)
+                fr_write(root, "etc/sysfs.conf", sysfs_conf);
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        want_in("import", r.err, " 0 not carried");
+        /* each line of want, in the output (comments fall between them) */
+        for (const char *l = want; *l; l += strcspn(l, "\n") + 1) {
+                char *line = strndup(l, strcspn(l, "\n") + 1);
+                want_in("import", r.out, line);
+                free(line);
+        }
+        fr_write(root, CONF, r.out);
+        run_result_free(&r);
+        run(&r, root, CMD_APPLY);
+        if (r.status)
+                fail_msg("apply of the imported configuration: %d\n%s", r.status, r.err);
+        run_result_free(&r);
+}
+
+/* ---- [block] iosched.NAME ------------------------------------------------- */
+
+/* vda runs mq-deadline: plan, apply, verify, revert of its tunables */
+static void iosched_plain(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, VDA "scheduler", "none [mq-deadline] kyber bfq\n");
+        make_files(root, VDA "iosched", sched_files[0][1]);
+        fr_write(root, CONF, "[block \"vd*\"]\niosched.fifo_batch = 32\niosched.read_expire = 250\n");
+        run(&r, root, CMD_PLAN);
+        want_status(&r, 0);
+        want_in("plan", r.out, "set   block vda iosched.fifo_batch: 16 -> 32");
+        want_in("plan", r.out, "set   block vda iosched.read_expire: 500 -> 250");
+        run_result_free(&r);
+
+        run(&r, root, CMD_APPLY);
+        want_status(&r, 0);
+        want_in("apply", r.out, "block vda iosched.fifo_batch: 16 -> 32");
+        want_value(root, VDA "iosched/fifo_batch", "32");
+        want_value(root, VDA "iosched/read_expire", "252");
+        want_not_in("apply", r.err, "stores");
+        run_result_free(&r);
+
+        /* 252 is 250 ms rounded up to a jiffy: met */
+        run(&r, root, CMD_VERIFY);
+        want_status(&r, 0);
+        want_in("verify", r.out, "ok    block vda iosched.fifo_batch: 32 -> 32");
+        want_in("verify", r.out, "ok    block vda iosched.read_expire: 252 -> 250");
+        run_result_free(&r);
+
+        /* a value no HZ rounds 250 to is not */
+        fr_write(root, VDA "iosched/read_expire", "253\n");
+        run(&r, root, CMD_VERIFY);
+        want_status(&r, 1);
+        want_in("verify", r.out, "set   block vda iosched.read_expire: 253 -> 250");
+        run_result_free(&r);
+
+        run(&r, root, CMD_REVERT);
+        want_status(&r, 0);
+        want_value(root, VDA "iosched/fifo_batch", "16");
+        want_value(root, VDA "iosched/read_expire", "500");
+        run_result_free(&r);
+}
+
+/*
+ * scheduler = bfq with bfq's slice_idle: the switch makes iosched/ anew, the
+ * tunable is read and written after it; revert puts back the tunable, then
+ * the scheduler, then mq-deadline's tunables as they were.
+ */
+static void iosched_after_switch(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, VDA "scheduler", "none [mq-deadline] kyber bfq\n");
+        make_files(root, VDA "iosched", sched_files[0][1]);
+        fr_write(root, VDA "iosched/fifo_batch", "8\n");
+        fr_write(root, CONF, "[block \"vda\"]\nscheduler = bfq\niosched.slice_idle = 0\n");
+        run(&r, root, CMD_PLAN);
+        want_status(&r, 0);
+        want_in("plan", r.out, "set   block vda scheduler: mq-deadline -> bfq");
+        want_in("plan", r.out, "block vda iosched.slice_idle: ? -> 0");
+        want_in("plan", r.out, "read after the switch to bfq");
+        run_result_free(&r);
+
+        run(&r, root, CMD_APPLY);
+        want_status(&r, 0);
+        want_in("apply", r.out, "block vda iosched.slice_idle: 8 -> 0");
+        want_value(root, VDA "scheduler", "none mq-deadline kyber [bfq]");
+        want_value(root, VDA "iosched/slice_idle", "0");
+        run_result_free(&r);
+
+        /* a second apply writes nothing */
+        run(&r, root, CMD_APPLY);
+        want_status(&r, 0);
+        want_not_in("apply", r.out, "->");
+        run_result_free(&r);
+
+        run(&r, root, CMD_REVERT);
+        want_status(&r, 0);
+        want_value(root, VDA "scheduler", "none [mq-deadline] kyber bfq");
+        want_value(root, VDA "iosched/fifo_batch", "8");
+        run_result_free(&r);
+}
+
+/* a tunable the active scheduler does not have: an error with file:line, the others apply */
+static void iosched_absent(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, VDA "scheduler", "none [mq-deadline] kyber bfq\n");
+        make_files(root, VDA "iosched", sched_files[0][1]);
+        fr_write(root, CONF, "[block \"vda\"]\niosched.slice_idle = 0\niosched.fifo_batch = 4\n");
+        run(&r, root, CMD_APPLY);
+        want_status(&r, 1);
+        want_in("stderr", r.err, SHOWN ":2: block vda iosched.slice_idle: the active scheduler mq-deadline of vda "
+                                 "has no tunable slice_idle (its iosched/ has: ");
+        want_value(root, VDA "iosched/fifo_batch", "4");
+        run_result_free(&r);
+
+        /* after a switch: found missing at apply, under the new scheduler */
+        fr_write(root, CONF, "[block \"vda\"]\nscheduler = kyber\niosched.fifo_batch = 4\n");
+        run(&r, root, CMD_APPLY);
+        want_status(&r, 1);
+        want_in("stderr", r.err, SHOWN ":3: block vda iosched.fifo_batch: the active scheduler kyber of vda has no "
+                                 "tunable fifo_batch (its iosched/ has: ");
+        want_value(root, VDA "scheduler", "none mq-deadline [kyber] bfq");
+        run_result_free(&r);
+
+        /* none has no tunables at all */
+        fr_write(root, CONF, "[block \"vda\"]\nscheduler = none\niosched.fifo_batch = 4\n");
+        run(&r, root, CMD_APPLY);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "the active scheduler none of vda has no tunable fifo_batch (its iosched/ has: none)");
+        run_result_free(&r);
+}
+
+/* the kernel refuses a value (EINVAL); a device without a scheduler; bad keys and values */
+static void iosched_errors(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, VDA "scheduler", "none [mq-deadline] kyber bfq\n");
+        make_files(root, VDA "iosched", sched_files[0][1]);
+        fault("sys/block/vda/queue/iosched/fifo_batch", EINVAL);
+        fr_write(root, CONF, "[block \"vda\"]\niosched.fifo_batch = 4\n[block \"zram0\"]\niosched.fifo_batch = 4\n");
+        run(&r, root, CMD_APPLY);
+        want_status(&r, 1);
+        want_in("stderr", r.err, SHOWN ":2: block vda iosched.fifo_batch: cannot write '4': Invalid argument");
+        want_in("stderr", r.err, SHOWN ":4: block zram0 iosched.fifo_batch: zram0 has no I/O scheduler");
+        want_value(root, VDA "iosched/fifo_batch", "16");
+        run_result_free(&r);
+
+        /* a glob skips the devices without a scheduler quietly */
+        n_faults = 0;
+        fr_write(root, CONF, "[block \"*\"]\niosched.fifo_batch = 4\n");
+        run(&r, root, CMD_APPLY);
+        want_status(&r, 0);
+        want_value(root, VDA "iosched/fifo_batch", "4");
+        run_result_free(&r);
+
+        fr_write(root, CONF, "[block \"vda\"]\niosched.Fifo = 4\niosched. = 1\niosched.fifo_batch = fast\n"
+                             "iosched.../x = 1\n");
+        run(&r, root, CMD_PLAN);
+        want_status(&r, 1);
+        want_in("stderr", r.err, SHOWN ":2: block iosched.Fifo: not a scheduler tunable's name");
+        want_in("stderr", r.err, SHOWN ":3: block iosched.: not a scheduler tunable's name");
+        want_in("stderr", r.err, SHOWN ":4: block iosched.fifo_batch: expected a number, not 'fast'");
+        want_in("stderr", r.err, SHOWN ":5:");
+        run_result_free(&r);
+}
+
+/* echo to queue/iosched/F in rc.local, sysfs.conf's block/DEV/queue/iosched/F */
+static void iosched_import(void **state)
+{
+        const char *root = *state;
+
+        fr_write(root, VDA "scheduler", "none [mq-deadline] kyber bfq\n");
+        make_files(root, VDA "iosched", sched_files[0][1]);
+        import_apply(root, "#!/bin/sh\necho 32 > /sys/block/vda/queue/iosched/fifo_batch\n",
+                     "block/vda/queue/iosched/read_expire = 248\n",
+                     "[block \"vda\"]\niosched.read_expire = 248\niosched.fifo_batch = 32\n");
+        want_value(root, VDA "iosched/fifo_batch", "32");
+        want_value(root, VDA "iosched/read_expire", "248");
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(iosched_plain, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(iosched_after_switch, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(iosched_absent, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(iosched_errors, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(iosched_import, setup, fr_teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
