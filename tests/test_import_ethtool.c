@@ -85,14 +85,14 @@ static void tuned_net(void **state)
                  "coalesce=adaptive-rx: on, rx-usecs: 50\n"             /* 8 */
                  "txqueuelen=5000\n"                                    /* 9 */
                  "pause=autoneg off\n"                                  /* 10 */
+                 "[net_bad]\n"                                          /* before [net_all]: TuneD gives */
+                 "type=net\n"                                           /* a device to the first instance */
+                 "devices=eth2\n"
+                 "coalesce=rx-usecs-irq 5\n"                            /* 14 */
+                 "ring=rx\n"                                            /* 15 */
                  "[net_all]\n"
                  "type=net\n"
-                 "features=lro off\n"                                   /* 13: no devices= */
-                 "[net_bad]\n"
-                 "type=net\n"
-                 "devices=eth1\n"
-                 "coalesce=rx-usecs-irq 5\n"                            /* 17 */
-                 "ring=rx\n");                                          /* 18 */
+                 "features=lro off\n");                                 /* 18: no devices= */
         fr_write(root, "etc/tuned/active_profile", "nic\n");
         kv_run(&r, root, "import", NULL);
         want_status(&r, 1);
@@ -101,11 +101,11 @@ static void tuned_net(void **state)
         want_in("stderr", r.err, "nic/tuned.conf:8: carried: coalesce=adaptive-rx: on, rx-usecs: 50");
         want_in("stderr", r.err, "nic/tuned.conf:9: carried: txqueuelen=5000");
         want_in("stderr", r.err, "nic/tuned.conf:10: not carried: pause=autoneg off: TuneD's [net] pause has no kvmtune form");
-        want_in("stderr", r.err, "nic/tuned.conf:13: not carried: features=lro off: TuneD's [net] without devices= tunes "
+        want_in("stderr", r.err, "nic/tuned.conf:18: not carried: features=lro off: TuneD's [net] without devices= tunes "
                                  "every physical interface");
-        want_in("stderr", r.err, "nic/tuned.conf:17: not carried: coalesce=rx-usecs-irq 5: ethtool -C rx-usecs-irq has "
+        want_in("stderr", r.err, "nic/tuned.conf:14: not carried: coalesce=rx-usecs-irq 5: ethtool -C rx-usecs-irq has "
                                  "no kvmtune form");
-        want_in("stderr", r.err, "nic/tuned.conf:18: not carried: ring=rx: ethtool -G eth1: parameters come in NAME VALUE pairs");
+        want_in("stderr", r.err, "nic/tuned.conf:15: not carried: ring=rx: ethtool -G eth2: parameters come in NAME VALUE pairs");
         want_in("stdout", r.out, "[netdev \"eth0 eth1\"]\n");
         want_in("stdout", r.out, "ring.rx = 4096\n");
         want_in("stdout", r.out, "channels.combined = 8\n");

@@ -106,6 +106,8 @@ struct imp_entry *imp_put(struct imp *im, enum imp_sec sec, const char *sub, con
 {
         struct imp_entry *e = put(im, sec, sub, key, idkey, value, src);
 
+        if (im->cond)
+                imp_note(e, "%s", im->cond);
         if (!im->guard)
                 ;
         else if (sec == IS_SYSCTL)

@@ -10,7 +10,8 @@
  *   kpath.c (settings by their meaning; ethtoolargs.c above it for ethtool's
  *   arguments), source.c (files, checked lines and the one line reader);
  *   the readers: grub.c, modlist.c, sysctlconf.c, sysfsconf.c, udev.c,
- *   ifupdown.c, fstab.c, tuned.c, and rc.local's shell reader (shell.h:
+ *   ifupdown.c, fstab.c, tuned.c (tunedcond.c and tunedkeys.c below it),
+ *   and rc.local's shell reader (shell.h:
  *   shparse.c, shcmd.c, the translators, shell.c), which may use the
  *   readers below it (sysctl -p, tuned-adm, mount -t hugetlbfs);
  *   import.c, which finds the sources and hands each to its reader.
@@ -107,6 +108,8 @@ struct imp {
          * is stored: each entry gets a note, a sysctl the '-' prefix.
          */
         const char *guard;
+        /* Set while the lines of a TuneD section with a condition are stored: each entry gets it as a note. */
+        const char *cond;
         FILE *report;           /* NULL: stderr */
         /* per-node hugepage pools written so far (nodeN/hugepages/...), by size */
         struct imp_node_pool {
@@ -167,6 +170,8 @@ struct imp_rline {
 };
 bool imp_next_line(struct imp *im, const struct imp_file *f, size_t *pos, const char *comments, bool join,
                    struct imp_rline *out);
+/* s without its leading and trailing blanks, in place */
+void imp_trim(char *s);
 /* whitespace-separated fields of s (modified in place); returns the count */
 size_t imp_fields(char *s, char **out, size_t max);
 
@@ -221,3 +226,37 @@ void imp_read_ifupdown(struct imp *im, struct imp_file *f);
 void imp_read_tuned(struct imp *im, struct imp_file *f);
 /* tuned.c: TuneD profiles by name (tuned-adm profile NAME...); 1 when all was carried */
 int imp_tuned_profiles(struct imp *im, const char *names, const struct imp_src *from);
+
+/* tunedcond.c: what TuneD reads from the host, its conditions and devices= */
+struct tuned_main {                     /* /etc/tuned/tuned-main.conf under the root */
+        bool reapply_sysctl;            /* the host's sysctl files re-applied after the profile */
+        char *reapply_where;            /* where that came from, for comments */
+        char *uname_string, *cpuinfo_string;
+        long default_priority;
+        char *uname, *cpuinfo;          /* the host's, read once */
+};
+void tuned_main_read(struct imp *im, struct tuned_main *tm);
+void tuned_main_free(struct tuned_main *tm);
+const char *tuned_host_uname(struct imp *im, struct tuned_main *tm);
+const char *tuned_host_cpuinfo(struct imp *im, struct tuned_main *tm);
+/* configparser's "key = value  # comment" (s modified); false without '=' */
+bool tuned_conf_line(char *s, char **key, char **value);
+/* a Python regular expression searched in text (re.MULTILINE): 1, 0, or -1 with *why when it has no POSIX form */
+int tuned_re_search(const char *py, const char *text, const char **why);
+/* devices= as a kvmtune device subsection ("sda sdb", "sd*"); *negation when it has '!' rules */
+char *tuned_devices_sub(const char *expr, bool *negation);
+enum tuned_devrel { DEV_DISJOINT, DEV_COVERS, DEV_OVERLAP };
+/* whether the devices an earlier devices= matches hold all (COVERS), none or maybe some of a later one's */
+enum tuned_devrel tuned_devices_relation(const char *earlier, const char *later);
+
+/* tunedkeys.c: one key line of a TuneD instance that applies on this host */
+struct tuned_key {
+        const char *unit;               /* the section's name */
+        const char *plugin;             /* type=, or the name */
+        const char *sub;                /* [disk], [net]: the device subsection, "*" every device */
+        const struct tuned_main *main;
+};
+void tuned_key(struct imp *im, const struct tuned_key *tk, const char *key, const char *v,
+               const struct imp_src *src);
+/* an unescaped ${...}: a TuneD variable or function */
+bool tuned_has_var(const char *v);

@@ -85,6 +85,16 @@ bool imp_next_line(struct imp *im, const struct imp_file *f, size_t *pos, const 
         return false;
 }
 
+void imp_trim(char *s)
+{
+        size_t n = strlen(s), b = strspn(s, " \t");
+
+        while (n > b && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+                n--;
+        memmove(s, s + b, n - b);
+        s[n - b] = '\0';
+}
+
 size_t imp_fields(char *s, char **out, size_t max)
 {
         size_t n = 0;

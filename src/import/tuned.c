@@ -1,21 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * TuneD profiles: /etc/tuned/active_profile, or `tuned-adm profile NAME` in
- * rc.local.  A profile is read from the host tree (/etc/tuned/NAME before
- * /usr/lib/tuned/NAME and /usr/lib/tuned/profiles/NAME, as TuneD looks),
- * its include= chain first, so that the profile's own lines win.  Carried:
- * [sysctl], [vm] transparent_hugepages, [disk] elevator and readahead,
- * [sysfs] for the kernel files kvmtune sets, [net] ring=, channels=,
- * features=, coalesce= and txqueuelen= of the interfaces devices= names.
- * isolated_cores (and isolate_managed_irq) in the variables file a
- * profile's [variables] include= names (realtime, realtime-virtual-host,
- * cpu-partitioning) become [isolation], and the lines derived from it
- * ([bootloader] isolcpus=/nohz_full=/rcu_nocbs=/irqaffinity=, [irqbalance]
- * banned_cpus, [systemd] cpu_affinity, the workqueue cpumasks of [sysfs])
- * are carried by that section.  Everything else a profile sets ([cpu]
- * governors, [scheduler]'s run-time re-pinning, scripts, ...) is reported:
- * kvmtune has no form for it.
+ * rc.local, read the way TuneD 2.20 loads, merges and instantiates them.
+ * A profile is found in /etc/tuned/NAME before /usr/lib/tuned/NAME (a file
+ * already loaded is passed over, so /etc/tuned/NAME may include the stock
+ * NAME); its include= chain comes first.  The sections of all of them are
+ * merged by name (a later one updates the earlier one's keys; replace=
+ * drops them; type=, enabled= and devices= are the later section's, its
+ * default when not given; the conditions only when given; drop= removes
+ * keys).  Then each merged section ("instance") is weighed on this host:
+ * enabled=, cpuinfo_regex= against /proc/cpuinfo and uname_regex= against
+ * uname (tunedcond.c), and for the device plugins ([disk], [net], [cpu])
+ * the devices it gets, a device going to the first instance, by priority=,
+ * that names it.  The lines of an instance TuneD applies on this host are
+ * carried (tunedkeys.c), under a comment naming its condition; the others
+ * are reported with the reason.  The [variables] of the merged profile
+ * feed the conditions and devices= (static ${NAME} only), and their
+ * include= file's isolated_cores becomes [isolation].
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,201 +34,573 @@ static bool profile_name_ok(const char *n)
                strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-") == strlen(n);
 }
 
-struct section {
-        char name[64];
-        char plugin[64];        /* type= or the name */
-        bool disabled;
-        char *devices;          /* devices= of [disk], as a subsection: "sda sdb" or "*" */
+/* one key = value line of a loaded profile */
+struct tline {
+        size_t file;            /* index in t->files */
+        size_t i;               /* the line's index in that file */
+        char *sec, *key, *value;
 };
 
-static void trim(char *s)
-{
-        size_t n = strlen(s), b = strspn(s, " \t");
+/* one merged section: a TuneD instance */
+struct tunit {
+        char *name, *type;
+        bool enabled, has_priority;
+        bool instance;                  /* TuneD creates it here: enabled, its conditions hold */
+        long priority;
+        const struct tline *disabled_by;
+        char *devices, *udev_regex, *cpuinfo_regex, *uname_regex;
+        size_t replaced_before;         /* lines of the files before this one were dropped by replace= */
+        const struct tline *replaced_by;
+        struct tdrop {
+                size_t file;
+                char *key;
+                const struct tline *by;
+        } *drops;
+        size_t n_drops;
+        size_t *lines;                  /* its lines, indexes into t->lines, in load order */
+        size_t n_lines;
+        char *why;                      /* not applied on this host: the reason for each line */
+        char *note;                     /* applied under a condition: the comment on each setting */
+        char *sub;                      /* [disk], [net]: kvmtune's device subsection */
+};
 
-        while (n > b && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-                n--;
-        memmove(s, s + b, n - b);
-        s[n - b] = '\0';
+struct tvar {
+        char *name, *value;
+};
+
+struct tuned {
+        struct imp_file *files;         /* in TuneD's merge order: included profiles first */
+        size_t n_files;
+        char **processed;               /* the paths loaded, as TuneD's processed_files */
+        size_t n_processed;
+        struct tline *lines;
+        size_t n_lines;
+        struct tunit *u;                /* in TuneD's order: where a name first appeared */
+        size_t n_u;
+        struct strmap ids;              /* name -> index + 1 */
+        struct tvar *vars;
+        size_t n_vars;
+        const struct tline *vars_include;       /* the [variables] include= TuneD reads */
+        struct tunit **order;           /* the instances by priority, then merge order */
+        size_t n_order;
+        struct tuned_main main;
+};
+
+static struct tunit *unit_find(const struct tuned *t, const char *name)
+{
+        void *i = strmap_get(&t->ids, name);
+
+        return i ? &t->u[(size_t)i - 1] : NULL;
 }
 
-/* "sda,sdb" -> "sda sdb"; NULL when it uses what kvmtune has no form for (negation, a regex) */
-static char *devices_sub(const char *v)
+/* TuneD's booleans of a unit: enabled=, replace= */
+static bool unit_true(const char *v)
 {
-        char *out = xstrdup(v), *o = out;
+        return !strcmp(v, "True") || !strcmp(v, "true") || !strcmp(v, "1");
+}
 
-        for (const char *p = v; *p; p++) {
-                if (*p == '!' || *p == '$' || *p == '^' || *p == '(' || *p == '|') {
-                        free(out);
-                        return NULL;
+/* "FILE:LINE" of a line, for messages (static buffer: one use per message) */
+static const char *at(const struct tuned *t, const struct tline *l, char *buf, size_t size)
+{
+        snprintf(buf, size, "%s:%u", t->files[l->file].shown, t->files[l->file].lines[l->i].no);
+        return buf;
+}
+
+/* "[NAME]" header: the name between the first '[' and the last ']' */
+static char *header_name(const char *s)
+{
+        const char *end = strrchr(s, ']');
+
+        return end && end > s + 1 ? strndup(s + 1, (size_t)(end - s - 1)) : xstrdup("");
+}
+
+static bool loaded(const struct tuned *t, const char *path)
+{
+        for (size_t i = 0; i < t->n_processed; i++)
+                if (!strcmp(t->processed[i], path))
+                        return true;
+        return false;
+}
+
+/*
+ * One profile name: its file (/etc/tuned first, a file loaded before passed
+ * over), its [main] include= profiles (split on ',' and ';'; a leading '-'
+ * makes one optional), then the file itself.
+ */
+static void load(struct imp *im, struct tuned *t, const char *name, const struct imp_src *from, size_t depth)
+{
+        bool optional = *name == '-', skipped = false;
+        struct imp_rline l = { 0 };
+        struct imp_file f;
+        const char *why = NULL;
+        char path[300];
+        bool in_main = false;
+        size_t d;
+        int r = -ENOENT;
+
+        name += optional;
+        if (!profile_name_ok(name)) {
+                imp_refused(im, from, "'%s' is not a TuneD profile name", name);
+                return;
+        }
+        if (depth >= MAX_INCLUDE) {
+                imp_refused(im, from, "TuneD includes nested more than %d deep", MAX_INCLUDE);
+                return;
+        }
+        for (d = 0; d < sizeof(dirs) / sizeof(*dirs); d++) {
+                snprintf(path, sizeof(path), "%s%s/tuned.conf", dirs[d], name);
+                if (loaded(t, path)) {
+                        skipped = true;
+                        continue;
                 }
-                if (*p == ',' || *p == ' ' || *p == '\t') {
-                        if (o > out && o[-1] != ' ')
-                                *o++ = ' ';
-                } else {
-                        *o++ = *p;
+                r = imp_read_rooted(im, path, IK_TUNED, &f, &why);
+                if (r == 0 || (r != -ENOENT && r != -ENOTDIR))
+                        break;
+        }
+        if (r < 0) {
+                if (r != -ENOENT && r != -ENOTDIR)
+                        imp_refused(im, from, "the TuneD profile %s cannot be read: %s", path, why);
+                else if (!skipped && !optional)
+                        imp_refused(im, from, "the TuneD profile %s is not on this host (/etc/tuned, /usr/lib/tuned)",
+                                    name);
+                return;
+        }
+        t->processed = xgrow(t->processed, t->n_processed, sizeof(char *));
+        t->processed[t->n_processed++] = xstrdup(path);
+        for (size_t pos = 0; imp_next_line(NULL, &f, &pos, "#;", false, &l);) {
+                char *key, *v, *save = NULL;
+
+                if (*l.s == '[') {
+                        char *h = header_name(l.s);
+                        in_main = !strcmp(h, "main");
+                        free(h);
+                        continue;
+                }
+                if (!in_main || !tuned_conf_line(l.s, &key, &v) || strcmp(key, "include"))
+                        continue;
+                if (tuned_has_var(v)) {
+                        imp_refused(im, &l.src, "include= names a TuneD variable or function, which import does not "
+                                                "evaluate");
+                        continue;
+                }
+                for (char *p = strtok_r(v, ",;", &save); p; p = strtok_r(NULL, ",;", &save)) {
+                        imp_trim(p);
+                        load(im, t, p, &l.src, depth + 1);
                 }
         }
-        while (o > out && o[-1] == ' ')
-                o--;
-        *o = '\0';
-        if (!*out) {
+        free(l.s);
+        free(l.clean);
+        t->files = xgrow(t->files, t->n_files, sizeof(*t->files));
+        t->files[t->n_files++] = f;
+}
+
+static void set_str(char **dst, const char *v)
+{
+        free(*dst);
+        *dst = v ? xstrdup(v) : NULL;
+}
+
+/* the instance keys one file gives a section (configparser: the last one of a key in a file wins) */
+struct occ {
+        const char *name;
+        const struct tline *k[11];      /* as instance_key()'s list */
+};
+
+/* the keys of a section that configure the instance, not the plugin: their index, or -1 */
+static int instance_index(const char *k)
+{
+        static const char *const keys[] = { "type", "enabled", "replace", "drop", "devices", "devices_udev_regex",
+                                            "cpuinfo_regex", "uname_regex", "script_pre", "script_post",
+                                            "priority" };
+
+        for (int i = 0; i < 11; i++)
+                if (!strcmp(k, keys[i]))
+                        return i;
+        return -1;
+}
+
+enum { K_TYPE, K_ENABLED, K_REPLACE, K_DROP, K_DEVICES, K_UDEV, K_CPUINFO, K_UNAME, K_PRE, K_POST, K_PRIO };
+
+/* TuneD's Merger._merge_two() for one section of file fi */
+static void merge(struct tuned *t, size_t fi, const struct occ *o)
+{
+        struct tunit *u = unit_find(t, o->name);
+        bool existed = u != NULL, replace = o->k[K_REPLACE] && unit_true(o->k[K_REPLACE]->value);
+        const char *v;
+
+        if (!u) {
+                bool found;
+                void **slot;
+
+                t->u = xgrow(t->u, t->n_u, sizeof(*t->u));
+                u = &t->u[t->n_u];
+                *u = (struct tunit){ .name = xstrdup(o->name) };
+                slot = strmap_slot(&t->ids, u->name, &found);
+                *slot = (void *)(++t->n_u);
+        } else if (replace) {
+                set_str(&u->udev_regex, NULL);
+                set_str(&u->cpuinfo_regex, NULL);
+                set_str(&u->uname_regex, NULL);
+                u->has_priority = false;
+                u->replaced_before = fi;
+                u->replaced_by = o->k[K_REPLACE];
+        }
+        set_str(&u->type, o->k[K_TYPE] ? o->k[K_TYPE]->value : o->name);
+        u->enabled = !o->k[K_ENABLED] || unit_true(o->k[K_ENABLED]->value);
+        u->disabled_by = u->enabled ? NULL : o->k[K_ENABLED];
+        set_str(&u->devices, o->k[K_DEVICES] ? o->k[K_DEVICES]->value : "*");
+        if (o->k[K_UDEV])
+                set_str(&u->udev_regex, o->k[K_UDEV]->value);
+        if (o->k[K_CPUINFO])
+                set_str(&u->cpuinfo_regex, o->k[K_CPUINFO]->value);
+        if (o->k[K_UNAME])
+                set_str(&u->uname_regex, o->k[K_UNAME]->value);
+        if (o->k[K_PRIO]) {
+                u->has_priority = true;
+                u->priority = strtol(o->k[K_PRIO]->value, NULL, 10);
+        }
+        if (existed && !replace && o->k[K_DROP] && *(v = o->k[K_DROP]->value)) {
+                char *copy = xstrdup(v), *save = NULL;
+
+                for (char *p = strtok_r(copy, ",;", &save); p; p = strtok_r(NULL, ",;", &save)) {
+                        imp_trim(p);
+                        u->drops = xgrow(u->drops, u->n_drops, sizeof(*u->drops));
+                        u->drops[u->n_drops++] = (struct tdrop){ fi, xstrdup(p), o->k[K_DROP] };
+                }
+                free(copy);
+        }
+}
+
+/* every file's lines, each reported when configparser refuses it, then merged section by section */
+static void parse(struct imp *im, struct tuned *t)
+{
+        for (size_t fi = 0; fi < t->n_files; fi++) {
+                const struct imp_file *f = &t->files[fi];
+                struct imp_rline l = { 0 };
+                struct strmap seen = { 0 };
+                struct occ *o = NULL;
+                size_t n_o = 0, first = t->n_lines;
+                char *sec = NULL;
+
+                for (size_t pos = 0; imp_next_line(im, f, &pos, "#;", false, &l);) {
+                        char *key, *v;
+
+                        if (*l.s == '[') {
+                                free(sec);
+                                sec = header_name(l.s);
+                                continue;
+                        }
+                        if (!sec) {
+                                imp_refused(im, &l.src, "a line before any [section], which TuneD cannot parse");
+                                continue;
+                        }
+                        if (!tuned_conf_line(l.s, &key, &v)) {
+                                imp_refused(im, &l.src, "not a key = value line, which TuneD cannot parse");
+                                continue;
+                        }
+                        t->lines = xgrow(t->lines, t->n_lines, sizeof(*t->lines));
+                        t->lines[t->n_lines++] = (struct tline){ fi, l.i, xstrdup(sec), xstrdup(key), xstrdup(v) };
+                }
+                free(sec);
+                free(l.s);
+                free(l.clean);
+                for (size_t k = first; k < t->n_lines; k++) {
+                        struct tline *tl = &t->lines[k];
+                        bool found;
+                        void **slot;
+                        int ki;
+
+                        if (!strcmp(tl->sec, "main"))
+                                continue;
+                        slot = strmap_slot(&seen, tl->sec, &found);
+                        if (!found) {
+                                o = xgrow(o, n_o, sizeof(*o));
+                                o[n_o] = (struct occ){ .name = tl->sec };
+                                *slot = (void *)(++n_o);
+                        }
+                        ki = instance_index(tl->key);
+                        if (ki >= 0)
+                                o[(size_t)*slot - 1].k[ki] = tl;
+                }
+                for (size_t i = 0; i < n_o; i++)
+                        merge(t, fi, &o[i]);
+                for (size_t k = first; k < t->n_lines; k++) {
+                        struct tunit *u = strcmp(t->lines[k].sec, "main") ? unit_find(t, t->lines[k].sec) : NULL;
+
+                        if (u) {
+                                u->lines = xgrow(u->lines, u->n_lines, sizeof(size_t));
+                                u->lines[u->n_lines++] = k;
+                        }
+                }
+                free(o);
+                strmap_free(&seen);
+        }
+}
+
+static const char *var_get(const struct tuned *t, const char *name)
+{
+        for (size_t i = t->n_vars; i-- > 0;)
+                if (!strcmp(t->vars[i].name, name))
+                        return t->vars[i].value;
+        return NULL;
+}
+
+/* TuneD's static expansion: ${NAME} of a defined variable, \${ for a literal one; functions stay */
+static char *expand(const struct tuned *t, const char *s)
+{
+        char *out = xstrdup(""), *o;
+
+        for (const char *p = s; *p;) {
+                const char *val = NULL, *end;
+                size_t skip = 1;
+
+                if (p[0] == '\\' && p[1] == '$' && p[2] == '{') {
+                        val = "${";
+                        skip = 3;
+                } else if (p[0] == '$' && p[1] == '{' && (end = strchr(p, '}'))) {
+                        char *name = strndup(p + 2, (size_t)(end - p - 2));
+
+                        if (name && (val = var_get(t, name)))
+                                skip = (size_t)(end - p) + 1;
+                        free(name);
+                }
+                o = val ? xasprintf("%s%s", out, val) : xasprintf("%s%c", out, *p);
                 free(out);
-                return NULL;
+                out = o;
+                p += val ? skip : 1;
         }
         return out;
 }
 
-static void carry(struct imp *im, const struct imp_src *src, int r)
+static void var_add(struct tuned *t, const char *name, const char *value)
 {
-        if (r > 0)
-                imp_carried(im, src, NULL);
-        else
-                imp_refused(im, src, "%s", r == 0 ? "not a kernel file kvmtune sets" : im->why);
+        if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(name))
+                return;         /* TuneD refuses the name */
+        char *v = expand(t, value);     /* with the variables before it */
+
+        t->vars = xgrow(t->vars, t->n_vars, sizeof(*t->vars));
+        t->vars[t->n_vars++] = (struct tvar){ xstrdup(name), v };
 }
 
-static void disk_key(struct imp *im, const struct section *sec, const char *key, const char *v,
-                     const struct imp_src *src)
+/* a variables file, quietly: its NAME = VALUE lines become variables */
+static void vars_file(struct imp *im, struct tuned *t, const char *path)
 {
-        const char *dev = sec->devices ? sec->devices : "*";
+        struct imp_rline l = { 0 };
+        struct imp_file f;
+        const char *why;
 
-        if (!strcmp(key, "elevator")) {
-                int r = imp_block(im, dev, "scheduler", v, src);
-                struct imp_entry *e = r > 0 && !strcmp(dev, "*") ? imp_find(im, IS_BLOCK, dev, "scheduler") : NULL;
+        if (imp_read_rooted(im, path, IK_TUNED, &f, &why) < 0)
+                return;
+        for (size_t pos = 0; imp_next_line(NULL, &f, &pos, "#;[", false, &l);) {
+                char *key, *v;
 
-                if (e && strcmp(e->value, "none")) {
-                        char *list = xasprintf("%s none", e->value);
-                        free(e->value);
-                        e->value = list;
-                        imp_note(e, "every disk, as TuneD's [disk] without devices=; 'none' for those that offer "
-                                    "nothing else");
-                }
-                carry(im, src, r);
-        } else if (!strcmp(key, "readahead")) {
-                uint64_t n;
-                char num[32], *end;
-                const char *p = v;
-
-                bool at_least = *p == '>';     /* TuneD: only where it is lower, kvmtune's ">= N" */
-
-                if (at_least)
-                        p += 1 + strspn(p + 1, " \t");
-                n = strtoull(p, &end, 10);
-                if (end == p) {
-                        imp_refused(im, src, "'%s' is not a read-ahead", v);
-                        return;
-                }
-                end += strspn(end, " \t");
-                if (!strcmp(end, "s"))
-                        n /= 2;         /* sectors of 512 bytes */
-                else if (*end) {
-                        imp_refused(im, src, "'%s' is not a read-ahead in KiB or sectors (s)", v);
-                        return;
-                }
-                snprintf(num, sizeof(num), "%s%llu", at_least ? ">= " : "", (unsigned long long)n);
-                carry(im, src, imp_block(im, dev, "read_ahead_kb", num, src));
-        } else if (!strcmp(key, "devices") || !strcmp(key, "type") || !strcmp(key, "enabled") ||
-                   !strcmp(key, "replace")) {
-                /* read with the section */
-        } else {
-                imp_refused(im, src, "TuneD's [disk] %s has no kvmtune form", key);
+                if (tuned_conf_line(l.s, &key, &v))
+                        var_add(t, key, v);
         }
+        free(l.s);
+        free(l.clean);
+        imp_file_free(&f);
+}
+
+static bool line_dropped(const struct tunit *u, const struct tline *tl)
+{
+        if (tl->file < u->replaced_before)
+                return true;
+        for (size_t i = 0; i < u->n_drops; i++)
+                if (u->drops[i].file > tl->file && !strcmp(u->drops[i].key, tl->key))
+                        return true;
+        return false;
 }
 
 /*
- * TuneD's [net]: ring=, channels=, features= and coalesce= hold what follows
- * the interface on an ethtool -G, -L, -K or -C line ("rx 4096 tx 4096";
- * TuneD also splits on ':', ';' and ','), txqueuelen= a number.  Without
- * devices= TuneD tunes every physical interface it finds, which no glob
- * says: reported.
+ * The merged [variables]: its keys in TuneD's order (a key keeps the place
+ * where it first came, with its last value), include= read where it stands.
  */
-static void net_key(struct imp *im, const struct section *sec, const char *key, const char *v,
-                    const struct imp_src *src)
+static void variables(struct imp *im, struct tuned *t)
 {
-        static const char *const opts[][2] = {
-                { "ring", "-G" }, { "channels", "-L" }, { "features", "-K" }, { "coalesce", "-C" },
-        };
-        const char *opt = NULL;
-        char *copy, *args[64];
+        const struct tunit *u = unit_find(t, "variables");
+        const struct tline **opts = NULL;
         size_t n = 0;
+        const char *cores;
 
-        if (!strcmp(key, "devices") || !strcmp(key, "type") || !strcmp(key, "enabled") || !strcmp(key, "replace"))
-                return;
-        for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-                if (!strcmp(key, opts[i][0]))
-                        opt = opts[i][1];
-        if (!opt && strcmp(key, "txqueuelen")) {
-                imp_refused(im, src, "TuneD's [net] %s has no kvmtune form", key);
-                return;
+        for (size_t i = 0; u && i < u->n_lines; i++) {
+                const struct tline *tl = &t->lines[u->lines[i]];
+                size_t j;
+
+                if (line_dropped(u, tl))
+                        continue;
+                for (j = 0; j < n && strcmp(opts[j]->key, tl->key); j++)
+                        ;
+                if (j == n)
+                        opts = xgrow(opts, n++, sizeof(*opts));
+                opts[j] = tl;
         }
-        if (!sec->devices) {
-                imp_refused(im, src, "TuneD's [net] without devices= tunes every physical interface it finds, which "
-                                     "kvmtune cannot tell from virtual ones: give the names or a glob in devices=");
-                return;
+        for (size_t j = 0; j < n; j++) {
+                if (!strcmp(opts[j]->key, "include")) {
+                        t->vars_include = opts[j];
+                        vars_file(im, t, opts[j]->value);
+                } else {
+                        var_add(t, opts[j]->key, opts[j]->value);
+                }
         }
-        if (!strcmp(sec->devices, "\x01")) {
-                imp_refused(im, src, "devices= uses negation or a pattern kvmtune globs cannot say");
-                return;
+        free(opts);
+        cores = var_get(t, "isolated_cores");
+        im->tuned_isolation = cores && cpu_list_valid(cores);
+}
+
+/* one condition of a unit: 1 it holds, 0 not, -1 import cannot tell; *why and *shown say it */
+static int condition(struct imp *im, struct tuned *t, struct tunit *u, const char *name, const char *raw,
+                     char **shown)
+{
+        char *re = expand(t, raw);
+        const char *host, *rwhy = NULL, *where;
+        bool uname = !strcmp(name, "uname_regex");
+        int r;
+
+        *shown = strcmp(re, raw) ? xasprintf("%s=%s (%s)", name, raw, re) : xasprintf("%s=%s", name, raw);
+        host = uname ? tuned_host_uname(im, &t->main) : tuned_host_cpuinfo(im, &t->main);
+        if (tuned_has_var(re)) {
+                u->why = xasprintf("its condition %s holds a TuneD function or an undefined variable, which import "
+                                   "does not evaluate", *shown);
+                r = -1;
+        } else if ((r = tuned_re_search(re, host, &rwhy)) < 0) {
+                u->why = xasprintf("import cannot evaluate its condition %s: %s", *shown, rwhy);
+        } else if (r == 0) {
+                where = uname ? (t->main.uname_string ? "uname_string of tuned-main.conf" : "the host's uname")
+                              : (t->main.cpuinfo_string ? "cpuinfo_string of tuned-main.conf" : "/proc/cpuinfo");
+                if (uname)
+                        u->why = xasprintf("TuneD applies [%s] only where %s matches %s, and it does not on this host "
+                                           "('%s')", u->name, *shown, where, host);
+                else
+                        u->why = xasprintf("TuneD applies [%s] only where %s matches %s, and it does not on this host",
+                                           u->name, *shown, where);
         }
-        if (!opt) {
-                carry(im, src, imp_netdev_txqueuelen(im, sec->devices, v, src));
-                return;
-        }
-        copy = xstrdup(v);
-        for (char *save = NULL, *w = strtok_r(copy, " \t:;,", &save); w && n < 64; w = strtok_r(NULL, " \t:;,", &save))
-                args[n++] = w;
-        carry(im, src, imp_ethtool(im, opt, sec->devices, args, n, src));
-        free(copy);
+        free(re);
+        return r;
+}
+
+static int cmp_prio(const void *a, const void *b)
+{
+        const struct tunit *const *x = a, *const *y = b;
+
+        if ((*x)->priority != (*y)->priority)
+                return (*x)->priority < (*y)->priority ? -1 : 1;
+        return *x < *y ? -1 : *x > *y;  /* stable: the merge order */
+}
+
+static bool device_plugin(const char *type)
+{
+        return !strcmp(type, "disk") || !strcmp(type, "net") || !strcmp(type, "cpu");
 }
 
 /*
- * TuneD's [cpu]: governor (alternatives "a|b" become kvmtune's fallback
- * list), energy_perf_bias (its first alternative; "powersave" is "power"),
- * energy_performance_preference, the intel_pstate limits, and a numeric
- * force_latency as the one-shot idle_max_latency_us.  Dynamic tuning
- * (load_threshold, latency_low/high) needs the daemon: reported.
+ * The devices of a device plugin's instance: TuneD gives each device to the
+ * first instance (in priority order) whose devices= matches it.  Carried
+ * as its own subsection when no earlier instance can take one of its
+ * devices; not carried when an earlier one takes them all, or some of
+ * them (kvmtune's sections merge per key, the later winning, which cannot
+ * say "the first one only").
  */
-static void cpu_key(struct imp *im, const char *key, const char *v, const struct imp_src *src)
+static void claim(struct tuned *t, struct tunit *u, struct tunit *const *before, size_t n)
 {
-        static const char *const same[] = { "min_perf_pct", "max_perf_pct", "no_turbo",
-                                            "energy_performance_preference" };
-        char *val = NULL;
+        char *dev = expand(t, u->devices);
+        struct tunit *over = NULL;
+        bool negation;
 
-        if (!strcmp(key, "type") || !strcmp(key, "replace") || !strcmp(key, "enabled") || !strcmp(key, "devices"))
-                return;
-        for (size_t i = 0; i < sizeof(same) / sizeof(*same); i++)
-                if (!strcmp(key, same[i]) && *v && !strpbrk(v, " \t|"))
-                        val = xstrdup(v);
-        if (val) {
-                imp_put(im, IS_CPU, NULL, key, NULL, val, src);
-        } else if (!strcmp(key, "governor")) {
-                val = xstrdup(v);
-                for (char *c = val; *c; c++)
-                        if (*c == '|')
-                                *c = ' ';
-                imp_put(im, IS_CPU, NULL, "governor", NULL, val, src);
-        } else if (!strcmp(key, "energy_perf_bias")) {
-                val = xasprintf("%.*s", (int)strcspn(v, "|"), v);
-                if (!strcmp(val, "powersave")) {
-                        free(val);
-                        val = xstrdup("power");
-                }
-                imp_put(im, IS_CPU, NULL, "energy_perf_bias", NULL, val, src);
-        } else if (!strcmp(key, "force_latency") && *v && strspn(v, "0123456789") == strlen(v)) {
-                imp_put(im, IS_CPU, NULL, "idle_max_latency_us", NULL, v, src);
-                val = xstrdup(v);
-        } else {
-                imp_refused(im, src, "TuneD's [cpu] %s has no one-shot kvmtune form%s", key,
-                            !strcmp(key, "force_latency") ? " as written (a number of microseconds becomes "
-                                                            "[cpu] idle_max_latency_us)" : "");
-                return;
+        if (u->udev_regex) {
+                u->why = xasprintf("[%s] picks its devices by udev properties (devices_udev_regex=%s), which "
+                                   "kvmtune's device names and globs cannot say", u->name, u->udev_regex);
+                goto out;
         }
-        free(val);
-        imp_carried(im, src, NULL);
+        /* [net] on every interface: net_key() says why for each line, whatever came before */
+        for (size_t i = 0; i < n && !(!strcmp(u->type, "net") && !strcmp(dev, "*")); i++) {
+                const struct tunit *e = before[i];
+                char *edev;
+                enum tuned_devrel rel;
+
+                if (strcmp(e->type, u->type) || !e->instance)
+                        continue;
+                if (e->udev_regex) {
+                        u->why = xasprintf("the earlier instance [%s] picks its devices by udev properties "
+                                           "(devices_udev_regex=), first: which are left for [%s] cannot be told",
+                                           e->name, u->name);
+                        goto out;
+                }
+                edev = expand(t, e->devices);
+                rel = tuned_devices_relation(edev, dev);
+                if (rel == DEV_COVERS) {
+                        u->why = xasprintf("the earlier instance [%s] (devices=%s) claims every device [%s] names "
+                                           "first: TuneD gives a device to the first instance that matches it, so "
+                                           "[%s] tunes nothing", e->name, edev, u->name, u->name);
+                        free(edev);
+                        goto out;
+                }
+                if (rel == DEV_OVERLAP && !over)
+                        over = (struct tunit *)e;
+                free(edev);
+        }
+        if (over) {
+                u->why = xasprintf("[%s] shares devices with the earlier instance [%s] (devices=%s): TuneD gives "
+                                   "those to [%s] alone, which kvmtune's sections (merged per key, the later one "
+                                   "winning) cannot say", u->name, over->name, over->devices, over->name);
+        } else if (tuned_has_var(dev)) {
+                u->why = xasprintf("devices=%s holds a TuneD function or variable, which import does not evaluate",
+                                   u->devices);
+        } else {
+                u->sub = tuned_devices_sub(dev, &negation);
+                if (negation)
+                        u->why = xasprintf("devices=%s excludes devices with '!', which kvmtune's globs cannot say",
+                                           dev);
+                else if (!strcmp(u->type, "cpu") && strcmp(u->sub, "*"))
+                        u->why = xasprintf("devices=%s tunes some CPUs only; the [cpu] keys import carries from "
+                                           "TuneD apply to every CPU", dev);
+        }
+out:
+        free(dev);
 }
 
-static void profile(struct imp *im, const char *name, const struct imp_src *from, char (*seen)[128], size_t depth);
+/* each instance weighed on this host: enabled, its conditions, its devices */
+static void evaluate(struct imp *im, struct tuned *t)
+{
+        char buf[300];
 
-/* the variables file of [variables] include=: isolated_cores and isolate_managed_irq become [isolation] */
+        t->order = xcalloc(t->n_u + 1, sizeof(*t->order));
+        for (size_t i = 0; i < t->n_u; i++) {
+                struct tunit *u = &t->u[i];
+                char *c1 = NULL, *c2 = NULL;
+
+                if (!u->has_priority)
+                        u->priority = t->main.default_priority;
+                if (!strcmp(u->name, "variables"))
+                        continue;
+                t->order[t->n_order++] = u;
+                if (!u->enabled) {
+                        u->why = xasprintf("[%s] is disabled (%s: enabled=%s), so TuneD skips it", u->name,
+                                           at(t, u->disabled_by, buf, sizeof(buf)), u->disabled_by->value);
+                        continue;
+                }
+                /* as TuneD: cpuinfo first, then uname */
+                if ((u->cpuinfo_regex && condition(im, t, u, "cpuinfo_regex", u->cpuinfo_regex, &c1) <= 0) ||
+                    (u->uname_regex && condition(im, t, u, "uname_regex", u->uname_regex, &c2) <= 0)) {
+                        free(c1);
+                        free(c2);
+                        continue;
+                }
+                u->instance = true;
+                if (c1 || c2)
+                        u->note = xasprintf("TuneD applies [%s] only where %s%s%s match%s this host, as %s here",
+                                            u->name, c2 ? c2 : "", c1 && c2 ? " and " : "", c1 ? c1 : "",
+                                            c1 && c2 ? "" : "es", c1 && c2 ? "they do" : "it does");
+                free(c1);
+                free(c2);
+        }
+        qsort(t->order, t->n_order, sizeof(*t->order), cmp_prio);
+        for (size_t i = 0; i < t->n_order; i++)
+                if (t->order[i]->instance && device_plugin(t->order[i]->type))
+                        claim(t, t->order[i], t->order, i);
+}
+
+/* the variables file TuneD reads: isolated_cores and isolate_managed_irq become [isolation] */
 static void read_variables(struct imp *im, const char *path, const struct imp_src *from)
 {
         struct imp_file f;
@@ -237,17 +612,15 @@ static void read_variables(struct imp *im, const char *path, const struct imp_sr
                             why ? why : "");
                 return;
         }
-        for (size_t pos = 0; imp_next_line(im, &f, &pos, "#", false, &l);) {
-                char *key = l.s, *v = strchr(l.s, '=');
+        for (size_t pos = 0; imp_next_line(im, &f, &pos, "#;", false, &l);) {
+                char *key, *v;
 
-                if (!v)
+                if (!tuned_conf_line(l.s, &key, &v))
                         continue;
-                *v++ = '\0';
-                trim(key);
-                trim(v);
                 if (!strcmp(key, "isolated_cores")) {
                         if (!cpu_list_valid(v) && im->tuned_isolation) {
-                                imp_refused(im, &l.src, "a later variables file sets isolated_cores");
+                                imp_refused(im, &l.src, "a later definition of isolated_cores gives the CPU list "
+                                                        "(TuneD's last one wins)");
                         } else if (!cpu_list_valid(v)) {
                                 imp_refused(im, &l.src, "isolated_cores is not a CPU list%s", strchr(v, '$') ?
                                             " (a TuneD function, which import does not evaluate: write the cores)" : "");
@@ -269,343 +642,140 @@ static void read_variables(struct imp *im, const char *path, const struct imp_sr
         imp_file_free(&f);
 }
 
-#define REPIN "TuneD's daemon moves the threads already on the isolated cores and re-pins new ones at run " \
-              "time; kvmtune is one-shot and does not ([isolation] covers interrupts, workqueues, systemd's " \
-              "CPUAffinity= and the kernel command line, see kvmtune.conf(5))"
-
-/* kernel arguments [isolation] derives (nohz=on is the default under nohz_full=) */
-static bool isolation_word(const char *w)
+/* one line of an instance: carried or reported */
+static void report_line(struct imp *im, struct tuned *t, const struct tunit *u, const struct tline *tl,
+                        const struct imp_src *src)
 {
-        static const char *const names[] = { "isolcpus=", "nohz_full=", "rcu_nocbs=", "irqaffinity=", "nohz=",
-                                             "tuned.non_isolcpus=" };
+        char buf[300];
 
-        for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
-                if (!strncmp(w, names[i], strlen(names[i])))
-                        return true;
-        return false;
-}
-
-/* a [bootloader] cmdline*= line once [isolation] is known: its words there, to [cmdline], or reported */
-static void bootloader_cmdline(struct imp *im, const char *v, const struct imp_src *src)
-{
-        char *copy = xstrdup(v + (*v == '+')), *save = NULL, *left = xstrdup(""), *t;
-        bool derived = false, others = false;
-
-        for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-                if (isolation_word(w)) {
-                        derived = true;
-                        continue;
-                }
-                if (!strchr(w, '$') && !strpbrk(w, "\"'`\\") && *w != '-') {
-                        char *id = xasprintf("%.*s", (int)strcspn(w, "="), w);
-
-                        for (char *c = id; *c; c++)
-                                *c = *c == '-' ? '_' : *c;
-                        imp_put(im, IS_CMDLINE, NULL, "args", id, w, src);
-                        free(id);
-                        others = true;
-                        continue;
-                }
-                t = xasprintf("%s%s%s", left, *left ? " " : "", w);
-                free(left);
-                left = t;
-        }
-        t = xasprintf("(%s%s%s%s%s)", derived ? "isolcpus=, nohz_full=, rcu_nocbs= and irqaffinity= come from [isolation]" : "",
-                      derived && others ? ", " : "", others ? "the other arguments go to [cmdline]" : "",
-                      *left ? "; not carried: " : "", left);
-        if (*left) {
-                char *u = xasprintf("%s (a TuneD variable or function, which import does not evaluate)", t);
-                free(t);
-                t = u;
-        }
-        imp_carried(im, src, t);
-        free(t);
-        free(left);
-        free(copy);
-}
-
-/*
- * A line of the isolation plugins: 1 handled, 0 not one of them.  [scheduler]
- * is reported whether or not isolated_cores is known; the others are
- * carried by [isolation] once it is.
- */
-static int isolation_line(struct imp *im, const struct section *sec, const char *key, const char *v,
-                          const struct imp_src *src)
-{
-        bool known = im->tuned_isolation;
-
-        if (!strcmp(key, "type") || !strcmp(key, "enabled") || !strcmp(key, "replace") || !strcmp(key, "priority"))
-                return 0;
-        if (!strcmp(sec->plugin, "scheduler") &&
-            (!strcmp(key, "isolated_cores") || !strcmp(key, "ps_blacklist") || !strcmp(key, "ps_whitelist") ||
-             !strncmp(key, "group.", 6) || !strncmp(key, "cgroup", 6))) {
-                imp_refused(im, src, "%s", REPIN);
-                return 1;
-        }
-        if (!known)
-                return 0;
-        if (!strcmp(sec->plugin, "bootloader") && !strncmp(key, "cmdline", 7)) {
-                bootloader_cmdline(im, v, src);
-                return 1;
-        }
-        if (!strcmp(sec->plugin, "bootloader")) {
-                imp_refused(im, src, "TuneD's [bootloader] %s (an initrd TuneD builds) has no kvmtune form", key);
-                return 1;
-        }
-        if (!strcmp(sec->plugin, "irqbalance") && !strcmp(key, "banned_cpus")) {
-                imp_carried(im, src, "(by [isolation]: IRQBALANCE_BANNED_CPULIST in irqbalance's unit drop-in)");
-                return 1;
-        }
-        if (!strcmp(sec->plugin, "systemd") && !strcmp(key, "cpu_affinity")) {
-                imp_carried(im, src, "(by [isolation]: CPUAffinity= in /etc/systemd/system.conf.d/kvmtune.conf)");
-                return 1;
-        }
-        if (!strcmp(sec->plugin, "sysfs") && strchr(v, '$') &&
-            (!strcmp(key, "/sys/bus/workqueue/devices/writeback/cpumask") ||
-             !strcmp(key, "/sys/devices/virtual/workqueue/cpumask"))) {
-                imp_carried(im, src, "(by [isolation])");
-                return 1;
-        }
-        if (!strcmp(sec->plugin, "sysfs") && strchr(v, '$') && !strcmp(key, "/sys/devices/virtual/workqueue/*/cpumask")) {
-                imp_carried(im, src, "(by [isolation]: its global unbound cpumask bounds every unbound workqueue)");
-                return 1;
-        }
-        return 0;
-}
-
-/* type=, devices= and enabled= may come anywhere in a section: read them from the lines after its header */
-static void section_head(struct section *sec, const char *header, const struct imp_file *f, size_t pos)
-{
-        struct imp_rline l = { 0 };
-
-        free(sec->devices);
-        *sec = (struct section){ 0 };
-        snprintf(sec->name, sizeof(sec->name), "%.*s", (int)strcspn(header + 1, "]"), header + 1);
-        snprintf(sec->plugin, sizeof(sec->plugin), "%s", sec->name);
-        while (imp_next_line(NULL, f, &pos, "#;", false, &l) && *l.s != '[') {
-                char *t = l.s, *te = strchr(t, '=');
-
-                if (!te)
-                        continue;
-                *te++ = '\0';
-                trim(t);
-                trim(te);
-                if (!strcmp(t, "type"))
-                        snprintf(sec->plugin, sizeof(sec->plugin), "%s", te);
-                else if (!strcmp(t, "enabled"))
-                        sec->disabled = !strcmp(te, "false") || !strcmp(te, "0");
-                else if (!strcmp(t, "devices")) {
-                        free(sec->devices);
-                        sec->devices = devices_sub(te);
-                        if (!sec->devices)
-                                sec->devices = xstrdup("\x01");  /* not expressible */
-                }
-        }
-        free(l.s);              /* the next header, or nothing */
-        free(l.clean);
-}
-
-static void read_profile_file(struct imp *im, struct imp_file *f, char (*seen)[128], size_t depth)
-{
-        struct section sec = { .name = "", .plugin = "" };
-        struct imp_rline l = { 0 };
-        bool in_main = false;
-
-        /* [main] include= first, quietly (the pass below reports refused lines): the parents come first */
-        for (size_t pos = 0; imp_next_line(NULL, f, &pos, "#;", false, &l);) {
-                if (*l.s == '[')
-                        in_main = !strcmp(l.s, "[main]");
-                else if (in_main && !strncmp(l.s, "include", 7) && strchr(l.s, '=')) {
-                        char *v = strchr(l.s, '=') + 1, *save = NULL;
-                        for (char *p = strtok_r(v, ", \t", &save); p; p = strtok_r(NULL, ", \t", &save))
-                                profile(im, p, &l.src, seen, depth + 1);
-                }
-        }
-        for (size_t pos = 0; imp_next_line(im, f, &pos, "#;", false, &l);) {
-                char *eq, *key, *v;
-                const struct imp_src *src = &l.src;
-
-                if (*l.s == '[') {
-                        section_head(&sec, l.s, f, pos);
-                        continue;
-                }
-                eq = strchr(l.s, '=');
-                if (!eq)
-                        continue;
-                *eq = '\0';
-                key = l.s;
-                v = eq + 1;
-                trim(key);
-                trim(v);
-                if (!strcmp(sec.name, "variables") && !sec.disabled && !strcmp(key, "include") && !strchr(v, '$')) {
-                        read_variables(im, v, src);
-                } else if (!strcmp(sec.name, "main") || !strcmp(sec.name, "variables") || sec.disabled) {
-                        /* include= is read above; [variables] only feeds ${...} */
-                } else if (isolation_line(im, &sec, key, v, src)) {
-                        /* [isolation] carries it, or the reason is told */
-                } else if (strstr(v, "${") || strchr(v, '$')) {
-                        imp_refused(im, src, "it holds a TuneD variable or function (${...}), which import does "
-                                             "not evaluate");
-                } else if (!strcmp(sec.plugin, "sysctl")) {
-                        if (!strcmp(key, "type") || !strcmp(key, "replace"))
-                                ;
-                        else if (v[0] == '>' && v[1] != '=' && strspn(v + 1, " \t0123456789") == strlen(v + 1)) {
-                                /* TuneD's ">N": never lower it, kvmtune's ">= N" */
-                                char *b = xasprintf(">= %s", v + 1 + strspn(v + 1, " \t"));
-                                if (imp_sysctl(im, key, b, false, src) < 0)
-                                        imp_refused(im, src, "%s", im->why);
-                                else
-                                        imp_carried(im, src, NULL);
-                                free(b);
-                        } else if (imp_sysctl(im, key, v, false, src) < 0)
-                                imp_refused(im, src, "%s", im->why);
-                        else
-                                imp_carried(im, src, NULL);
-                } else if (!strcmp(sec.plugin, "vm")) {
-                        if (!strcmp(key, "transparent_hugepages") || !strcmp(key, "transparent_huge_pages")) {
-                                if (strcmp(v, "always") && strcmp(v, "never") && strcmp(v, "madvise"))
-                                        imp_refused(im, src, "'%s' is not always, madvise or never", v);
-                                else
-                                        carry(im, src, imp_kernel_write(im, "/sys/kernel/mm/transparent_hugepage/enabled",
-                                                                        v, src));
-                        } else if (!strncmp(key, "dirty_", 6)) {
-                                char *k = xasprintf("vm.%s", key);
-                                carry(im, src, imp_sysctl(im, k, v, false, src));
-                                free(k);
-                        } else if (strcmp(key, "type") && strcmp(key, "replace")) {
-                                imp_refused(im, src, "TuneD's [vm] %s has no kvmtune form", key);
-                        }
-                } else if (!strcmp(sec.plugin, "disk")) {
-                        if (sec.devices && !strcmp(sec.devices, "\x01"))
-                                imp_refused(im, src, "devices= uses negation or a pattern kvmtune globs cannot say");
-                        else
-                                disk_key(im, &sec, key, v, src);
-                } else if (!strcmp(sec.plugin, "cpu")) {
-                        cpu_key(im, key, v, src);
-                } else if (!strcmp(sec.plugin, "net")) {
-                        net_key(im, &sec, key, v, src);
-                } else if (!strcmp(sec.plugin, "sysfs")) {
-                        carry(im, src, imp_kernel_write(im, key, v, src));
-                } else if (strcmp(key, "type") && strcmp(key, "enabled") && strcmp(key, "replace") &&
-                           strcmp(key, "devices")) {
-                        imp_refused(im, src, "TuneD's [%s] plugin has no kvmtune form%s", sec.plugin,
-                                    !strcmp(sec.plugin, "bootloader") ? " (the kernel command line stays with grub)" : "");
-                }
-        }
-        free(sec.devices);
-}
-
-static void profile(struct imp *im, const char *name, const struct imp_src *from, char (*seen)[128], size_t depth)
-{
-        struct imp_file f;
-        const char *why = NULL;
-        char path[300];
-
-        if (!profile_name_ok(name)) {
-                imp_refused(im, from, "'%s' is not a TuneD profile name", name);
+        if (tl->file < u->replaced_before) {
+                imp_refused(im, src, "[%s] with replace= at %s drops what earlier profiles set in it", u->name,
+                            at(t, u->replaced_by, buf, sizeof(buf)));
                 return;
         }
-        if (depth >= MAX_INCLUDE) {
-                imp_refused(im, from, "TuneD includes nested more than %d deep", MAX_INCLUDE);
-                return;
-        }
-        for (size_t i = 0; i < depth; i++)
-                if (!strcmp(seen[i], name)) {
-                        imp_refused(im, from, "the TuneD profile %s includes itself", name);
+        for (size_t i = 0; i < u->n_drops; i++)
+                if (u->drops[i].file > tl->file && !strcmp(u->drops[i].key, tl->key)) {
+                        imp_refused(im, src, "drop= at %s removes it from [%s]", at(t, u->drops[i].by, buf,
+                                                                                     sizeof(buf)), u->name);
                         return;
                 }
-        snprintf(seen[depth], 128, "%s", name);
-        for (size_t d = 0; d < sizeof(dirs) / sizeof(*dirs); d++) {
-                snprintf(path, sizeof(path), "%s%s/tuned.conf", dirs[d], name);
-                if (imp_read_rooted(im, path, IK_TUNED, &f, &why) == 0) {
-                        read_profile_file(im, &f, seen, depth);
-                        imp_file_free(&f);
-                        return;
-                }
+        if (u->why) {
+                imp_refused(im, src, "%s", u->why);
+        } else if (!strcmp(tl->key, "script_pre") || !strcmp(tl->key, "script_post")) {
+                imp_refused(im, src, "TuneD runs this script around [%s]; kvmtune runs no scripts", u->name);
+        } else if (!strcmp(tl->key, "cpuinfo_regex") || !strcmp(tl->key, "uname_regex")) {
+                imp_carried(im, src, "(the condition of the section: it holds on this host, and each setting "
+                                     "says so in a comment)");
+        } else if (instance_index(tl->key) >= 0) {
+                imp_carried(im, src, "(read with the section)");
+        } else {
+                struct tuned_key tk = { u->name, u->type, u->sub ? u->sub : "*", &t->main };
+
+                im->cond = u->note;
+                tuned_key(im, &tk, tl->key, tl->value, src);
+                im->cond = NULL;
         }
-        imp_refused(im, from, "the TuneD profile %s is not on this host (/etc/tuned, /usr/lib/tuned)", name);
 }
 
-/*
- * Before the profiles are read: the isolated_cores their variables files
- * end with (TuneD merges every variable before it expands any), so that a
- * parent's ${isolated_cores} lines know whether [isolation] carries them.
- */
-static void prescan_variables(struct imp *im, const char *name, size_t depth, char **cores)
+/* the lines, instance by instance in TuneD's order; the [variables] include= first */
+static void report(struct imp *im, struct tuned *t)
 {
-        struct imp_file f, vf;
-        char path[300];
-        const char *why = NULL;
+        const struct tunit *vars = unit_find(t, "variables");
+        char buf[300];
 
-        if (!profile_name_ok(name) || depth >= MAX_INCLUDE)
-                return;
-        for (size_t d = 0; d < sizeof(dirs) / sizeof(*dirs); d++) {
-                struct imp_rline l = { 0 };
-                bool in_main = false, in_vars = false;
+        for (size_t i = 0; vars && i < vars->n_lines; i++) {
+                const struct tline *tl = &t->lines[vars->lines[i]];
+                const struct imp_file *f = &t->files[tl->file];
+                char *text;
+                struct imp_src src;
 
-                snprintf(path, sizeof(path), "%s%s/tuned.conf", dirs[d], name);
-                if (imp_read_rooted(im, path, IK_TUNED, &f, &why) < 0)
+                if (strcmp(tl->key, "include") || tuned_has_var(tl->value))
                         continue;
-                for (size_t pos = 0; imp_next_line(NULL, &f, &pos, "#;", false, &l);) {
-                        char *key = l.s, *v = strchr(l.s, '=');
-
-                        if (*l.s == '[') {
-                                in_main = !strncmp(l.s, "[main]", 6);
-                                in_vars = !strncmp(l.s, "[variables]", 11);
-                                continue;
-                        }
-                        if (!v)
-                                continue;
-                        *v++ = '\0';
-                        trim(key);
-                        trim(v);
-                        if (in_main && !strcmp(key, "include")) {
-                                char *save = NULL;
-                                for (char *p = strtok_r(v, ", \t", &save); p; p = strtok_r(NULL, ", \t", &save))
-                                        prescan_variables(im, p, depth + 1, cores);
-                        } else if (in_vars && !strcmp(key, "include") && !strchr(v, '$') &&
-                                   imp_read_rooted(im, v, IK_TUNED, &vf, &why) == 0) {
-                                struct imp_rline vl = { 0 };
-
-                                for (size_t vpos = 0; imp_next_line(NULL, &vf, &vpos, "#", false, &vl);) {
-                                        char *vk = vl.s, *vv = strchr(vl.s, '=');
-
-                                        if (!vv)
-                                                continue;
-                                        *vv++ = '\0';
-                                        trim(vk);
-                                        trim(vv);
-                                        if (!strcmp(vk, "isolated_cores")) {
-                                                free(*cores);
-                                                *cores = xstrdup(vv);
-                                        }
-                                }
-                                imp_file_free(&vf);
-                        }
-                }
-                imp_file_free(&f);
-                return;
+                text = imp_clean_text(f->lines[tl->i].s, f->lines[tl->i].len);
+                src = (struct imp_src){ f->shown, f->lines[tl->i].no, text };
+                imp_trim(text);
+                if (tl == t->vars_include)
+                        read_variables(im, tl->value, &src);
+                else
+                        imp_refused(im, &src, "TuneD reads one [variables] include=, the last one merged: %s",
+                                    t->vars_include ? at(t, t->vars_include, buf, sizeof(buf)) : "none");
+                free(text);
         }
+        for (size_t o = 0; o < t->n_order; o++) {
+                const struct tunit *u = t->order[o];
+
+                for (size_t i = 0; i < u->n_lines; i++) {
+                        const struct tline *tl = &t->lines[u->lines[i]];
+                        const struct imp_file *f = &t->files[tl->file];
+                        char *text = imp_clean_text(f->lines[tl->i].s, f->lines[tl->i].len);
+                        struct imp_src src = { f->shown, f->lines[tl->i].no, text };
+
+                        imp_trim(text);
+                        report_line(im, t, u, tl, &src);
+                        free(text);
+                }
+        }
+}
+
+static void tuned_free(struct tuned *t)
+{
+        for (size_t i = 0; i < t->n_files; i++)
+                imp_file_free(&t->files[i]);
+        free(t->files);
+        for (size_t i = 0; i < t->n_processed; i++)
+                free(t->processed[i]);
+        free(t->processed);
+        for (size_t i = 0; i < t->n_lines; i++) {
+                free(t->lines[i].sec);
+                free(t->lines[i].key);
+                free(t->lines[i].value);
+        }
+        free(t->lines);
+        for (size_t i = 0; i < t->n_u; i++) {
+                struct tunit *u = &t->u[i];
+
+                free(u->name);
+                free(u->type);
+                free(u->devices);
+                free(u->udev_regex);
+                free(u->cpuinfo_regex);
+                free(u->uname_regex);
+                for (size_t j = 0; j < u->n_drops; j++)
+                        free(u->drops[j].key);
+                free(u->drops);
+                free(u->lines);
+                free(u->why);
+                free(u->note);
+                free(u->sub);
+        }
+        free(t->u);
+        strmap_free(&t->ids);
+        for (size_t i = 0; i < t->n_vars; i++) {
+                free(t->vars[i].name);
+                free(t->vars[i].value);
+        }
+        free(t->vars);
+        free(t->order);
+        tuned_main_free(&t->main);
 }
 
 /* one or more profile names (TuneD merges "a b" in that order) */
 int imp_tuned_profiles(struct imp *im, const char *names, const struct imp_src *from)
 {
-        char seen[MAX_INCLUDE + 1][128];
-        char *copy = xstrdup(names), *save = NULL, *cores = NULL;
+        struct tuned t = { 0 };
+        char *copy = xstrdup(names), *save = NULL;
         unsigned failed = im->n_failed;
         int n = 0;
 
-        for (char *p = strtok_r(copy, " \t", &save); p; p = strtok_r(NULL, " \t", &save))
-                prescan_variables(im, p, 0, &cores);
-        im->tuned_isolation = cores && cpu_list_valid(cores);
-        free(cores);
-        free(copy);
-        copy = xstrdup(names);
-        save = NULL;
+        tuned_main_read(im, &t.main);
         for (char *p = strtok_r(copy, " \t", &save); p; p = strtok_r(NULL, " \t", &save), n++)
-                profile(im, p, from, seen, 0);
+                load(im, &t, p, from, 0);
         free(copy);
+        parse(im, &t);
+        variables(im, &t);
+        evaluate(im, &t);
+        report(im, &t);
+        tuned_free(&t);
         if (n && !im->tuned_note) {
                 im->tuned_note = true;
                 if (!im->k->quiet)
