@@ -102,6 +102,12 @@ struct section_ops {
         int (*plan)(struct kvmtune *k);
         int (*apply)(struct kvmtune *k);        /* NULL: apply_settings() */
         void (*free)(struct kvmtune *k);
+        /*
+         * --device: may a section of this kind, as configured, set something
+         * on the device by that name?  Decided from the configuration alone
+         * (names, globs, CPU lists), before any /sys access.  NULL: never.
+         */
+        bool (*names_device)(struct kvmtune *k, const char *device);
 };
 
 enum section_id {

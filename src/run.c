@@ -129,6 +129,19 @@ void kvmtune_free(struct kvmtune *k)
         k->config_files = NULL;
 }
 
+/*
+ * apply --device (udev's run for one device): does a section of the run's
+ * kinds name it?  When none does, there is nothing to read, lock or write.
+ */
+static bool device_named(struct kvmtune *k)
+{
+        for (int i = 0; i < N_SECTIONS; i++)
+                if (section_enabled(k, i) && section_table[i]->names_device &&
+                    section_table[i]->names_device(k, k->device))
+                        return true;
+        return false;
+}
+
 /* Returns the exit status. */
 int kvmtune_run(struct kvmtune *k)
 {
@@ -143,6 +156,12 @@ int kvmtune_run(struct kvmtune *k)
         k->log_muted = k->config_reported;
         config_load(k);
         k->log_muted = false;
+        if (k->cmd == CMD_APPLY && k->device && !device_named(k)) {
+                log_debug(k, "%s: no section names this device: nothing to do", k->device);
+                status = k->n_errors ? 1 : 0;
+                kvmtune_free(k);
+                return status;
+        }
         if (linked_statically() && needs_shared_libraries(k))
                 run_full(k);    /* returns only if it cannot */
         if (k->cmd == CMD_APPLY) {

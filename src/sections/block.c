@@ -583,6 +583,11 @@ static int block_apply(struct kvmtune *k)
         return 0;
 }
 
+static bool block_names_device(struct kvmtune *k, const char *device)
+{
+        return devsel_names(k->state[SEC_BLOCK], device);
+}
+
 static void block_free(struct kvmtune *k)
 {
         struct dev_sections *ds = k->state[SEC_BLOCK];
@@ -602,4 +607,5 @@ const struct section_ops block_section = {
         .plan = block_plan,
         .apply = block_apply,
         .free = block_free,
+        .names_device = block_names_device,
 };

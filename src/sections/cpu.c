@@ -707,6 +707,24 @@ static void cpu_free(struct kvmtune *k)
         k->state[SEC_CPU] = NULL;
 }
 
+/* a [cpu] section with keys that takes in this CPU: plain [cpu], or its list has it */
+static bool cpu_names_device(struct kvmtune *k, const char *device)
+{
+        struct dev_sections *ds = k->state[SEC_CPU];
+        int cpu = device_cpu(device);
+
+        for (size_t i = 0; ds && cpu >= 0 && i < ds->n; i++) {
+                struct cpuset set;
+
+                if (!ds->s[i].n_kv)
+                        continue;
+                if (!*ds->s[i].sub || cpulist_parse(ds->s[i].sub, &set) < 0 ||
+                    set_has(&set, (unsigned)cpu))
+                        return true;
+        }
+        return false;
+}
+
 const struct section_ops cpu_section = {
         .name = "cpu",
         .subsection = SUB_OPTIONAL,
@@ -714,4 +732,5 @@ const struct section_ops cpu_section = {
         .check_sub = cpu_check_sub,
         .plan = cpu_plan,
         .free = cpu_free,
+        .names_device = cpu_names_device,
 };

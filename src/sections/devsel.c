@@ -109,6 +109,14 @@ static int section_matches(const struct dev_section *sec, const char *dev)
         return how;
 }
 
+bool devsel_names(const struct dev_sections *ds, const char *dev)
+{
+        for (size_t i = 0; ds && i < ds->n; i++)
+                if (ds->s[i].n_kv && section_matches(&ds->s[i], dev))
+                        return true;
+        return false;
+}
+
 void devsel_merge(const struct dev_sections *ds, const char *dev, int rotational,
                   const char *const *keys, size_t n_keys, struct dev_match *out)
 {

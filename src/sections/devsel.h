@@ -48,6 +48,8 @@ void devsel_set(struct dev_section *sec, const char *key, const char *value, str
  * rotational is the device's queue/rotational (ignored when -1).  keys[]
  * lists the keys to look for, out[] gets one entry per key (kv NULL: unset).
  */
+/* does a section name dev, literally or by a glob (match-rotational aside)? */
+bool devsel_names(const struct dev_sections *ds, const char *dev);
 void devsel_merge(const struct dev_sections *ds, const char *dev, int rotational,
                   const char *const *keys, size_t n_keys, struct dev_match *out);
 /* device names to consider: every entry of dir, or only `device` */

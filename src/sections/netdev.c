@@ -371,6 +371,11 @@ static int netdev_plan(struct kvmtune *k)
         return 0;
 }
 
+static bool netdev_names_device(struct kvmtune *k, const char *device)
+{
+        return devsel_names(k->state[SEC_NETDEV], device);
+}
+
 static void netdev_free(struct kvmtune *k)
 {
         struct dev_sections *ds = k->state[SEC_NETDEV];
@@ -389,4 +394,5 @@ const struct section_ops netdev_section = {
         .check_sub = netdev_check_sub,
         .plan = netdev_plan,
         .free = netdev_free,
+        .names_device = netdev_names_device,
 };
