@@ -24,6 +24,31 @@ static char *make_id(enum imp_sec sec, const char *sub, const char *idkey)
         return xasprintf("%d\x1f%s\x1f%s", (int)sec, sub ? sub : "", idkey);
 }
 
+/*
+ * Whether the entry already has note s; if not, s is remembered (it becomes
+ * the next note).  A few notes are compared one by one; past NOTES_SCANNED
+ * a map of them keeps a setting written 40,000 times (each write a
+ * "conflict" note) linear.
+ */
+#define NOTES_SCANNED 8
+
+static bool noted(struct imp_entry *e, const char *s)
+{
+        bool found;
+
+        if (e->n_notes < NOTES_SCANNED) {
+                for (size_t i = 0; i < e->n_notes; i++)
+                        if (!strcmp(e->notes[i], s))
+                                return true;
+                return false;
+        }
+        if (!e->seen_notes.n)
+                for (size_t i = 0; i < e->n_notes; i++)
+                        strmap_slot(&e->seen_notes, e->notes[i], &found);
+        strmap_slot(&e->seen_notes, s, &found);
+        return found;
+}
+
 void imp_note(struct imp_entry *e, const char *fmt, ...)
 {
         va_list ap;
@@ -35,11 +60,10 @@ void imp_note(struct imp_entry *e, const char *fmt, ...)
         va_end(ap);
         if (!s)
                 return;
-        for (size_t i = 0; i < e->n_notes; i++)
-                if (!strcmp(e->notes[i], s)) {
-                        free(s);        /* a file read again (sysctl -p) says it once */
-                        return;
-                }
+        if (noted(e, s)) {
+                free(s);        /* a file read again (sysctl -p) says it once */
+                return;
+        }
         e->notes = xgrow(e->notes, e->n_notes, sizeof(char *));
         e->notes[e->n_notes++] = s;
 }
@@ -122,11 +146,6 @@ struct imp_entry *imp_put(struct imp *im, enum imp_sec sec, const char *sub, con
         return e;
 }
 
-static bool same_sub(const char *a, const char *b)
-{
-        return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
 static void emit_entry(const struct imp_entry *e, FILE *out)
 {
         fprintf(out, "# %s\n", e->src);
@@ -137,8 +156,38 @@ static void emit_entry(const struct imp_entry *e, FILE *out)
         fprintf(out, "%s = %s\n", e->key, e->value);
 }
 
+/*
+ * next[i]: the entry after i in i's section (the same output section and
+ * subsection), or im->n; one pass with a map of each section's last entry,
+ * so that 40,000 [block "DEV"] sections are written in linear time.
+ */
+static size_t *section_chains(const struct imp *im)
+{
+        size_t *next = xcalloc(im->n ? im->n : 1, sizeof(*next));
+        struct strmap last = { 0 };
+        char **names = xcalloc(im->n ? im->n : 1, sizeof(*names));
+
+        for (size_t i = 0; i < im->n; i++) {
+                const struct imp_entry *e = &im->e[i];
+                bool found;
+                void **slot;
+
+                names[i] = xasprintf("%d\x1f%s", (int)e->sec, e->sub ? e->sub : "\x1f");
+                slot = strmap_slot(&last, names[i], &found);
+                if (found)
+                        next[(size_t)*slot - 1] = i;
+                *slot = (void *)(i + 1);
+                next[i] = im->n;
+        }
+        strmap_free(&last);
+        for (size_t i = 0; i < im->n; i++)
+                free(names[i]);
+        free(names);
+        return next;
+}
+
 /* The sections of SEC not written yet, in the order of their first entries; PLAIN: only the one without a name */
-static void emit_sections(const struct imp *im, FILE *out, bool *done, int sec, bool plain)
+static void emit_sections(const struct imp *im, FILE *out, bool *done, const size_t *next, int sec, bool plain)
 {
         for (size_t i = 0; i < im->n; i++) {
                 const struct imp_entry *first = &im->e[i];
@@ -150,13 +199,9 @@ static void emit_sections(const struct imp *im, FILE *out, bool *done, int sec, 
                                 first->sub);
                 else
                         fprintf(out, "\n[%s]\n", sec_names[sec]);
-                for (size_t j = i; j < im->n; j++) {
-                        const struct imp_entry *e = &im->e[j];
-
-                        if (done[j] || (int)e->sec != sec || !same_sub(e->sub, first->sub))
-                                continue;
+                for (size_t j = i; j < im->n; j = next[j]) {
                         done[j] = true;
-                        emit_entry(e, out);
+                        emit_entry(&im->e[j], out);
                 }
         }
 }
@@ -164,6 +209,7 @@ static void emit_sections(const struct imp *im, FILE *out, bool *done, int sec, 
 void imp_emit(struct imp *im, FILE *out)
 {
         bool *done = xcalloc(im->n ? im->n : 1, sizeof(bool));
+        size_t *next = section_chains(im);
 
         fputs("# kvmtune configuration imported from this host's existing tuning by `kvmtune import`.\n"
               "# Check it (kvmtune plan --config FILE), install it, for example as\n"
@@ -183,9 +229,10 @@ void imp_emit(struct imp *im, FILE *out)
                  * write to every CPU replaced, so what a list keeps came later.
                  */
                 if (sec == IS_CPU)
-                        emit_sections(im, out, done, sec, true);
-                emit_sections(im, out, done, sec, false);
+                        emit_sections(im, out, done, next, sec, true);
+                emit_sections(im, out, done, next, sec, false);
         }
+        free(next);
         free(done);
 }
 
@@ -202,6 +249,7 @@ void imp_free(struct imp *im)
                 for (size_t j = 0; j < e->n_notes; j++)
                         free(e->notes[j]);
                 free(e->notes);
+                strmap_free(&e->seen_notes);
         }
         free(im->e);
         strmap_free(&im->ids);

@@ -90,6 +90,7 @@ struct imp_entry {
         char *src;              /* "FILE:LINE: text" of the winning source */
         char **notes;           /* comment lines written under the source */
         size_t n_notes;
+        struct strmap seen_notes;       /* the notes, once there are many (emit.c) */
         bool dropped;           /* not written (replaced by a comment) */
 };
 

@@ -461,7 +461,7 @@ static bool loop_is_tuning(const struct parser *p, long fi)
         for (size_t i = 2; i < h->n; i++)
                 if (kernel_path(h->w[i].s))
                         return true;
-        for (size_t i = (size_t)fr->header + 1; i < p->n; i++) {
+        for (size_t i = (size_t)fr->header + 1; i < fr->end; i++) {
                 const struct cmd *c = &p->c[i];
                 size_t len;
 
@@ -483,7 +483,7 @@ static void link_forms(struct parser *p)
         for (size_t fi = 0; fi < p->n_frames; fi++) {
                 if (!p->frames[fi].is_for || !loop_is_tuning(p, (long)fi))
                         continue;
-                for (size_t i = (size_t)p->frames[fi].header + 1; i < p->n; i++) {
+                for (size_t i = (size_t)p->frames[fi].header + 1; i < p->frames[fi].end; i++) {
                         struct cmd *c = &p->c[i];
                         if (c->frame != (long)fi || c->depth != 1 || c->broken || c->after_exit)
                                 continue;       /* keeps its context: reported as inside a loop */

@@ -114,6 +114,7 @@ struct frame {
         size_t n_cond;          /* if: commands of the condition */
         long cond_first;        /* if: the first of them */
         long header;            /* for: the header command (VAR in WORDS) */
+        size_t end;             /* closed: one past its last command (its commands are those before) */
         size_t li;              /* where it begins */
 };
 

@@ -417,6 +417,7 @@ static void pop(struct parser *p, char k, size_t li, const char *word)
                 return;
         }
         p->depth--;
+        p->frames[p->fidx[p->depth]].end = p->n;
         p->frames[p->fidx[p->depth]].closed = true;
         p->frames[p->fidx[p->depth]].sound = !p->broken;
 }
