@@ -14,13 +14,17 @@
 # kvmtune-ksm.timer starts at boot and ticks; then kvmtune-verify.service
 # writes its metrics, and a newer version of the package is installed over
 # the running one: both timers run again, kvmtune.service is not re-run).
+# Then the timing boots (tests/boot/timing.sh): the packaged defaults (and,
+# on request, a heavy configuration), with the initrd hook, timed, a report
+# printed and never asserted.
 # Before the boots, tests/boot/deb-root.sh installs, upgrades and purges the
 # package in a chroot and lists what is left.
 #
 # Environment: KVMTUNE_DEB (the .deb; default ../kvmtune_VERSION_amd64.deb),
 # KVMTUNE_BOOT_CACHE (default /var/tmp/kvmtune-boot), KVMTUNE_BOOT_KEEP=1,
 # KVMTUNE_BOOT_VERBOSE=1, KVMTUNE_BOOT_TIMEOUT (seconds per boot, 900),
-# KVMTUNE_BOOT_ONLY (the boots to run, default "full boot disabled ksm-auto").
+# KVMTUNE_BOOT_ONLY (the boots to run, default "full boot disabled ksm-auto
+# timing"), BOOT_TIMING_BOOTS and BOOT_TIMING_CONFS (tests/boot/timing.sh).
 # Exit: 0 passed, 1 a check failed, 77 skipped.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -77,7 +81,7 @@ if [ ! -s "$base" ]; then
 fi
 flock -u 9
 
-only=" ${KVMTUNE_BOOT_ONLY:-full boot disabled ksm-auto} "
+only=" ${KVMTUNE_BOOT_ONLY:-full boot disabled ksm-auto timing} "
 pass=0 fail=0
 # ---- install, upgrade, purge in a chroot ------------------------------------------
 say "install, upgrade and purge in a chroot"
@@ -163,10 +167,11 @@ boot() {
 	local name=$1 img=$2 phase=$3 extra=${4:-} t0=$SECONDS log=$work/$1.log hot=
 	say "booting ($name) ..."
 	rm -f "$work/qmp.in" "$work/qmp.out"; mkfifo "$work/qmp.in" "$work/qmp.out"
-	timeout "$boot_timeout" unshare -n qemu-system-x86_64 -accel tcg -m 1536 -smp 1 -nographic -no-reboot \
+	# shellcheck disable=SC2086  # boot_qemu: words
+	timeout "$boot_timeout" unshare -n qemu-system-x86_64 -accel tcg ${boot_qemu:-} -m "${boot_mem:-1536}" -smp 1 -nographic -no-reboot \
 		-kernel "$vmlinuz" -initrd "$work/$img.img" \
 		-append "console=ttyS0 root=/dev/vda rootfstype=ext4 rw panic=-1 quiet systemd.show_status=0 kvmtune_boot.phase=$phase kvmtune_boot.disks=3 kvmtune_boot.nics=3 $extra" \
-		-drive file="$work/vda.img",format=raw,if=virtio -drive file="$work/vdb.img",format=raw,if=virtio \
+		-drive file="$work/${boot_disk:-vda.img}",format=raw,if=virtio -drive file="$work/vdb.img",format=raw,if=virtio \
 		-drive file="$work/vdc.img",format=raw,if=virtio \
 		-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0 \
 		-netdev tap,id=n1,ifname=kvtap1,script=no,downscript=no,queues=4 -device virtio-net-pci,netdev=n1,mq=on,vectors=10 \
@@ -210,6 +215,10 @@ boot() {
 [[ $only == *" boot "* ]] && boot boot without-net boot
 [[ $only == *" disabled "* ]] && boot disabled with-net disabled kvmtune=0
 [[ $only == *" ksm-auto "* ]] && boot ksm-auto with-net ksm-auto
+if [[ $only == *" timing "* ]]; then
+	. "$here/timing.sh"
+	timing_boots
+fi
 say "ran in $((SECONDS - started))s"
 echo "boot-e2e: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -1,0 +1,1 @@
+echo "kvmtune-timing: initrd hook start" > /dev/kmsg
