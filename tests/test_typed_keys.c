@@ -357,6 +357,116 @@ static void iosched_import(void **state)
         want_value(root, VDA "iosched/read_expire", "248");
 }
 
+/* ---- [thp] khugepaged.NAME ------------------------------------------------ */
+
+#define KHP "sys/kernel/mm/transparent_hugepage/khugepaged/"
+
+static void khugepaged_tree(const char *root)
+{
+        fr_write(root, "sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "2097152\n");
+        make_files(root, KHP, "defrag=1 max_ptes_none=511 max_ptes_swap=64 max_ptes_shared=256 pages_to_scan=4096 "
+                              "scan_sleep_millisecs=10000 alloc_sleep_millisecs=60000 full_scans=3 pages_collapsed=7");
+}
+
+static void khugepaged_keys(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        khugepaged_tree(root);
+        fr_write(root, CONF, "[thp]\nkhugepaged.defrag = no\nkhugepaged.max_ptes_none = 0\n"
+                             "khugepaged.pages_to_scan = 8192\nkhugepaged.scan_sleep_millisecs = 1000\n"
+                             "khugepaged.alloc_sleep_millisecs = 60000\n");
+        run(&r, root, CMD_PLAN);
+        want_status(&r, 0);
+        want_in("plan", r.out, "set   thp khugepaged.defrag: 1 -> 0");
+        want_in("plan", r.out, "set   thp khugepaged.max_ptes_none: 511 -> 0");
+        want_in("plan", r.out, "ok    thp khugepaged.alloc_sleep_millisecs: 60000 -> 60000");
+        run_result_free(&r);
+
+        run(&r, root, CMD_APPLY);
+        want_status(&r, 0);
+        want_in("apply", r.out, "thp khugepaged.pages_to_scan: 4096 -> 8192");
+        want_value(root, KHP "defrag", "0");
+        want_value(root, KHP "max_ptes_none", "0");
+        want_value(root, KHP "pages_to_scan", "8192");
+        want_value(root, KHP "scan_sleep_millisecs", "1000");
+        run_result_free(&r);
+
+        run(&r, root, CMD_VERIFY);
+        want_status(&r, 0);
+        run_result_free(&r);
+
+        run(&r, root, CMD_REVERT);
+        want_status(&r, 0);
+        want_value(root, KHP "defrag", "1");
+        want_value(root, KHP "max_ptes_none", "511");
+        want_value(root, KHP "pages_to_scan", "4096");
+        want_value(root, KHP "scan_sleep_millisecs", "10000");
+        run_result_free(&r);
+}
+
+static void khugepaged_errors(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+        char *p;
+
+        khugepaged_tree(root);
+        assert_true(asprintf(&p, "%s/" KHP "max_ptes_shared", root) > 0);
+        unlink(p);
+        free(p);
+        fault(KHP "scan_sleep_millisecs", EINVAL);
+        fr_write(root, CONF, "[thp]\nkhugepaged.max_ptes_none = 512\nkhugepaged.max_ptes_shared = 1\n"
+                             "khugepaged.scan_sleep_millisecs = 5\nkhugepaged.max_ptes_swap = 0\n");
+        run(&r, root, CMD_APPLY);
+        want_status(&r, 1);
+        want_in("stderr", r.err, SHOWN ":2: thp khugepaged.max_ptes_none: at most 511 (a PMD hugepage holds 512 pages)");
+        want_in("stderr", r.err, SHOWN ":3: thp khugepaged.max_ptes_shared: this kernel has no /" KHP "max_ptes_shared");
+        want_in("stderr", r.err, SHOWN ":4: thp khugepaged.scan_sleep_millisecs: cannot write '5': Invalid argument");
+        want_value(root, KHP "max_ptes_none", "511");
+        want_value(root, KHP "scan_sleep_millisecs", "10000");
+        want_value(root, KHP "max_ptes_swap", "0");     /* the others apply */
+        run_result_free(&r);
+
+        fr_write(root, CONF, "[thp]\nkhugepaged.pages_to_scan = 0\nkhugepaged.defrag = 2\n"
+                             "khugepaged.full_scans = 0\nkhugepaged.max_ptes_none = -1\n");
+        run(&r, root, CMD_PLAN);
+        want_status(&r, 1);
+        want_in("stderr", r.err, SHOWN ":2: thp khugepaged.pages_to_scan: expected a number from 1 to 4294967295, not '0'");
+        want_in("stderr", r.err, SHOWN ":3: thp khugepaged.defrag: expected 0 or 1 (a boolean), not '2'");
+        want_in("stderr", r.err, SHOWN ":4: unknown key 'khugepaged.full_scans' in [thp] (khugepaged's knobs:");
+        want_in("stderr", r.err, SHOWN ":5: thp khugepaged.max_ptes_none: expected a number");
+        run_result_free(&r);
+}
+
+static void khugepaged_import(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        khugepaged_tree(root);
+        import_apply(root, "#!/bin/sh\necho 0 > /sys/kernel/mm/transparent_hugepage/khugepaged/defrag\n"
+                           "echo 8192 > /sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan\n",
+                     "kernel/mm/transparent_hugepage/khugepaged/max_ptes_none = 0\n",
+                     "[thp]\nkhugepaged.defrag = 0\nkhugepaged.pages_to_scan = 8192\nkhugepaged.max_ptes_none = 0\n");
+        want_value(root, KHP "defrag", "0");
+        want_value(root, KHP "pages_to_scan", "8192");
+        want_value(root, KHP "max_ptes_none", "0");
+
+        /* values the old kernel refused did nothing there: not carried */
+        fr_write(root, "etc/rc.local", "#!/bin/sh\necho 600 > /sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none\n"
+                                       "echo 1 > /sys/kernel/mm/transparent_hugepage/khugepaged/full_scans\n");
+        fr_write(root, "etc/sysfs.conf", "");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "rc.local:2: not carried: echo 600 > /sys/kernel/mm/transparent_hugepage/khugepaged/"
+                                 "max_ptes_none: khugepaged/max_ptes_none '600': the kernel takes a number from 0 to 511");
+        want_in("stderr", r.err, "rc.local:3: not carried: echo 1 > /sys/kernel/mm/transparent_hugepage/khugepaged/"
+                                 "full_scans: kvmtune has no [thp] key for khugepaged/full_scans");
+        run_result_free(&r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -365,6 +475,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(iosched_absent, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(iosched_errors, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(iosched_import, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(khugepaged_keys, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(khugepaged_errors, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(khugepaged_import, setup, fr_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "import.h"
 
@@ -501,6 +502,41 @@ static int ksm_value(struct imp *im, const char *knob, const char *v, const stru
         return 1;
 }
 
+/*
+ * "/sys/kernel/mm/transparent_hugepage/khugepaged/F": [thp] khugepaged.F,
+ * checked as the kernel checks it (a value it refused did nothing)
+ */
+static int khugepaged_value(struct imp *im, const char *knob, const char *v, const struct imp_src *src)
+{
+        static const char *const ptes[] = { "max_ptes_none", "max_ptes_swap", "max_ptes_shared" };
+        uint64_t max = UINT32_MAX, min = 0, pmd = 0;
+        char *key, *raw = NULL;
+
+        if (!strcmp(knob, "defrag"))
+                max = 1;
+        else if (!strcmp(knob, "pages_to_scan"))
+                min = 1;
+        else if (strcmp(knob, "scan_sleep_millisecs") && strcmp(knob, "alloc_sleep_millisecs") &&
+                 strcmp(knob, ptes[0]) && strcmp(knob, ptes[1]) && strcmp(knob, ptes[2]))
+                return imp_why(im, "kvmtune has no [thp] key for khugepaged/%s", knob);
+        for (size_t i = 0; i < 3; i++)
+                /* HPAGE_PMD_NR - 1, from the host's PMD hugepage size */
+                if (!strcmp(knob, ptes[i]) &&
+                    kernfs_read(im->k, "sys/kernel/mm/transparent_hugepage/hpage_pmd_size", &raw) == 0 &&
+                    parse_u64(raw, &pmd) == 0 && pmd / (uint64_t)sysconf(_SC_PAGESIZE) > 0)
+                        max = pmd / (uint64_t)sysconf(_SC_PAGESIZE) - 1;
+        free(raw);
+        if (!number(v, max, min))
+                return imp_why(im, "khugepaged/%s '%s': the kernel takes a number from %llu to %llu, and refused it",
+                               knob, v, (unsigned long long)min, (unsigned long long)max);
+        if (!have_file(im, "sys/kernel/mm/transparent_hugepage/khugepaged", knob))
+                return -1;
+        key = xasprintf("khugepaged.%s", knob);
+        imp_put(im, IS_THP, NULL, key, NULL, v, src);
+        free(key);
+        return 1;
+}
+
 /* "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages" */
 static int hugepages_file(struct imp *im, const char *rest, const char *v, const struct imp_src *src)
 {
@@ -660,6 +696,8 @@ int imp_kernel_write(struct imp *im, const char *path, const char *value, const 
                 free(key);
         } else if (!strncmp(path, "/sys/kernel/mm/ksm/", 19) && !strchr(path + 19, '/')) {
                 r = ksm_value(im, path + 19, v, src);
+        } else if (!strncmp(path, "/sys/kernel/mm/transparent_hugepage/khugepaged/", 47)) {
+                r = khugepaged_value(im, path + 47, v, src);
         } else if (!strncmp(path, "/sys/kernel/mm/transparent_hugepage/", 36)) {
                 rest = path + 36;
                 if (strcmp(rest, "enabled") && strcmp(rest, "defrag"))

@@ -5,8 +5,9 @@
 #
 # Random configurations over [sysctl] (explicit keys, globs, conf.all /
 # default / interfaces, ip_forward, the vm.dirty twins, >= and <= bounds),
-# [block "loopN"] (scheduler, nr_requests, read_ahead_kb), [netdev]
-# txqueuelen, [ksm] and [thp], from random starting states.  For each:
+# [block "loopN"] (scheduler, nr_requests, read_ahead_kb, iosched.NAME),
+# [netdev] txqueuelen, [ksm] and [thp] (khugepaged.NAME too), from random
+# starting states.  For each:
 # apply exits 0, verify exits 0, a second apply makes no kernel write
 # (pwrite64, counted with strace) and leaves the record as it was, revert
 # exits 0 and removes the record, and every file of the universe (each
@@ -89,6 +90,7 @@ def universe():
     t = "/sys/kernel/mm/transparent_hugepage/"
     if not LOCAL:
         u += [t + "enabled", t + "defrag", t + "shmem_enabled", t + "use_zero_page"]
+        u += files_in(t + "khugepaged")
         u += [d + "/enabled" for d in sorted(glob.glob(t + "hugepages-*"))]
     u = [p for p in u if read(p) is not None]
     # what changes by itself (counters) is no setting's
@@ -231,7 +233,15 @@ def gen_block():
     for l in rng.sample(loops, rng.randint(1, len(loops))):
         lines = []
         if rng.random() < 0.7:
-            lines.append("scheduler = " + pick("none", "mq-deadline", "kyber", "deadline", "nosuch mq-deadline"))
+            sched = pick("none", "mq-deadline", "kyber", "deadline", "nosuch mq-deadline")
+            lines.append("scheduler = " + sched)
+            # the tunables of the scheduler the line leaves (read after its switch)
+            if sched.endswith("deadline") and rng.random() < 0.5:
+                lines.append("iosched.%s = %d" % pick(("fifo_batch", rng.randint(1, 64)),
+                                                     ("read_expire", rng.randint(10, 1000)),
+                                                     ("writes_starved", rng.randint(1, 8))))
+            elif sched == "kyber" and rng.random() < 0.5:
+                lines.append("iosched.read_lat_nsec = %d" % rng.choice([500000, 1000000, 4000000]))
         if rng.random() < 0.6:
             lines.append("nr_requests = " + bound(rng.choice([4, 16, 32, 64, 100, 128])))
         if rng.random() < 0.5:
@@ -262,6 +272,11 @@ def gen_thp():
         out += "enabled = %s\n" % pick("always", "madvise", "never")
     if rng.random() < 0.7 or out == "[thp]\n":
         out += "defrag = %s\n" % pick("always", "defer", "defer+madvise", "madvise", "never")
+    if rng.random() < 0.4:
+        k = pick("defrag", "max_ptes_none", "pages_to_scan", "scan_sleep_millisecs", "alloc_sleep_millisecs")
+        out += "khugepaged.%s = %s\n" % (k, {"defrag": pick("0", "1"), "max_ptes_none": str(rng.randint(0, 511)),
+                                            "pages_to_scan": str(rng.randint(64, 8192))}.get(
+                                                k, str(rng.randint(1000, 20000))))
     return out
 
 

@@ -2,7 +2,8 @@
 # Live typed keys on this kernel's files: [block] iosched.NAME on a loop
 # device across a scheduler switch (the switch makes iosched/ anew; the
 # tunable is written after it; revert puts back the scheduler), and a
-# tunable the active scheduler lacks.  Every file touched is put back byte
+# tunable the active scheduler lacks; [thp] khugepaged.NAME (global knobs),
+# applied, verified, reverted, and a value the kernel refuses.  Every file touched is put back byte
 # for byte on exit.  The runs are in a private mount namespace with a tmpfs
 # on /run (the host's revert record is not touched).
 set -u
@@ -23,7 +24,9 @@ restore() {
 	for f in "${!saved[@]}"; do
 		case $f in
 		*/queue/scheduler) echo "${saved[$f]}" | sed -n 's/.*\[\(.*\)\].*/\1/p' >"$f" ;;
+		*) echo "${saved[$f]}" >"$f" ;;
 		esac
+		[ "$(cat "$f")" = "${saved[$f]}" ] || echo "FAIL: $f not put back: $(cat "$f"), was ${saved[$f]}"
 	done
 	rm -rf "$tmp"
 }
@@ -57,6 +60,36 @@ if [ -w "$sched" ] && grep -qw mq-deadline "$sched"; then
 	grep -q "k.conf:2: block loop0 iosched.slice_idle: the active scheduler mq-deadline of loop0 has no tunable slice_idle" \
 		"$tmp/err" || bad "absent tunable message: $(cat "$tmp/err")"
 	[ "$(cat /sys/block/loop0/queue/iosched/fifo_batch)" = 4 ] || bad "fifo_batch beside the error"
+fi
+
+# ---- [thp] khugepaged.NAME ----
+khp=/sys/kernel/mm/transparent_hugepage/khugepaged
+if [ -w $khp/pages_to_scan ] && [ -w $khp/max_ptes_none ]; then
+	tested="$tested khugepaged"
+	for f in defrag max_ptes_none pages_to_scan scan_sleep_millisecs; do save $khp/$f; done
+	pts=$(( $(cat $khp/pages_to_scan) + 8 ))
+	df=$(( 1 - $(cat $khp/defrag) ))
+	printf '[thp]\nkhugepaged.pages_to_scan = %s\nkhugepaged.defrag = %s\nkhugepaged.scan_sleep_millisecs = 9000\n' \
+		$pts $df >"$tmp/k.conf"
+	run apply >"$tmp/out" 2>"$tmp/err" || bad "khugepaged apply: $(cat "$tmp/err")"
+	[ "$(cat $khp/pages_to_scan)" = $pts ] || bad "pages_to_scan: $(cat $khp/pages_to_scan), wanted $pts"
+	[ "$(cat $khp/defrag)" = $df ] || bad "defrag: $(cat $khp/defrag), wanted $df"
+	[ "$(cat $khp/scan_sleep_millisecs)" = 9000 ] || bad "scan_sleep_millisecs: $(cat $khp/scan_sleep_millisecs)"
+	"$kv" --config "$tmp/k.conf" verify >"$tmp/out" 2>&1 || bad "khugepaged verify: $(cat "$tmp/out")"
+	for f in defrag pages_to_scan scan_sleep_millisecs; do echo "${saved[$khp/$f]}" >$khp/$f; done
+	run apply revert >"$tmp/out" 2>&1 || bad "khugepaged apply + revert: $(cat "$tmp/out")"
+	for f in defrag pages_to_scan scan_sleep_millisecs; do
+		[ "$(cat $khp/$f)" = "${saved[$khp/$f]}" ] || bad "revert $f: $(cat $khp/$f), was ${saved[$khp/$f]}"
+	done
+	# max_ptes_none above HPAGE_PMD_NR - 1: refused at plan, the file untouched
+	nr=$(( $(cat /sys/kernel/mm/transparent_hugepage/hpage_pmd_size) / $(getconf PAGESIZE) ))
+	printf '[thp]\nkhugepaged.max_ptes_none = %s\n' $nr >"$tmp/k.conf"
+	run apply >"$tmp/out" 2>"$tmp/err"; rc=$?
+	[ $rc = 1 ] || bad "max_ptes_none $nr: exit $rc"
+	grep -q "k.conf:2: thp khugepaged.max_ptes_none: at most $((nr - 1))" "$tmp/err" || bad "max_ptes_none: $(cat "$tmp/err")"
+	[ "$(cat $khp/max_ptes_none)" = "${saved[$khp/max_ptes_none]}" ] || bad "max_ptes_none written"
+	# the kernel agrees: it refuses that value
+	echo $nr >$khp/max_ptes_none 2>/dev/null && bad "the kernel took max_ptes_none = $nr"
 fi
 
 [ -n "$tested" ] || skip "no loop0 with mq-deadline"
