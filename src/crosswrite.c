@@ -60,6 +60,8 @@ static const struct cross_write table[] = {
         { "proc/sys/vm/dirty_bytes", "proc/sys/vm/dirty_ratio", NULL, NULL },
         { "proc/sys/vm/dirty_background_ratio", "proc/sys/vm/dirty_background_bytes", NULL, NULL },
         { "proc/sys/vm/dirty_background_bytes", "proc/sys/vm/dirty_background_ratio", NULL, NULL },
+        /* the machine-check ignore_ce is one system-wide value every machinecheckN shows */
+        { "sys/devices/system/machinecheck/*/ignore_ce", "sys/devices/system/machinecheck/*/ignore_ce", NULL, NULL },
 };
 
 #define N_TABLE (sizeof(table) / sizeof(*table))
@@ -113,7 +115,7 @@ bool cross_writes_may(const char *path)
 
         /* most settings are none of these: a cheap test first */
         if (!path || (strncmp(path, "sys/block/", 10) && strncmp(path, "proc/sys/net/ipv", 16) &&
-                      strncmp(path, "proc/sys/vm/dirty_", 18)))
+                      strncmp(path, "proc/sys/vm/dirty_", 18) && strncmp(path, "sys/devices/system/machinecheck/", 32)))
                 return false;
         return next_line(path, 0, &cap, &len) >= 0;
 }

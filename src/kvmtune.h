@@ -367,6 +367,9 @@ void arena_free(struct arena *a);
 
 /* sections/cpu.c: a kernel cpulist ("0-3,8") that [cpu "LIST"] accepts */
 bool cpu_list_valid(const char *s);
+/* sections/cpugov.c: a governor tunable's value ("ondemand.up_threshold") as [cpu] writes it
+   (*out malloc'd); -ENOENT: no such tunable, -EINVAL: a value the kernel refuses */
+int cpugov_value(const char *key, const char *value, char **out);
 
 /* sections/hugepages.c: a /proc/meminfo field in kB */
 int meminfo_kb(struct kvmtune *k, const char *field, uint64_t *kb);

@@ -301,6 +301,11 @@ int setting_apply(struct kvmtune *k, struct setting *s)
                                 setting_skip(s, "not present");
                                 return 0;
                         }
+                        /* planned to appear with a write before it (a governor's switch): it did not */
+                        if (s->deferred && (r == -ENOENT || r == -ENOTDIR)) {
+                                setting_fail(k, s, "no /%s after the write it waited for", s->path);
+                                return r;
+                        }
                         /* unreadable or not there yet: the write tells; another error fails */
                         if (r < 0 && r != -EACCES && r != -EPERM && r != -ENOENT) {
                                 setting_fail(k, s, "cannot read: %s", kernfs_strerror(k, r));

@@ -101,6 +101,72 @@ static char *move_brackets(const char *raw, const char *value)
 int __real_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value);
 int __wrap_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value);
 
+/* the tunables a cpufreq governor makes (system-wide: cpufreq/GOV/), with their defaults */
+static const char *const gov_files[][2] = {
+        { "ondemand", "up_threshold=95 sampling_rate=10000 sampling_down_factor=1 ignore_nice_load=0 "
+                      "powersave_bias=0 io_is_busy=0" },
+        { "conservative", "up_threshold=80 down_threshold=20 freq_step=5 sampling_down_factor=1 "
+                          "ignore_nice_load=0 sampling_rate=10000" },
+        { "schedutil", "rate_limit_us=1000" },
+};
+static bool gov_makes_nothing;          /* a governor switch makes no tunables (a driver that keeps them elsewhere) */
+
+#define CPU "sys/devices/system/cpu/"
+#define MCE "sys/devices/system/machinecheck/"
+
+static bool ends_with(const char *s, const char *end)
+{
+        size_t n = strlen(s), e = strlen(end);
+
+        return n >= e && !strcmp(s + n - e, end);
+}
+
+static unsigned file_number(struct kvmtune *k, const char *rel)
+{
+        char *raw = NULL;
+        unsigned v = 0;
+
+        if (kernfs_read(k, rel, &raw) == 0)
+                v = (unsigned)strtoul(raw, NULL, 10);
+        free(raw);
+        return v;
+}
+
+static int write_governor(struct kvmtune *k, const char *rel, const char *value)
+{
+        char *old = NULL, *dir;
+        int r;
+
+        if (kernfs_read(k, rel, &old) < 0)
+                return -ENOENT;
+        r = __real_kernfs_write(k, rel, -1, value);
+        if (r == 0 && strcmp(old, value)) {
+                assert_true(asprintf(&dir, CPU "cpufreq/%s", old) > 0);
+                rm_tree(k->root, dir);
+                free(dir);
+                for (size_t i = 0; i < sizeof(gov_files) / sizeof(*gov_files) && !gov_makes_nothing; i++)
+                        if (!strcmp(gov_files[i][0], value)) {
+                                assert_true(asprintf(&dir, CPU "cpufreq/%s", value) > 0);
+                                make_files(k->root, dir, gov_files[i][1]);
+                                free(dir);
+                        }
+        }
+        free(old);
+        return r;
+}
+
+/* ignore_ce is mca_cfg.ignore_ce: a write to one machinecheckN sets what all of them show */
+static int write_ignore_ce(struct kvmtune *k, const char *value)
+{
+        for (unsigned n = 0; n < 2; n++) {
+                char rel[64];
+                snprintf(rel, sizeof(rel), MCE "machinecheck%u/ignore_ce", n);
+                __real_kernfs_write(k, rel, -1, value);
+        }
+        return 0;
+}
+
+
 int __wrap_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value)
 {
         size_t n = strlen(rel);
@@ -129,6 +195,17 @@ int __wrap_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *
                 free(dir);
                 return r;
         }
+        if (ends_with(rel, "/scaling_governor"))
+                return write_governor(k, rel, value);
+        if (ends_with(rel, "/ignore_ce"))
+                return write_ignore_ce(k, value);
+        /* conservative refuses up_threshold <= down_threshold and down_threshold >= up_threshold */
+        if (ends_with(rel, "conservative/up_threshold") &&
+            strtoul(value, NULL, 10) <= file_number(k, CPU "cpufreq/conservative/down_threshold"))
+                return -EINVAL;
+        if (ends_with(rel, "conservative/down_threshold") &&
+            strtoul(value, NULL, 10) >= file_number(k, CPU "cpufreq/conservative/up_threshold"))
+                return -EINVAL;
         /* mq-deadline keeps its expiries in jiffies: at HZ=250, up to a multiple of 4 ms */
         if (n > 12 && !strcmp(rel + n - 12, "/read_expire")) {
                 char stored[32];
@@ -144,12 +221,20 @@ static int setup(void **state)
 {
         fr_setup(state);
         n_faults = 0;
+        gov_makes_nothing = false;
         return 0;
 }
 
 static void run(struct run_result *r, const char *root, int cmd)
 {
         kv_run_inproc(r, root, cmd, 0);
+}
+
+/* run, and the exit status must be status */
+static void run_status(struct run_result *r, const char *root, int cmd, int status)
+{
+        run(r, root, cmd);
+        want_status(r, status);
 }
 
 /*
@@ -198,14 +283,12 @@ static void iosched_plain(void **state)
         fr_write(root, VDA "scheduler", "none [mq-deadline] kyber bfq\n");
         make_files(root, VDA "iosched", sched_files[0][1]);
         fr_write(root, CONF, "[block \"vd*\"]\niosched.fifo_batch = 32\niosched.read_expire = 250\n");
-        run(&r, root, CMD_PLAN);
-        want_status(&r, 0);
+        run_status(&r, root, CMD_PLAN, 0);
         want_in("plan", r.out, "set   block vda iosched.fifo_batch: 16 -> 32");
         want_in("plan", r.out, "set   block vda iosched.read_expire: 500 -> 250");
         run_result_free(&r);
 
-        run(&r, root, CMD_APPLY);
-        want_status(&r, 0);
+        run_status(&r, root, CMD_APPLY, 0);
         want_in("apply", r.out, "block vda iosched.fifo_batch: 16 -> 32");
         want_value(root, VDA "iosched/fifo_batch", "32");
         want_value(root, VDA "iosched/read_expire", "252");
@@ -213,21 +296,18 @@ static void iosched_plain(void **state)
         run_result_free(&r);
 
         /* 252 is 250 ms rounded up to a jiffy: met */
-        run(&r, root, CMD_VERIFY);
-        want_status(&r, 0);
+        run_status(&r, root, CMD_VERIFY, 0);
         want_in("verify", r.out, "ok    block vda iosched.fifo_batch: 32 -> 32");
         want_in("verify", r.out, "ok    block vda iosched.read_expire: 252 -> 250");
         run_result_free(&r);
 
         /* a value no HZ rounds 250 to is not */
         fr_write(root, VDA "iosched/read_expire", "253\n");
-        run(&r, root, CMD_VERIFY);
-        want_status(&r, 1);
+        run_status(&r, root, CMD_VERIFY, 1);
         want_in("verify", r.out, "set   block vda iosched.read_expire: 253 -> 250");
         run_result_free(&r);
 
-        run(&r, root, CMD_REVERT);
-        want_status(&r, 0);
+        run_status(&r, root, CMD_REVERT, 0);
         want_value(root, VDA "iosched/fifo_batch", "16");
         want_value(root, VDA "iosched/read_expire", "500");
         run_result_free(&r);
@@ -247,28 +327,24 @@ static void iosched_after_switch(void **state)
         make_files(root, VDA "iosched", sched_files[0][1]);
         fr_write(root, VDA "iosched/fifo_batch", "8\n");
         fr_write(root, CONF, "[block \"vda\"]\nscheduler = bfq\niosched.slice_idle = 0\n");
-        run(&r, root, CMD_PLAN);
-        want_status(&r, 0);
+        run_status(&r, root, CMD_PLAN, 0);
         want_in("plan", r.out, "set   block vda scheduler: mq-deadline -> bfq");
         want_in("plan", r.out, "block vda iosched.slice_idle: ? -> 0");
         want_in("plan", r.out, "read after the switch to bfq");
         run_result_free(&r);
 
-        run(&r, root, CMD_APPLY);
-        want_status(&r, 0);
+        run_status(&r, root, CMD_APPLY, 0);
         want_in("apply", r.out, "block vda iosched.slice_idle: 8 -> 0");
         want_value(root, VDA "scheduler", "none mq-deadline kyber [bfq]");
         want_value(root, VDA "iosched/slice_idle", "0");
         run_result_free(&r);
 
         /* a second apply writes nothing */
-        run(&r, root, CMD_APPLY);
-        want_status(&r, 0);
+        run_status(&r, root, CMD_APPLY, 0);
         want_not_in("apply", r.out, "->");
         run_result_free(&r);
 
-        run(&r, root, CMD_REVERT);
-        want_status(&r, 0);
+        run_status(&r, root, CMD_REVERT, 0);
         want_value(root, VDA "scheduler", "none [mq-deadline] kyber bfq");
         want_value(root, VDA "iosched/fifo_batch", "8");
         run_result_free(&r);
@@ -283,8 +359,7 @@ static void iosched_absent(void **state)
         fr_write(root, VDA "scheduler", "none [mq-deadline] kyber bfq\n");
         make_files(root, VDA "iosched", sched_files[0][1]);
         fr_write(root, CONF, "[block \"vda\"]\niosched.slice_idle = 0\niosched.fifo_batch = 4\n");
-        run(&r, root, CMD_APPLY);
-        want_status(&r, 1);
+        run_status(&r, root, CMD_APPLY, 1);
         want_in("stderr", r.err, SHOWN ":2: block vda iosched.slice_idle: the active scheduler mq-deadline of vda "
                                  "has no tunable slice_idle (its iosched/ has: ");
         want_value(root, VDA "iosched/fifo_batch", "4");
@@ -292,8 +367,7 @@ static void iosched_absent(void **state)
 
         /* after a switch: found missing at apply, under the new scheduler */
         fr_write(root, CONF, "[block \"vda\"]\nscheduler = kyber\niosched.fifo_batch = 4\n");
-        run(&r, root, CMD_APPLY);
-        want_status(&r, 1);
+        run_status(&r, root, CMD_APPLY, 1);
         want_in("stderr", r.err, SHOWN ":3: block vda iosched.fifo_batch: the active scheduler kyber of vda has no "
                                  "tunable fifo_batch (its iosched/ has: ");
         want_value(root, VDA "scheduler", "none mq-deadline [kyber] bfq");
@@ -301,8 +375,7 @@ static void iosched_absent(void **state)
 
         /* none has no tunables at all */
         fr_write(root, CONF, "[block \"vda\"]\nscheduler = none\niosched.fifo_batch = 4\n");
-        run(&r, root, CMD_APPLY);
-        want_status(&r, 1);
+        run_status(&r, root, CMD_APPLY, 1);
         want_in("stderr", r.err, "the active scheduler none of vda has no tunable fifo_batch (its iosched/ has: none)");
         run_result_free(&r);
 }
@@ -317,8 +390,7 @@ static void iosched_errors(void **state)
         make_files(root, VDA "iosched", sched_files[0][1]);
         fault("sys/block/vda/queue/iosched/fifo_batch", EINVAL);
         fr_write(root, CONF, "[block \"vda\"]\niosched.fifo_batch = 4\n[block \"zram0\"]\niosched.fifo_batch = 4\n");
-        run(&r, root, CMD_APPLY);
-        want_status(&r, 1);
+        run_status(&r, root, CMD_APPLY, 1);
         want_in("stderr", r.err, SHOWN ":2: block vda iosched.fifo_batch: cannot write '4': Invalid argument");
         want_in("stderr", r.err, SHOWN ":4: block zram0 iosched.fifo_batch: zram0 has no I/O scheduler");
         want_value(root, VDA "iosched/fifo_batch", "16");
@@ -327,15 +399,13 @@ static void iosched_errors(void **state)
         /* a glob skips the devices without a scheduler quietly */
         n_faults = 0;
         fr_write(root, CONF, "[block \"*\"]\niosched.fifo_batch = 4\n");
-        run(&r, root, CMD_APPLY);
-        want_status(&r, 0);
+        run_status(&r, root, CMD_APPLY, 0);
         want_value(root, VDA "iosched/fifo_batch", "4");
         run_result_free(&r);
 
         fr_write(root, CONF, "[block \"vda\"]\niosched.Fifo = 4\niosched. = 1\niosched.fifo_batch = fast\n"
                              "iosched.../x = 1\n");
-        run(&r, root, CMD_PLAN);
-        want_status(&r, 1);
+        run_status(&r, root, CMD_PLAN, 1);
         want_in("stderr", r.err, SHOWN ":2: block iosched.Fifo: not a scheduler tunable's name");
         want_in("stderr", r.err, SHOWN ":3: block iosched.: not a scheduler tunable's name");
         want_in("stderr", r.err, SHOWN ":4: block iosched.fifo_batch: expected a number, not 'fast'");
@@ -377,15 +447,13 @@ static void khugepaged_keys(void **state)
         fr_write(root, CONF, "[thp]\nkhugepaged.defrag = no\nkhugepaged.max_ptes_none = 0\n"
                              "khugepaged.pages_to_scan = 8192\nkhugepaged.scan_sleep_millisecs = 1000\n"
                              "khugepaged.alloc_sleep_millisecs = 60000\n");
-        run(&r, root, CMD_PLAN);
-        want_status(&r, 0);
+        run_status(&r, root, CMD_PLAN, 0);
         want_in("plan", r.out, "set   thp khugepaged.defrag: 1 -> 0");
         want_in("plan", r.out, "set   thp khugepaged.max_ptes_none: 511 -> 0");
         want_in("plan", r.out, "ok    thp khugepaged.alloc_sleep_millisecs: 60000 -> 60000");
         run_result_free(&r);
 
-        run(&r, root, CMD_APPLY);
-        want_status(&r, 0);
+        run_status(&r, root, CMD_APPLY, 0);
         want_in("apply", r.out, "thp khugepaged.pages_to_scan: 4096 -> 8192");
         want_value(root, KHP "defrag", "0");
         want_value(root, KHP "max_ptes_none", "0");
@@ -393,12 +461,10 @@ static void khugepaged_keys(void **state)
         want_value(root, KHP "scan_sleep_millisecs", "1000");
         run_result_free(&r);
 
-        run(&r, root, CMD_VERIFY);
-        want_status(&r, 0);
+        run_status(&r, root, CMD_VERIFY, 0);
         run_result_free(&r);
 
-        run(&r, root, CMD_REVERT);
-        want_status(&r, 0);
+        run_status(&r, root, CMD_REVERT, 0);
         want_value(root, KHP "defrag", "1");
         want_value(root, KHP "max_ptes_none", "511");
         want_value(root, KHP "pages_to_scan", "4096");
@@ -419,8 +485,7 @@ static void khugepaged_errors(void **state)
         fault(KHP "scan_sleep_millisecs", EINVAL);
         fr_write(root, CONF, "[thp]\nkhugepaged.max_ptes_none = 512\nkhugepaged.max_ptes_shared = 1\n"
                              "khugepaged.scan_sleep_millisecs = 5\nkhugepaged.max_ptes_swap = 0\n");
-        run(&r, root, CMD_APPLY);
-        want_status(&r, 1);
+        run_status(&r, root, CMD_APPLY, 1);
         want_in("stderr", r.err, SHOWN ":2: thp khugepaged.max_ptes_none: at most 511 (a PMD hugepage holds 512 pages)");
         want_in("stderr", r.err, SHOWN ":3: thp khugepaged.max_ptes_shared: this kernel has no /" KHP "max_ptes_shared");
         want_in("stderr", r.err, SHOWN ":4: thp khugepaged.scan_sleep_millisecs: cannot write '5': Invalid argument");
@@ -431,8 +496,7 @@ static void khugepaged_errors(void **state)
 
         fr_write(root, CONF, "[thp]\nkhugepaged.pages_to_scan = 0\nkhugepaged.defrag = 2\n"
                              "khugepaged.full_scans = 0\nkhugepaged.max_ptes_none = -1\n");
-        run(&r, root, CMD_PLAN);
-        want_status(&r, 1);
+        run_status(&r, root, CMD_PLAN, 1);
         want_in("stderr", r.err, SHOWN ":2: thp khugepaged.pages_to_scan: expected a number from 1 to 4294967295, not '0'");
         want_in("stderr", r.err, SHOWN ":3: thp khugepaged.defrag: expected 0 or 1 (a boolean), not '2'");
         want_in("stderr", r.err, SHOWN ":4: unknown key 'khugepaged.full_scans' in [thp] (khugepaged's knobs:");
@@ -467,6 +531,233 @@ static void khugepaged_import(void **state)
         run_result_free(&r);
 }
 
+/* ---- [cpu] GOVERNOR.TUNABLE ---------------------------------------------- */
+
+/* two CPUs of one policy (cpuN/cpufreq links to it), the governor's tunables system-wide */
+static void cpufreq_tree(const char *root, const char *gov)
+{
+        fr_write(root, CPU "online", "0-1\n");
+        fr_write(root, CPU "possible", "0-1\n");
+        fr_writef(root, CPU "cpufreq/policy0/scaling_governor", "%s\n", gov);
+        fr_write(root, CPU "cpufreq/policy0/scaling_available_governors",
+                 "performance powersave ondemand conservative schedutil\n");
+        fr_symlink(root, "../cpufreq/policy0", CPU "cpu0/cpufreq");
+        fr_symlink(root, "../cpufreq/policy0", CPU "cpu1/cpufreq");
+        for (size_t i = 0; i < sizeof(gov_files) / sizeof(*gov_files); i++)
+                if (!strcmp(gov_files[i][0], gov)) {
+                        char *dir;
+                        assert_true(asprintf(&dir, CPU "cpufreq/%s", gov) > 0);
+                        make_files(root, dir, gov_files[i][1]);
+                        free(dir);
+                }
+}
+
+/* governor = ondemand with ondemand's tunables: written after the switch, which makes them */
+static void governor_tunables_after_switch(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        cpufreq_tree(root, "performance");
+        fr_write(root, CONF, "[cpu]\nondemand.up_threshold = 90\nondemand.ignore_nice_load = yes\n"
+                             "governor = ondemand\n");
+        run_status(&r, root, CMD_PLAN, 0);
+        want_in("plan", r.out, "set   cpu cpu0 governor: performance -> ondemand");
+        want_in("plan", r.out, "set   cpu ondemand.up_threshold: ? -> 90 (read after the switch to ondemand");
+        run_result_free(&r);
+
+        run_status(&r, root, CMD_APPLY, 0);
+        want_in("apply", r.out, "cpu ondemand.up_threshold: 95 -> 90");
+        want_in("apply", r.out, "cpu ondemand.ignore_nice_load: 0 -> 1");
+        want_value(root, CPU "cpufreq/policy0/scaling_governor", "ondemand");
+        want_value(root, CPU "cpufreq/ondemand/up_threshold", "90");
+        run_result_free(&r);
+
+        run_status(&r, root, CMD_VERIFY, 0);
+        want_in("verify", r.out, "ok    cpu ondemand.up_threshold: 90 -> 90");
+        run_result_free(&r);
+
+        run_status(&r, root, CMD_REVERT, 0);
+        want_value(root, CPU "cpufreq/policy0/scaling_governor", "performance");
+        run_result_free(&r);
+}
+
+/* the governor runs already: plain plan, apply, verify, revert */
+static void governor_tunables_active(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        cpufreq_tree(root, "ondemand");
+        fr_write(root, CONF, "[cpu]\nondemand.sampling_rate = 20000\nondemand.powersave_bias = 0\n");
+        run_status(&r, root, CMD_PLAN, 0);
+        want_in("plan", r.out, "set   cpu ondemand.sampling_rate: 10000 -> 20000");
+        want_in("plan", r.out, "ok    cpu ondemand.powersave_bias: 0 -> 0");
+        run_result_free(&r);
+        run_status(&r, root, CMD_APPLY, 0);
+        want_value(root, CPU "cpufreq/ondemand/sampling_rate", "20000");
+        run_result_free(&r);
+        run_status(&r, root, CMD_VERIFY, 0);
+        run_result_free(&r);
+        run_status(&r, root, CMD_REVERT, 0);
+        want_value(root, CPU "cpufreq/ondemand/sampling_rate", "10000");
+        run_result_free(&r);
+}
+
+/* conservative's thresholds: the write order keeps up above down between the two writes */
+static void governor_conservative_order(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        cpufreq_tree(root, "conservative");
+        /* lowering both: down first (up 15 is not above the old down 20) */
+        fr_write(root, CONF, "[cpu]\nconservative.up_threshold = 15\nconservative.down_threshold = 10\n");
+        run_status(&r, root, CMD_APPLY, 0);
+        want_value(root, CPU "cpufreq/conservative/up_threshold", "15");
+        want_value(root, CPU "cpufreq/conservative/down_threshold", "10");
+        run_result_free(&r);
+
+        /* raising both: up first (down 85 is not below the old up 15) */
+        fr_write(root, CONF, "[cpu]\nconservative.down_threshold = 85\nconservative.up_threshold = 95\n");
+        run_status(&r, root, CMD_APPLY, 0);
+        want_value(root, CPU "cpufreq/conservative/up_threshold", "95");
+        want_value(root, CPU "cpufreq/conservative/down_threshold", "85");
+        run_result_free(&r);
+
+        fr_write(root, CONF, "[cpu]\nconservative.down_threshold = 50\nconservative.up_threshold = 50\n");
+        run_status(&r, root, CMD_PLAN, 1);
+        want_in("stderr", r.err, SHOWN ":3: cpu conservative.up_threshold 50 is not above conservative.down_threshold "
+                                 "50 (at " SHOWN ":2): the kernel refuses it");
+        run_result_free(&r);
+}
+
+static void governor_tunable_errors(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        cpufreq_tree(root, "ondemand");
+        fault(CPU "cpufreq/ondemand/sampling_rate", EINVAL);
+        fr_write(root, CONF, "[cpu]\nconservative.freq_step = 10\nondemand.sampling_rate = 5\n"
+                             "ondemand.up_threshold = 80\n");
+        run_status(&r, root, CMD_APPLY, 1);
+        want_in("stderr", r.err, SHOWN ":2: cpu conservative.freq_step: conservative is not the governor of any policy "
+                                 "(ondemand on cpu0) and [cpu] governor does not make it one");
+        want_in("stderr", r.err, SHOWN ":3: cpu ondemand.sampling_rate: cannot write '5': Invalid argument");
+        want_value(root, CPU "cpufreq/ondemand/up_threshold", "80");
+        run_result_free(&r);
+
+        /* a switch that makes no tunables there: the setting fails at apply */
+        n_faults = 0;
+        gov_makes_nothing = true;
+        fr_write(root, CONF, "[cpu]\ngovernor = schedutil\nschedutil.rate_limit_us = 500\n");
+        run_status(&r, root, CMD_APPLY, 1);
+        want_in("stderr", r.err, SHOWN ":3: cpu schedutil.rate_limit_us: no /" CPU "cpufreq/schedutil/rate_limit_us "
+                                 "after the write it waited for");
+        want_value(root, CPU "cpufreq/policy0/scaling_governor", "schedutil");
+        run_result_free(&r);
+
+        fr_write(root, CONF, "[cpu]\nondemand.up_threshold = 101\nondemand.nosuch = 1\nnosuch.x = 1\n"
+                             "[cpu \"0\"]\nondemand.up_threshold = 90\n");
+        run_status(&r, root, CMD_PLAN, 1);
+        want_in("stderr", r.err, SHOWN ":2: cpu ondemand.up_threshold: expected a number from 1 to 100, not '101'");
+        want_in("stderr", r.err, SHOWN ":3: unknown key 'ondemand.nosuch' in [cpu] (ondemand's tunables: up_threshold, "
+                                 "sampling_rate, sampling_down_factor, ignore_nice_load, powersave_bias, io_is_busy)");
+        want_in("stderr", r.err, SHOWN ":4: unknown key 'nosuch.x' in [cpu]");
+        want_in("stderr", r.err, SHOWN ":6: cpu ondemand.up_threshold: a system-wide knob, not per CPU");
+        run_result_free(&r);
+
+        /* no cpufreq at all: skipped, as the governor key is */
+        rm_tree(root, CPU "cpufreq");
+        rm_tree(root, CPU "cpu0/cpufreq");
+        rm_tree(root, CPU "cpu1/cpufreq");
+        fr_write(root, CONF, "[cpu]\nondemand.up_threshold = 90\n");
+        run_status(&r, root, CMD_APPLY, 0);
+        want_in("stderr", r.err, SHOWN ":2: cpu ondemand.up_threshold: skipped: no cpufreq on this system");
+        run_result_free(&r);
+}
+
+/* ---- [cpu] mce.ignore_ce ---------------------------------------------------- */
+
+static void mce_ignore_ce(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        cpufreq_tree(root, "performance");
+        fr_write(root, MCE "machinecheck0/ignore_ce", "0\n");
+        fr_write(root, MCE "machinecheck1/ignore_ce", "0\n");
+        fr_write(root, CONF, "[cpu]\nmce.ignore_ce = yes\n");
+        run_status(&r, root, CMD_PLAN, 0);
+        want_in("plan", r.out, "set   cpu mce.ignore_ce: 0 -> 1");
+        run_result_free(&r);
+
+        run_status(&r, root, CMD_APPLY, 0);
+        want_in("apply", r.out, "cpu mce.ignore_ce: 0 -> 1");
+        want_in("apply", r.out, "the kernel also changed /" MCE "machinecheck1/ignore_ce: 0 -> 1");
+        want_value(root, MCE "machinecheck1/ignore_ce", "1");
+        run_result_free(&r);
+
+        run_status(&r, root, CMD_VERIFY, 0);
+        run_result_free(&r);
+
+        run_status(&r, root, CMD_REVERT, 0);
+        want_value(root, MCE "machinecheck0/ignore_ce", "0");
+        want_value(root, MCE "machinecheck1/ignore_ce", "0");
+        run_result_free(&r);
+
+        fault(MCE "machinecheck0/ignore_ce", EINVAL);
+        run_status(&r, root, CMD_APPLY, 1);
+        want_in("stderr", r.err, SHOWN ":2: cpu mce.ignore_ce: cannot write '1': Invalid argument");
+        run_result_free(&r);
+
+        fr_write(root, CONF, "[cpu]\nmce.ignore_ce = 2\n[cpu \"1\"]\nmce.ignore_ce = 1\n");
+        run_status(&r, root, CMD_PLAN, 1);
+        want_in("stderr", r.err, SHOWN ":2: cpu mce.ignore_ce: expected a boolean, not '2'");
+        want_in("stderr", r.err, SHOWN ":4: cpu mce.ignore_ce: a system-wide knob, not per CPU");
+        run_result_free(&r);
+
+        /* no machine-check devices (not x86, mce=off): skipped with a notice */
+        rm_tree(root, MCE);
+        fr_write(root, CONF, "[cpu]\nmce.ignore_ce = 1\n");
+        run_status(&r, root, CMD_APPLY, 0);
+        want_in("stderr", r.err, SHOWN ":2: cpu mce.ignore_ce: skipped, no /sys/devices/system/machinecheck");
+        run_result_free(&r);
+}
+
+/* rc.local's echo, sysfs.conf, and a shell loop over machinecheck* */
+static void cpu_import(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        cpufreq_tree(root, "ondemand");
+        fr_write(root, MCE "machinecheck0/ignore_ce", "0\n");
+        fr_write(root, MCE "machinecheck1/ignore_ce", "0\n");
+        import_apply(root, "#!/bin/sh\necho 90 > /sys/devices/system/cpu/cpufreq/ondemand/up_threshold\n"
+                           "for f in /sys/devices/system/machinecheck/machinecheck*/ignore_ce; do echo 1 > $f; done\n",
+                     "devices/system/cpu/cpufreq/ondemand/ignore_nice_load = 1\n",
+                     "[cpu]\nondemand.ignore_nice_load = 1\nondemand.up_threshold = 90\nmce.ignore_ce = 1\n");
+        want_value(root, CPU "cpufreq/ondemand/up_threshold", "90");
+        want_value(root, CPU "cpufreq/ondemand/ignore_nice_load", "1");
+        want_value(root, MCE "machinecheck1/ignore_ce", "1");
+
+        /* a value the kernel refused; one policy's tunables */
+        fr_write(root, "etc/rc.local", "#!/bin/sh\necho 101 > /sys/devices/system/cpu/cpufreq/ondemand/up_threshold\n"
+                                       "echo 90 > /sys/devices/system/cpu/cpufreq/policy0/ondemand/up_threshold\n"
+                                       "echo 1 > /sys/devices/system/machinecheck/machinecheck0/ignore_ce\n");
+        fr_write(root, "etc/sysfs.conf", "");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 1);
+        want_in("stderr", r.err, "rc.local:2: not carried: echo 101 > /sys/devices/system/cpu/cpufreq/ondemand/"
+                                 "up_threshold: cpu ondemand.up_threshold '101': a value the kernel refuses");
+        want_in("stderr", r.err, "rc.local:3: not carried: echo 90 > /sys/devices/system/cpu/cpufreq/policy0/ondemand/"
+                                 "up_threshold: one policy's governor tunables");
+        want_in("stderr", r.err, "rc.local:4: carried:");
+        run_result_free(&r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -478,6 +769,12 @@ int main(void)
                 cmocka_unit_test_setup_teardown(khugepaged_keys, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(khugepaged_errors, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(khugepaged_import, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(governor_tunables_after_switch, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(governor_tunables_active, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(governor_conservative_order, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(governor_tunable_errors, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(mce_ignore_ce, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(cpu_import, setup, fr_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

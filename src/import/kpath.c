@@ -6,6 +6,7 @@
  * those.  Every value is checked the way the section parsers check it, so
  * the configuration printed is one kvmtune accepts.
  */
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -383,6 +384,56 @@ int imp_cpu(struct imp *im, const char *cpus, const char *key, const char *value
 }
 
 /*
+ * cpufreq/GOV/F (the system's governor tunables) or cpufreq/policy*\/GOV/F
+ * (every policy's, through a glob): [cpu] GOV.F, which kvmtune sets wherever
+ * GOV governs.  0: not such a path; -1 with the why; 1: carried.
+ */
+static int governor_tunable(struct imp *im, const char *rest, bool all, const char *v, const struct imp_src *src)
+{
+        const char *gov = rest, *file;
+        char key[96], *value = NULL;
+        int r;
+
+        if (!strncmp(rest, "policy", 6)) {
+                const char *after = strchr(rest, '/');
+
+                if (!after || !strchr(after + 1, '/'))
+                        return 0;       /* policyN/F: the policy's own file */
+                if (!all || (strncmp(rest + 6, "*/", 2) && strncmp(rest + 6, "[0-9]*/", 7)))
+                        return imp_why(im, "one policy's governor tunables: kvmtune sets a governor's tunables on "
+                                           "every policy it governs ([cpu] GOV.TUNABLE)");
+                gov = after + 1;
+        }
+        file = strchr(gov, '/');
+        if (!file || strchr(file + 1, '/') || (size_t)(file - gov) >= 32)
+                return 0;
+        snprintf(key, sizeof(key), "%.*s.%s", (int)(file - gov), gov, file + 1);
+        r = cpugov_value(key, v, &value);
+        if (r == -ENOENT)
+                return imp_why(im, "kvmtune has no [cpu] key for the governor tunable cpufreq/%s", gov);
+        if (r < 0)
+                return imp_why(im, "cpu %s '%s': a value the kernel refuses", key, v);
+        imp_put(im, IS_CPU, NULL, key, NULL, value, src);
+        free(value);
+        return 1;
+}
+
+/* machinecheck/machinecheckN/ignore_ce (one value for the system): [cpu] mce.ignore_ce */
+static int machinecheck_file(struct imp *im, const char *rest, bool all, const char *v, const struct imp_src *src)
+{
+        const char *num = rest + strlen("machinecheck");
+        size_t n = all ? strcspn(num, "/") : strspn(num, "0123456789");
+
+        if (strncmp(rest, "machinecheck", 12) || !n || strcmp(num + n, "/ignore_ce") ||
+            (all && strncmp(num, "*/", 2)))
+                return imp_why(im, "kvmtune has no setting that writes /sys/devices/system/machinecheck/%s", rest);
+        if (strcmp(v, "0") && strcmp(v, "1"))
+                return imp_why(im, "ignore_ce '%s' is not 0 or 1", v);
+        imp_put(im, IS_CPU, NULL, "mce.ignore_ce", NULL, v, src);
+        return 1;
+}
+
+/*
  * The files of /sys/devices/system/cpu that [cpu] sets, REST after that
  * directory: cpuN/cpufreq/F and cpufreq/policyN/F ([cpu "N"]: a policy is
  * named after its first CPU, whose cpufreq link leads to it), cpuN/power/F,
@@ -400,6 +451,7 @@ static int cpu_file(struct imp *im, const char *rest, bool all, const char *v, c
         const char *num, *after, *file;
         char cpus[16];
         size_t n;
+        int r;
 
         if (!all && !strncmp(rest, "intel_pstate/", 13)) {
                 file = rest + 13;
@@ -409,6 +461,8 @@ static int cpu_file(struct imp *im, const char *rest, bool all, const char *v, c
                         return -1;
                 return imp_cpu(im, NULL, file, v, src);
         }
+        if (!strncmp(rest, "cpufreq/", 8) && (r = governor_tunable(im, rest + 8, all, v, src)) != 0)
+                return r;
         if (!strncmp(rest, "cpufreq/policy", 14))
                 num = rest + 14;
         else if (!strncmp(rest, "cpu", 3))
@@ -723,6 +777,8 @@ int imp_kernel_write(struct imp *im, const char *path, const char *value, const 
                 free(dev);
         } else if (!strncmp(path, "/sys/devices/system/cpu/", 24)) {
                 r = cpu_file(im, path + 24, false, v, src);
+        } else if (!strncmp(path, "/sys/devices/system/machinecheck/", 33)) {
+                r = machinecheck_file(im, path + 33, false, v, src);
         } else if (!strcmp(path, "/sys/module/nf_conntrack/parameters/hashsize")) {
                 r = imp_conntrack_hashsize(im, v, true, src,
                                            "load = no: the hash size was set on a module something else loaded");
@@ -793,6 +849,8 @@ int imp_glob_write(struct imp *im, const char *path, const char *value, const st
                 r = imp_why(im, "kvmtune's sysctl globs know only '*'");
         } else if (!strncmp(path, "/sys/devices/system/cpu/", 24)) {
                 r = cpu_file(im, path + 24, true, v, src);
+        } else if (!strncmp(path, "/sys/devices/system/machinecheck/", 33)) {
+                r = machinecheck_file(im, path + 33, true, v, src);
         } else if (!strncmp(path, "/proc/irq/", 10) || !strncmp(path, "/sys/devices/virtual/workqueue/", 31)) {
                 r = imp_why(im, "%s", ISOLATION_WHY);
         } else {

@@ -3,7 +3,8 @@
  * [cpu] (every online CPU) and [cpu "LIST"] (a kernel cpulist, "0-3,8"):
  * the cpufreq governor and energy performance preference, the
  * energy_perf_bias, the PM QoS resume latency, which cpuidle states may be
- * entered, and intel_pstate's global limits.  A knob a CPU or its driver
+ * entered, intel_pstate's global limits, the governors' tunables
+ * (cpugov.c) and the machine-check ignore_ce.  A knob a CPU or its driver
  * does not have is skipped with one notice in plain [cpu] and an error for
  * a CPU named in a list.  A CPU that comes online later gets its settings
  * from the udev rule (--device=cpuN).
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "../kvmtune.h"
+#include "cpugov.h"
 #include "devsel.h"
 
 #define CPU_DIR "sys/devices/system/cpu"
@@ -261,6 +263,28 @@ static int cpu_parse(struct kvmtune *k, const char *sub, const char *key, const 
         for (int i = 0; i < N_KEYS; i++)
                 if (!strcmp(key, keys[i]))
                         key_id = i;
+        if (key_id < 0 && (!strcmp(key, "mce.ignore_ce") || cpugov_is_key(key))) {
+                bool b;
+
+                if (sub) {
+                        log_error(k, &at, "cpu %s: a system-wide knob, not per CPU: set it in [cpu] without a CPU list",
+                                  key);
+                        return -EINVAL;
+                }
+                if (key[0] != 'm')
+                        v = cpugov_parse(k, key, value, at);
+                else if (parse_bool(value, &b) == 0)
+                        v = xstrdup(b ? "1" : "0");
+                else {
+                        log_error(k, &at, "cpu mce.ignore_ce: expected a boolean, not '%s'", value);
+                        v = NULL;
+                }
+                if (!v)
+                        return -EINVAL;
+                devsel_set(sec, key, v, at);
+                free(v);
+                return 0;
+        }
         if (key_id < 0) {
                 log_error(k, &at, "unknown key '%s' in [cpu]", key);
                 return -EINVAL;
@@ -555,6 +579,42 @@ static void plan_global(struct kvmtune *k, int key, const struct dev_kv *kv, con
         free(rel);
 }
 
+/*
+ * mce.ignore_ce: one system-wide value (mca_cfg.ignore_ce) that every
+ * machinecheckN/ignore_ce shows; written through the first, the kernel
+ * changes the others (crosswrite.c).  No machine-check devices: skipped.
+ */
+static void plan_mce(struct kvmtune *k, const struct dev_kv *kv)
+{
+        DIR *d = kernfs_opendir(k, "sys/devices/system/machinecheck");
+        long first = -1;
+        struct dirent *de;
+        struct setting *s;
+        char *rel;
+
+        while (d && (de = readdir(d))) {
+                const char *end;
+                unsigned n;
+
+                if (!strncmp(de->d_name, "machinecheck", 12) && parse_cpu_number(de->d_name + 12, &end, &n) == 0 &&
+                    !*end && (first < 0 || n < first))
+                        first = n;
+        }
+        if (d)
+                closedir(d);
+        rel = xasprintf("sys/devices/system/machinecheck/machinecheck%ld/ignore_ce", first);
+        s = setting_add(k, SEC_CPU, "mce.ignore_ce", first < 0 ? NULL : rel, kv->value, kv->at);
+        s->order = key_order[K_NO_TURBO];
+        if (first < 0) {
+                setting_skip(s, "no /sys/devices/system/machinecheck: no machine-check devices here");
+                log_notice(k, &kv->at, "cpu mce.ignore_ce: skipped, no /sys/devices/system/machinecheck "
+                           "(no machine-check devices: not x86, or mce=off)");
+        } else {
+                plan_read(k, s);
+        }
+        free(rel);
+}
+
 /* --device=cpuN: N, or -1 when the name is not a CPU's */
 static int device_cpu(const char *device)
 {
@@ -614,7 +674,8 @@ static int cpu_plan(struct kvmtune *k)
         struct dev_sections *ds = k->state[SEC_CPU];
         struct cpu_plan *p;
         struct cpuset *online;
-        size_t first = k->n_settings;
+        size_t first = k->n_settings, n_cpus = 0;
+        unsigned *cpus = NULL;
         char *raw = NULL;
         int dev_cpu = -1, r;
 
@@ -635,7 +696,7 @@ static int cpu_plan(struct kvmtune *k)
                 goto out;
         }
         if (!k->device) {
-                const struct dev_kv *g[N_KEYS] = { 0 };
+                const struct dev_kv *g[N_KEYS] = { 0 }, *mce = NULL;
 
                 check_lists(k, ds, p, online);
                 for (size_t i = 0; i < ds->n; i++)
@@ -646,6 +707,12 @@ static int cpu_plan(struct kvmtune *k)
                 for (int x = N_PERCPU; x < N_KEYS; x++)
                         if (g[x])
                                 plan_global(k, x, g[x], g[K_MIN_PCT], g[K_MAX_PCT]);
+                for (size_t i = 0; i < ds->n; i++)
+                        for (size_t j = 0; j < ds->s[i].n_kv; j++)
+                                if (!strcmp(ds->s[i].kv[j].key, "mce.ignore_ce"))
+                                        mce = &ds->s[i].kv[j];
+                if (mce)
+                        plan_mce(k, mce);
         } else if (!set_has(online, (unsigned)dev_cpu)) {
                 log_debug(k, "cpu %s: not online; its settings apply when it comes online", k->device);
                 goto out;
@@ -666,7 +733,14 @@ static int cpu_plan(struct kvmtune *k)
                         plan_plain(k, p, c, K_RESUME, &m[K_RESUME], "power/pm_qos_resume_latency_us");
                 if (m[K_IDLE].kv)
                         plan_idle(k, p, c, &m[K_IDLE]);
+                if (!k->device) {
+                        cpus = xgrow(cpus, n_cpus, sizeof(*cpus));
+                        cpus[n_cpus++] = c;
+                }
         }
+        /* the governors' tunables, once the governors are planned */
+        if (!k->device)
+                cpugov_plan(k, ds, cpus, n_cpus, first);
         /* plain [cpu]: one notice and one skipped setting per key for the CPUs without its knob */
         for (int x = 0; x < N_PERCPU; x++) {
                 if (set_empty(&p->missing[x]))
@@ -687,6 +761,7 @@ static int cpu_plan(struct kvmtune *k)
         }
         settings_sort(k, first);
 out:
+        free(cpus);
         free(raw);
         free(online);
         free(p->sets);
