@@ -429,12 +429,70 @@ def report(out):
     r = rss.get(("w2", "kvmtune"))
     if r:
         row("peak RSS of a full apply ≤ 4 MiB", "%s KiB" % r[2], int(r[2]) <= 4096)
+    if _read(out, "tick.tsv"):
+        p()
+        tick_report(out)
     un = _read(out, "w2.untranslated")
     if un:
         p("\nSettings of the full conf.d that the peers' configuration could not express"
           " (applied by kvmtune only):\n")
         for line in un.splitlines():
             p("- " + line)
+
+
+def tick_report(out, head=True):
+    """bench/tick.sh's rows: a ksm auto tick against ksmtuned's iteration."""
+    rows = [r for r in _tsv(out, "tick.tsv") if len(r) >= 10]
+    if not rows:
+        return
+    p = print
+    if head:
+        p("## Machine (tick)\n")
+        p("```")
+        p(_read(out, "tick.machine"))
+        p("```\n")
+    p("## [ksm] run = auto: a tick against ksmtuned's iteration (issue 36)\n")
+    p("CPU and wall time per tick: the median of the rounds' means (every round's mean after it); per hour:")
+    p("60 ticks (kvmtune-ksm.timer, every 60 s) and 60 iterations (ksmtuned's KSM_MONITOR_INTERVAL=60).\n")
+    names = {"kvmtune": "kvmtune tick (apply --only=ksm, decides and writes)",
+             "kvmtune-exec": "the same tick from its exec on (perf stat task-clock)",
+             "kvmtune-version": "kvmtune --version (the floor: start and exit)",
+             "ksmtuned-loop": "ksmtuned iteration (sleep 0 & wait; adjust)",
+             "ksmtuned-adjust": "ksmtuned adjust alone"}
+    order = list(names)
+    data = {}
+    for r in rows:
+        d = data.setdefault((int(r[0]), r[1]), {}).setdefault(r[2], {"cpu": [], "wall": [], "check": set()})
+        d["cpu"].append(int(r[5]))
+        d["wall"].append(int(r[6] or 0))
+        if r[2] == "kvmtune":
+            d["check"].add("run/pages_to_scan %s, guests %s, npages %s" % (r[9], r[10] if len(r) > 10 else "?", r[8]))
+        elif r[2].startswith("ksmtuned"):
+            d["check"].add("run/pages_to_scan %s, committed %s kB, npages %s" % (r[9], r[7], r[8]))
+    p("| processes | state | tool | CPU ms per tick | rounds' CPU ms | wall ms per tick | CPU s per hour |"
+      " kvmtune tick / this (CPU) | decision seen |")
+    p("|---:|---|---|---:|---|---:|---:|---:|---|")
+    verdict = []
+    for (n, state) in sorted(data, key=lambda k: (k[0], k[1] != "stop")):
+        tools = data[(n, state)]
+        kv = statistics.median(tools["kvmtune"]["cpu"]) if "kvmtune" in tools else None
+        for tool in sorted(tools, key=lambda t: order.index(t) if t in order else 99):
+            d = tools[tool]
+            cpu, wall = statistics.median(d["cpu"]), statistics.median(d["wall"])
+            ratio = "%.3f (1/%.0f)" % (kv / cpu, cpu / kv) if kv and tool.startswith("ksmtuned") else ""
+            p("| %d | %s | %s | %.3f | %s | %s | %.3f | %s | %s |" % (
+                n, state, names.get(tool, tool), cpu / 1e3, " ".join("%.2f" % (x / 1e3) for x in d["cpu"]),
+                "%.2f" % (wall / 1e3) if wall else "", cpu * 60 / 1e6, ratio, "; ".join(sorted(d["check"]))))
+            if kv and tool == "ksmtuned-loop":
+                ex = tools.get("kvmtune-exec")
+                verdict.append((n, state, kv, cpu, statistics.median(ex["cpu"]) if ex else None))
+    p("\n| target (issue 36) | measured | result |")
+    p("|---|---|---|")
+    for n, state, kv, it, ex in verdict:
+        p("| ksm auto tick ≤ 1/20 of a ksmtuned iteration's CPU time, %d processes, %s | %.3f / %.3f ms = 1/%.1f%s | %s |" % (
+            n, state, kv / 1e3, it / 1e3, it / kv,
+            " (from its exec on: %.3f ms = 1/%.1f)" % (ex / 1e3, it / ex) if ex else "",
+            "PASS" if kv * 20 <= it else "FAIL"))
 
 
 def main():
@@ -451,6 +509,8 @@ def main():
         summary(*args)
     elif cmd == "report":
         report(*args)
+    elif cmd == "tick-report":
+        tick_report(*args)
     else:
         sys.exit("unknown command " + cmd)
 

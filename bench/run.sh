@@ -25,7 +25,9 @@
 # whose medians need more of them to settle), BENCH_OUT (directory
 # for the JSON exports, strace outputs and report.md; default: a new
 # directory under /tmp, printed at the end), KVMTUNE (default ./kvmtune),
-# BENCH_ONLY (space-separated workloads to run, e.g. "1 5"; default all).
+# BENCH_ONLY (space-separated workloads to run, e.g. "1 5"; default all:
+# "1 2 3 4 5 tick"; tick is bench/tick.sh, [ksm] run = auto against
+# ksmtuned, with its own environment: TICK_*).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,7 +38,7 @@ RUNS=${BENCH_RUNS:-6}
 WARMUP=${BENCH_WARMUP:-2}
 SCALE_RUNS=${BENCH_SCALE_RUNS:-3}
 W1_RUNS=${BENCH_W1_RUNS:-$((RUNS * 4))}
-ONLY=" ${BENCH_ONLY:-1 2 3 4 5} "
+ONLY=" ${BENCH_ONLY:-1 2 3 4 5 tick} "
 PY=/usr/bin/python3
 GEN="$PY $here/genconf.py"
 SDS=/usr/lib/systemd/systemd-sysctl
@@ -107,7 +109,7 @@ if [ "${1:-}" = "" ]; then
 		exit 1
 	fi
 	need=""
-	for p in hyperfine procps systemd time strace iproute2 util-linux python3; do
+	for p in hyperfine procps systemd time strace iproute2 util-linux python3 gcc; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need="$need $p"
 	done
 	export DEBIAN_FRONTEND=noninteractive
@@ -399,6 +401,11 @@ fi
 
 if want 3 || want 4; then
 	SDS=$SDS unshare -n -m "$0" --netns
+fi
+
+if want tick; then
+	say "tick: [ksm] run = auto against ksmtuned"
+	BENCH_INNER=1 BENCH_OUT=$OUT KVMTUNE=$KV bash "$here/tick.sh" || say "tick failed"
 fi
 
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
