@@ -196,8 +196,13 @@ int kvmtune_run(struct kvmtune *k)
         }
         fflush(stdout);
         status = k->n_errors ? 1 : k->cmd == CMD_VERIFY && differs ? 1 : 0;
-        /* the time and status of the last apply of the configuration, for verify --metrics */
-        if (k->cmd == CMD_APPLY && locked && !k->device)
+        /*
+         * the time and status of the last apply of the configuration, for
+         * verify --metrics: not a part of it (--only: kvmtune-ksm.timer's
+         * tick every minute would hide a boot apply that failed; --device:
+         * the udev rule's runs)
+         */
+        if (k->cmd == CMD_APPLY && locked && !k->device && !k->only)
                 metrics_note_apply(k, status);
         kvmtune_free(k);
         return status;
