@@ -43,7 +43,8 @@
 # Environment: KVMTUNE (./kvmtune), BENCH_OUT (a directory: tick.tsv,
 # tick.machine and the hyperfine JSON under tick-json/), TICK_ROUNDS (5),
 # TICK_PROCS ("10 1000"), TICK_RUNS_KVMTUNE (60 per round),
-# TICK_ITER_KSMTUNED (10 per round), KVMTUNE_TEST_CACHE (/var/tmp/kvmtune-tests).
+# TICK_ITER_KSMTUNED (10 per round), KVMTUNE_TEST_CACHE (/var/tmp/kvmtune-tests),
+# TICK_TRACE (set: the namespace's part runs under bash -x).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -55,6 +56,10 @@ if [ "${1:-}" != --inner ]; then
 	[ "$(id -u)" = 0 ] || { say "must run as root (namespaces, bind mounts)"; exit 1; }
 	KV=${KVMTUNE:-$repo/kvmtune}
 	[ -x "$KV" ] || { say "no kvmtune binary at $KV (make kvmtune)"; exit 1; }
+	if ldd "$KV" 2>/dev/null | grep -qE 'libasan|libubsan'; then
+		say "$KV is an instrumented build (SANITIZE=1?): rebuild with 'make kvmtune'"
+		exit 1
+	fi
 	for c in hyperfine pgrep ps awk dpkg-deb apt-get unshare python3 "${CC:-cc}"; do
 		command -v "$c" >/dev/null || { say "$c is not available"; exit 1; }
 	done
