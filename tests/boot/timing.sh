@@ -14,8 +14,9 @@
 # Configurations (BOOT_TIMING_CONFS, default "defaults"):
 #   defaults       the packaged conf.d alone
 #   heavy-initrd   + 10 per-interface [sysctl] globs over 1,000 interfaces
-#                  (996 dummies made before kvmtune.service, which udev
-#                  leaves alone: its figures stay the real devices') and
+#                  (996 dummies made before kvmtune.service, for which the
+#                  udev rule runs no kvmtune: its figures stay the real
+#                  devices') and
 #                  [hugepages "1G"] pages = 1, reserved by the initrd hook
 #   heavy-cmdline  the same with the pool at = cmdline: the kernel gets
 #                  hugepagesz=1G hugepages=1 from qemu's -append, which is
@@ -62,8 +63,8 @@ timing_root() {
 # timing_image CONF: $work/vda-CONF.img and $work/timing-CONF.img (initramfs)
 timing_image() {
 	local c=$1 d=$root/etc/kvmtune/conf.d
-	rm -f "$d"/*.conf "$root/etc/systemd/system/sysinit.target.wants/kvmtune-timing-dummies.service" \
-		"$root/etc/udev/rules.d/00-kvmtune-timing.rules"
+	rm -f "$d"/*.conf "$root/etc/systemd/system/sysinit.target.wants/kvmtune-timing-dummies.service"
+	sed -i '/^KERNEL=="kvd\*", GOTO="kvmtune_end"$/d' "$root/etc/udev/rules.d/81-kvmtune.rules"
 	rm -rf "$root/etc/default/grub" "$root/etc/default/grub.d"
 	case $c in
 	defaults) ;;
@@ -71,10 +72,9 @@ timing_image() {
 		printf '# boot timing: 10 keys on every interface\n[sysctl]\n%s\n' "$timing_per_if_keys" > "$d/70-timing-per-if.conf"
 		printf '[hugepages "1G"]\npages = 1\n' > "$d/70-timing-1g.conf"
 		ln -sf ../kvmtune-timing-dummies.service "$root/etc/systemd/system/sysinit.target.wants/kvmtune-timing-dummies.service"
-		# udev leaves the dummies alone (no naming, no sysctl or kvmtune runs): the
-		# boot's udev figures stay those of the real devices at coldplug
-		printf '%s\n' '# boot timing: udev leaves the dummy interfaces alone' \
-			'SUBSYSTEM=="net", KERNEL=="kvd*", OPTIONS+="last_rule"' > "$root/etc/udev/rules.d/00-kvmtune-timing.rules"
+		# udev runs no kvmtune for the dummies: the boot's udev figures stay those
+		# of the real devices at coldplug
+		sed -i '/^ACTION=="remove"/a KERNEL=="kvd*", GOTO="kvmtune_end"' "$root/etc/udev/rules.d/81-kvmtune.rules"
 		;;
 	esac
 	if [ "$c" = heavy-cmdline ]; then
