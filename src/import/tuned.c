@@ -99,7 +99,7 @@ static bool unit_true(const char *v)
         return !strcmp(v, "True") || !strcmp(v, "true") || !strcmp(v, "1");
 }
 
-/* "FILE:LINE" of a line, for messages (static buffer: one use per message) */
+/* "FILE:LINE" of a line, for messages, in buf */
 static const char *at(const struct tuned *t, const struct tline *l, char *buf, size_t size)
 {
         snprintf(buf, size, "%s:%u", t->files[l->file].shown, t->files[l->file].lines[l->i].no);
@@ -200,10 +200,12 @@ static void set_str(char **dst, const char *v)
         *dst = v ? xstrdup(v) : NULL;
 }
 
+enum { K_TYPE, K_ENABLED, K_REPLACE, K_DROP, K_DEVICES, K_UDEV, K_CPUINFO, K_UNAME, K_PRE, K_POST, K_PRIO, K_N };
+
 /* the instance keys one file gives a section (configparser: the last one of a key in a file wins) */
 struct occ {
         const char *name;
-        const struct tline *k[11];      /* as instance_key()'s list */
+        const struct tline *k[K_N];     /* by instance_index() */
 };
 
 /* the keys of a section that configure the instance, not the plugin: their index, or -1 */
@@ -213,13 +215,12 @@ static int instance_index(const char *k)
                                             "cpuinfo_regex", "uname_regex", "script_pre", "script_post",
                                             "priority" };
 
-        for (int i = 0; i < 11; i++)
+        _Static_assert(sizeof(keys) / sizeof(*keys) == K_N, "one index per instance key");
+        for (int i = 0; i < K_N; i++)
                 if (!strcmp(k, keys[i]))
                         return i;
         return -1;
 }
-
-enum { K_TYPE, K_ENABLED, K_REPLACE, K_DROP, K_DEVICES, K_UDEV, K_CPUINFO, K_UNAME, K_PRE, K_POST, K_PRIO };
 
 /* TuneD's Merger._merge_two() for one section of file fi */
 static void merge(struct tuned *t, size_t fi, const struct occ *o)
@@ -689,12 +690,15 @@ static void report(struct imp *im, struct tuned *t)
                 char *text;
                 struct imp_src src;
 
-                if (strcmp(tl->key, "include") || tuned_has_var(tl->value))
+                if (strcmp(tl->key, "include"))
                         continue;
                 text = imp_clean_text(f->lines[tl->i].s, f->lines[tl->i].len);
                 src = (struct imp_src){ f->shown, f->lines[tl->i].no, text };
                 imp_trim(text);
-                if (tl == t->vars_include)
+                if (tuned_has_var(tl->value))
+                        imp_refused(im, &src, "include= names a TuneD variable or function, which import does not "
+                                              "evaluate");
+                else if (tl == t->vars_include)
                         read_variables(im, tl->value, &src);
                 else
                         imp_refused(im, &src, "TuneD reads one [variables] include=, the last one merged: %s",

@@ -187,7 +187,7 @@ static void put(struct rebuf *b, const char *s, size_t n)
         b->s[b->n] = '\0';
 }
 
-static void puts_(struct rebuf *b, const char *s)
+static void put_str(struct rebuf *b, const char *s)
 {
         put(b, s, strlen(s));
 }
@@ -221,13 +221,13 @@ static const char *bracket(struct rebuf *b, const char *p, const char **why)
                 }
                 p++;
                 if (*p == 'd')
-                        puts_(b, "0-9");
+                        put_str(b, "0-9");
                 else if (*p == 's')
-                        puts_(b, " \t\n\r\f\v");
+                        put_str(b, " \t\n\r\f\v");
                 else if (*p == 'w')
-                        puts_(b, "[:alnum:]_");
+                        put_str(b, "[:alnum:]_");
                 else if (*p == 't')
-                        puts_(b, "\t");
+                        put_str(b, "\t");
                 else if (*p && strchr("\\.*+?(){}|$/:,;_ #'\"", *p))
                         put(b, p, 1);
                 else {
@@ -249,7 +249,7 @@ static char *py_to_ere(const char *py, const char **why)
         struct rebuf b = { 0 };
         bool quant = false;     /* the last token was a quantifier: a '?' or '+' after it is lazy/possessive */
 
-        puts_(&b, "");
+        put(&b, "", 0);         /* "" for an empty pattern */
         for (const char *p = py; *p;) {
                 bool q = false;
 
@@ -257,15 +257,15 @@ static char *py_to_ere(const char *py, const char **why)
                         char c = p[1];
 
                         if (c == 'd')
-                                puts_(&b, "[0-9]");
+                                put_str(&b, "[0-9]");
                         else if (c == 'D')
-                                puts_(&b, "[^0-9]");
+                                put_str(&b, "[^0-9]");
                         else if (c && strchr("sSwWbB", c))
                                 put(&b, p, 2);
                         else if (c == 't')
-                                puts_(&b, "\t");
+                                put_str(&b, "\t");
                         else if (c == 'n')
-                                puts_(&b, "\n");
+                                put_str(&b, "\n");
                         else if (c && strchr(".[]{}()*+?^$|\\", c))
                                 put(&b, p, 2);
                         else if (c && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
@@ -287,19 +287,19 @@ static char *py_to_ere(const char *py, const char **why)
                                 *why = "a (?...) group (look-around, flags, named group) that POSIX has no form for";
                                 goto fail;
                         }
-                        puts_(&b, "(");
+                        put_str(&b, "(");
                         p += 3;
                 } else if (*p == '{') {
                         size_t n = brace_len(p);
 
                         if (!n) {
-                                puts_(&b, "\\{");
+                                put_str(&b, "\\{");
                                 p++;
                         } else {
                                 if (p[1] == ',')
-                                        puts_(&b, "{0");
+                                        put_str(&b, "{0");
                                 else
-                                        puts_(&b, "{");
+                                        put_str(&b, "{");
                                 put(&b, p + 1, n - 1);
                                 p += n;
                                 q = true;

@@ -349,8 +349,8 @@ void tuned_key(struct imp *im, const struct tuned_key *tk, const char *key, cons
                         } else {
                                 imp_refused(im, src, "TuneD's [vm] %s has no kvmtune form", key);
                         }
-                } else if (!*file || (strcmp(v, "always") && strcmp(v, "never") && strcmp(v, "madvise") &&
-                                      (strcmp(file, "defrag") || (strcmp(v, "defer") && strcmp(v, "defer+madvise"))))) {
+                } else if (strcmp(v, "always") && strcmp(v, "never") && strcmp(v, "madvise") &&
+                           (strcmp(file, "defrag") || (strcmp(v, "defer") && strcmp(v, "defer+madvise")))) {
                         imp_refused(im, src, "'%s' is not a value of transparent_hugepage/%s", v, file);
                 } else {
                         char *path = xasprintf("/sys/kernel/mm/transparent_hugepage/%s", file);
