@@ -109,7 +109,8 @@ static const char *const gov_files[][2] = {
                           "ignore_nice_load=0 sampling_rate=10000" },
         { "schedutil", "rate_limit_us=1000" },
 };
-static bool gov_makes_nothing;          /* a governor switch makes no tunables (a driver that keeps them elsewhere) */
+static bool gov_makes_nothing;
+static unsigned node1_room;             /* 2M pages node1 can grant */          /* a governor switch makes no tunables (a driver that keeps them elsewhere) */
 
 #define CPU "sys/devices/system/cpu/"
 #define MCE "sys/devices/system/machinecheck/"
@@ -206,6 +207,12 @@ int __wrap_kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *
         if (ends_with(rel, "conservative/down_threshold") &&
             strtoul(value, NULL, 10) >= file_number(k, CPU "cpufreq/conservative/up_threshold"))
                 return -EINVAL;
+        /* node1 has room for node1_room pages of 2M (a short grant beyond) */
+        if (ends_with(rel, "node1/hugepages/hugepages-2048kB/nr_hugepages") && strtoul(value, NULL, 10) > node1_room) {
+                char granted[32];
+                snprintf(granted, sizeof(granted), "%u", node1_room);
+                return __real_kernfs_write(k, rel, fd, granted);
+        }
         /* mq-deadline keeps its expiries in jiffies: at HZ=250, up to a multiple of 4 ms */
         if (n > 12 && !strcmp(rel + n - 12, "/read_expire")) {
                 char stored[32];
@@ -222,6 +229,7 @@ static int setup(void **state)
         fr_setup(state);
         n_faults = 0;
         gov_makes_nothing = false;
+        node1_room = 100000;
         return 0;
 }
 
@@ -756,6 +764,141 @@ static void cpu_import(void **state)
                                  "up_threshold: one policy's governor tunables");
         want_in("stderr", r.err, "rc.local:4: carried:");
         run_result_free(&r);
+
+        /* TuneD's realtime profiles: [sysfs] over machinecheck*, a governor tunable */
+        fr_write(root, "etc/rc.local", "#!/bin/sh\n");
+        fr_write(root, MCE "machinecheck0/ignore_ce", "0\n");
+        fr_write(root, MCE "machinecheck1/ignore_ce", "0\n");
+        fr_write(root, "etc/tuned/active_profile", "rt\n");
+        fr_write(root, "etc/tuned/rt/tuned.conf", "[sysfs]\n/sys/devices/system/machinecheck/machinecheck*/ignore_ce = 1\n"
+                                                  "/sys/devices/system/cpu/cpufreq/ondemand/sampling_rate = 20000\n");
+        import_apply(root, NULL, NULL, "[cpu]\nmce.ignore_ce = 1\nondemand.sampling_rate = 20000\n");
+        want_value(root, MCE "machinecheck1/ignore_ce", "1");
+        want_value(root, CPU "cpufreq/ondemand/sampling_rate", "20000");
+}
+
+/* ---- [hugepages] node.N / node.* ------------------------------------------ */
+
+#define NODE "sys/devices/system/node/"
+#define NODE0_2M NODE "node0/hugepages/hugepages-2048kB/nr_hugepages"
+#define NODE1_2M NODE "node1/hugepages/hugepages-2048kB/nr_hugepages"
+
+static void node_tree(const char *root)
+{
+        fr_write(root, NODE0_2M, "0\n");
+        fr_write(root, NODE1_2M, "0\n");
+        fr_write(root, NODE "node0/hugepages/hugepages-1048576kB/nr_hugepages", "0\n");
+        fr_write(root, NODE "online", "0-1\n");
+}
+
+static void node_pools(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        node_tree(root);
+        fr_write(root, CONF, "[hugepages]\nnode.0 = 64\nnode.1 = 32\n");
+        run_status(&r, root, CMD_PLAN, 0);
+        want_in("plan", r.out, "set   hugepages 2M pages node0: 0 -> 64");
+        want_in("plan", r.out, "set   hugepages 2M pages node1: 0 -> 32");
+        run_result_free(&r);
+        run_status(&r, root, CMD_APPLY, 0);
+        want_value(root, NODE0_2M, "64");
+        want_value(root, NODE1_2M, "32");
+        run_result_free(&r);
+        run_status(&r, root, CMD_VERIFY, 0);
+        run_result_free(&r);
+        run_status(&r, root, CMD_REVERT, 0);
+        want_value(root, NODE0_2M, "0");
+        want_value(root, NODE1_2M, "0");
+        run_result_free(&r);
+
+        /* node.* gives every node the count; node.N beside it wins for its node */
+        fr_write(root, CONF, "[hugepages \"2M\"]\nnode.* = 16\nnode.1 = 8\n");
+        run_status(&r, root, CMD_APPLY, 0);
+        want_value(root, NODE0_2M, "16");
+        want_value(root, NODE1_2M, "8");
+        run_result_free(&r);
+        run_status(&r, root, CMD_VERIFY, 0);
+        run_result_free(&r);
+
+        /* a node not configured keeps its pages */
+        fr_write(root, CONF, "[hugepages]\nnode.0 = 4\n");
+        run_status(&r, root, CMD_APPLY, 0);
+        want_value(root, NODE0_2M, "4");
+        want_value(root, NODE1_2M, "8");
+        run_result_free(&r);
+}
+
+static void node_pool_errors(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        node_tree(root);
+        /* a short grant: an error that says what the kernel granted, the pool keeps it */
+        node1_room = 10;
+        fr_write(root, CONF, "[hugepages]\nnode.0 = 16\nnode.1 = 32\n");
+        run_status(&r, root, CMD_APPLY, 1);
+        want_in("stderr", r.err, SHOWN ":3: hugepages 2M pages node1: granted 10 of 32 pages");
+        want_in("stderr", r.err, "compacting memory and retrying");
+        want_value(root, NODE0_2M, "16");
+        want_value(root, NODE1_2M, "10");
+        run_result_free(&r);
+
+        /* the reserve rail: about 15.6G MemTotal, 10% kept */
+        fr_write(root, CONF, "[hugepages]\nnode.* = 4000\n");
+        run_status(&r, root, CMD_APPLY, 1);
+        want_in("stderr", r.err, SHOWN ":2: hugepages 2M: refused by the reserve rail: 8000 pages");
+        want_value(root, NODE0_2M, "16");
+        run_result_free(&r);
+        fr_write(root, CONF, "[hugepages]\nnode.* = 4000\nforce = yes\n");
+        node1_room = 100000;
+        run_status(&r, root, CMD_APPLY, 0);
+        want_value(root, NODE1_2M, "4000");
+        run_result_free(&r);
+
+        fr_write(root, CONF, "[hugepages]\nnode.5 = 1\n[hugepages \"1G\"]\nnode.0 = 1\npages = 2\n"
+                             "[hugepages \"2M\"]\nnode.x = 1\nnode.1 = many\n");
+        run_status(&r, root, CMD_PLAN, 1);
+        want_in("stderr", r.err, SHOWN ":2: hugepages 2M node.5: this system has no node 5 with 2M pages");
+        want_in("stderr", r.err, SHOWN ":4: hugepages 1G: node.N gives the pool per node, which excludes pages, "
+                                 "memory, nodes and at = cmdline (" SHOWN ":5)");
+        want_in("stderr", r.err, SHOWN ":7: hugepages node.x: expected node.N");
+        want_in("stderr", r.err, SHOWN ":8: hugepages node.1: expected node.N");
+        run_result_free(&r);
+}
+
+/* a loop over node*, as the guides write it; the whole pool after it replaces it */
+static void node_pool_import(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        node_tree(root);
+        import_apply(root, "#!/bin/sh\nfor f in /sys/devices/system/node/node*/hugepages/hugepages-2048kB/nr_hugepages; "
+                           "do echo 16 > $f; done\n", NULL, "[hugepages]\nnode.* = 16\n");
+        want_value(root, NODE0_2M, "16");
+        want_value(root, NODE1_2M, "16");
+
+        fr_write(root, "etc/rc.local", "#!/bin/sh\n"
+                 "for f in /sys/devices/system/node/node*/hugepages/hugepages-1048576kB/nr_hugepages; do echo 1 > $f; done\n"
+                 "echo 2 > /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages\n");
+        kv_run(&r, root, "import", NULL);
+        want_status(&r, 0);
+        want_in("import", r.out, "# dropped: /etc/rc.local:3 sets the pool of all nodes after it");
+        want_in("import", r.out, "[hugepages \"1G\"]");
+        want_in("import", r.out, "\npages = 2\n");
+        want_not_in("import", r.out, "\nnode.* = 1\n");
+        run_result_free(&r);
+
+        /* a TuneD [sysfs] glob over node* */
+        fr_write(root, "etc/rc.local", "#!/bin/sh\n");
+        fr_write(root, "etc/tuned/active_profile", "hp\n");
+        fr_write(root, "etc/tuned/hp/tuned.conf",
+                 "[sysfs]\n/sys/devices/system/node/node*/hugepages/hugepages-2048kB/nr_hugepages = 24\n");
+        import_apply(root, NULL, NULL, "[hugepages]\nnode.* = 24\n");
+        want_value(root, NODE1_2M, "24");
 }
 
 int main(void)
@@ -775,6 +918,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(governor_tunable_errors, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(mce_ignore_ce, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(cpu_import, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(node_pools, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(node_pool_errors, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(node_pool_import, setup, fr_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -228,6 +228,12 @@ int imp_hugepages(struct imp *im, uint64_t kb, const char *key, const char *valu
                         nodes->dropped = true;
                         imp_note(nodes, "dropped: %s:%u sets the pool of all nodes after it", src->file, src->line);
                 }
+                snprintf(idkey, sizeof(idkey), "%llu node.*", (unsigned long long)kb);
+                nodes = imp_find(im, IS_HUGEPAGES, sub, idkey);
+                if (nodes && !nodes->dropped) {
+                        nodes->dropped = true;
+                        imp_note(nodes, "dropped: %s:%u sets the pool of all nodes after it", src->file, src->line);
+                }
                 for (size_t i = 0; i < im->n_np; i++)
                         if (im->np[i].kb == kb)
                                 im->np[i--] = im->np[--im->n_np];
@@ -644,6 +650,12 @@ static int node_pool(struct imp *im, const char *rest, const char *v, const stru
                 return imp_why(im, "this host has no /%s", rel);
         if (kb != im->default_kb || !im->default_kb)
                 sub = imp_size_name(kb);
+        snprintf(idkey, sizeof(idkey), "%llu node.*", kb);
+        if ((e = imp_find(im, IS_HUGEPAGES, sub, idkey)) && !e->dropped) {
+                free(sub);
+                return imp_why(im, "every node's pool is set before it (%s): kvmtune cannot combine node.* with "
+                                   "an even split", e->src);
+        }
         snprintf(idkey, sizeof(idkey), "%llu nodes", kb);
         e = imp_find(im, IS_HUGEPAGES, sub, idkey);
         snprintf(idkey, sizeof(idkey), "%llu pages", kb);
@@ -709,6 +721,49 @@ static int node_pool(struct imp *im, const char *rest, const char *v, const stru
 static bool queue_file(const char *rest)
 {
         return !strchr(!strncmp(rest, "iosched/", 8) ? rest + 8 : rest, '/');
+}
+
+/*
+ * "/sys/devices/system/node/node*\/hugepages/hugepages-2048kB/nr_hugepages"
+ * (a loop or a TuneD [sysfs] glob over every node): [hugepages] node.* =
+ * COUNT, each node's pool that count.  It replaces what the pool of that
+ * size was given before (pages, nodes); a later whole-pool write replaces it.
+ */
+static int node_glob_pool(struct imp *im, const char *rest, const char *v, const struct imp_src *src)
+{
+        unsigned long long kb;
+        char file[32], rel[96], idkey[64], *sub = NULL;
+        const char *drop[] = { "pages", "nodes" };
+        struct imp_entry *e;
+        int n = 0;
+
+        if ((sscanf(rest, "*/hugepages/hugepages-%llukB/%31[a-z_]%n", &kb, file, &n) != 2 &&
+             sscanf(rest, "[0-9]*/hugepages/hugepages-%llukB/%31[a-z_]%n", &kb, file, &n) != 2) || rest[n] || !kb)
+                return imp_why(im, "kvmtune has no glob form for /sys/devices/system/node/node%s", rest);
+        if (strcmp(file, "nr_hugepages"))
+                return imp_why(im, "kvmtune has no per-node [hugepages] key for %s", file);
+        if (!number(v, UINT64_MAX / 4, 0))
+                return imp_why(im, "hugepages: '%s' is not a number", v);
+        snprintf(rel, sizeof(rel), "sys/kernel/mm/hugepages/hugepages-%llukB", kb);
+        if (kernfs_probe(im->k, rel) == 0)
+                return imp_why(im, "this kernel offers no such hugepages (no /%s)", rel);
+        if (kb != im->default_kb || !im->default_kb)
+                sub = imp_size_name(kb);
+        for (size_t i = 0; i < 2; i++) {
+                snprintf(idkey, sizeof(idkey), "%llu %s", kb, drop[i]);
+                e = imp_find(im, IS_HUGEPAGES, sub, idkey);
+                if (e && !e->dropped) {
+                        e->dropped = true;
+                        imp_note(e, "dropped: %s:%u sets every node's pool after it", src->file, src->line);
+                }
+        }
+        for (size_t i = 0; i < im->n_np; i++)
+                if (im->np[i].kb == kb)
+                        im->np[i--] = im->np[--im->n_np];
+        snprintf(idkey, sizeof(idkey), "%llu node.*", kb);
+        imp_put(im, IS_HUGEPAGES, sub, "node.*", idkey, v, src);
+        free(sub);
+        return 1;
 }
 
 /* "/sys/block/sda/queue/scheduler" */
@@ -849,6 +904,8 @@ int imp_glob_write(struct imp *im, const char *path, const char *value, const st
                 r = imp_why(im, "kvmtune's sysctl globs know only '*'");
         } else if (!strncmp(path, "/sys/devices/system/cpu/", 24)) {
                 r = cpu_file(im, path + 24, true, v, src);
+        } else if (!strncmp(path, "/sys/devices/system/node/node", 29)) {
+                r = node_glob_pool(im, path + 29, v, src);
         } else if (!strncmp(path, "/sys/devices/system/machinecheck/", 33)) {
                 r = machinecheck_file(im, path + 33, true, v, src);
         } else if (!strncmp(path, "/proc/irq/", 10) || !strncmp(path, "/sys/devices/virtual/workqueue/", 31)) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * [hugepages] and [hugepages "SIZE"]: persistent hugepage pools, per size,
- * optionally split over NUMA nodes, with the reserve rail that keeps a
+ * optionally split over NUMA nodes or given per node (node.N, node.*),
+ * with the reserve rail that keeps a
  * mistyped count from taking the host's memory.  Pools are reserved largest
  * first (small pages would break up the large blocks).  A pool at = cmdline
  * is asked of the kernel at boot ([cmdline] writes hugepagesz= hugepages=);
@@ -30,6 +31,15 @@ struct pool {
         bool force, compact;
         bool at_cmdline;                /* at = cmdline: reserved by the kernel at boot */
         struct origin at;               /* first line that named this pool */
+        struct node_count {             /* node.N = COUNT: that node's pool */
+                unsigned node;
+                uint64_t pages;
+                struct origin at;
+        } *per_node;
+        size_t n_per_node;
+        bool all_nodes;                 /* node.* = COUNT: every node's pool */
+        uint64_t all_pages;
+        struct origin all_at;
 };
 
 struct hugepages_state {
@@ -251,6 +261,29 @@ static int hugepages_parse(struct kvmtune *k, const char *sub, const char *key,
                 p->nodes = nodes;
                 p->n_nodes = n;
                 p->nodes_at = at;
+        } else if (!strncmp(key, "node.", 5)) {
+                const char *n = key + 5;
+                uint64_t node = 0;
+
+                if (parse_u64(value, &v) < 0 || (strcmp(n, "*") && (parse_u64(n, &node) < 0 || node > 4095))) {
+                        log_error(k, &at, "hugepages %s: expected node.N (N a node number) or node.* and a page "
+                                  "count, not '%s = %s'", key, key, value);
+                        return -EINVAL;
+                }
+                if (!strcmp(n, "*")) {
+                        p->all_nodes = true;
+                        p->all_pages = v;
+                        p->all_at = at;
+                        return 0;
+                }
+                for (size_t i = 0; i < p->n_per_node; i++)
+                        if (p->per_node[i].node == node) {
+                                p->per_node[i].pages = v;
+                                p->per_node[i].at = at;
+                                return 0;
+                        }
+                p->per_node = xgrow(p->per_node, p->n_per_node, sizeof(*p->per_node));
+                p->per_node[p->n_per_node++] = (struct node_count){ (unsigned)node, v, at };
         } else if (!strcmp(key, "overcommit")) {
                 if (parse_u64(value, &v) < 0) {
                         log_error(k, &at, "hugepages overcommit: invalid number '%s'", value);
@@ -580,6 +613,133 @@ static uint64_t held_after(struct kvmtune *k, const struct hugepages_state *st, 
         return kb;
 }
 
+/* the NUMA nodes with a pool of this size, ascending; their number */
+static size_t pool_nodes(struct kvmtune *k, uint64_t size_kb, unsigned **v)
+{
+        DIR *d = kernfs_opendir(k, "sys/devices/system/node");
+        struct dirent *de;
+        size_t n = 0;
+
+        *v = NULL;
+        while (d && (de = readdir(d))) {
+                unsigned node;
+                char *path, end;
+
+                if (sscanf(de->d_name, "node%u%c", &node, &end) != 1)
+                        continue;
+                path = pool_path(size_kb, (int)node, "nr_hugepages");
+                if (kernfs_probe(k, path) > 0) {
+                        size_t at = n;
+                        *v = xgrow(*v, n, sizeof(**v));
+                        while (at > 0 && (*v)[at - 1] > node) {
+                                (*v)[at] = (*v)[at - 1];
+                                at--;
+                        }
+                        (*v)[at] = node;
+                        n++;
+                }
+                free(path);
+        }
+        if (d)
+                closedir(d);
+        return n;
+}
+
+/* what node.N / node.* give node (true: *pages, *at set); false: not configured */
+static bool node_wanted(const struct pool *p, unsigned node, uint64_t *pages, struct origin *at)
+{
+        for (size_t i = 0; i < p->n_per_node; i++)
+                if (p->per_node[i].node == node) {
+                        *pages = p->per_node[i].pages;
+                        *at = p->per_node[i].at;
+                        return true;
+                }
+        *pages = p->all_pages;
+        *at = p->all_at;
+        return p->all_nodes;
+}
+
+/*
+ * A pool given per node (node.N, node.*): each node's file set to its count,
+ * the nodes not configured left as they are (and counted for the rail).
+ * Returns the memory the pool holds for the rail after it.
+ */
+static uint64_t plan_per_node(struct kvmtune *k, const struct pool *p, uint64_t current, uint64_t room_kb,
+                              uint64_t default_kb)
+{
+        char size[32], mem[32], name[64], a[32], b[32];
+        uint64_t total = 0, pages;
+        unsigned *nodes;
+        size_t n = pool_nodes(k, p->size_kb, &nodes);
+        struct origin at;
+        char *why = NULL;
+
+        size_name(p->size_kb, size, sizeof(size));
+        for (size_t i = 0; i < p->n_per_node; i++) {
+                bool found = false;
+
+                for (size_t j = 0; j < n; j++)
+                        found |= nodes[j] == p->per_node[i].node;
+                if (!found)
+                        log_error(k, &p->per_node[i].at, "hugepages %s node.%u: this system has no node %u with %s "
+                                  "pages (no /sys/devices/system/node/node%u/hugepages/hugepages-%llukB)", size,
+                                  p->per_node[i].node, p->per_node[i].node, size, p->per_node[i].node,
+                                  (unsigned long long)p->size_kb);
+        }
+        for (size_t j = 0; j < n; j++) {
+                char *path = pool_path(p->size_kb, (int)nodes[j], "nr_hugepages");
+                total = add_sat(total, node_wanted(p, nodes[j], &pages, &at) ? pages : read_count(k, path, NULL));
+                free(path);
+        }
+        if (total > current && !p->force && mul_sat(total, p->size_kb) > room_kb) {
+                why = xasprintf("refused by the reserve rail: %llu pages (%s) on the nodes together would leave less "
+                                "than the reserve to the host (room for %s); say force = yes to allow",
+                                (unsigned long long)total, pages_mem(total, p->size_kb, false, a, sizeof(a)),
+                                human_kb(room_kb, b, sizeof(b)));
+                log_error(k, p->all_nodes ? &p->all_at : &p->per_node[0].at, "hugepages %s: %s", size, why);
+        }
+        for (size_t j = 0; j < n; j++) {
+                struct setting *s;
+
+                if (!node_wanted(p, nodes[j], &pages, &at))
+                        continue;
+                snprintf(name, sizeof(name), "%s pages node%u", size, nodes[j]);
+                s = add_count(k, name, pool_path(p->size_kb, (int)nodes[j], "nr_hugepages"), pages, at);
+                if (p->size_kb == default_kb)   /* vm.nr_hugepages would respread it */
+                        set_more(s)->claim = "proc/sys/vm/nr_hugepages";
+                set_more(s)->knob = &pool_knob;
+                set_more(s)->data = xcalloc(1, sizeof(struct pool_write));
+                ((struct pool_write *)s->more->data)->compact = p->compact;
+                if (s->action == ACT_ERROR)
+                        continue;
+                if (why) {
+                        s->action = ACT_ERROR;
+                        setting_set_note(s, xstrdup(why));
+                } else {
+                        setting_set_note(s, xasprintf("%s", pages_mem(pages, p->size_kb, true, mem, sizeof(mem))));
+                }
+        }
+        free(why);
+        free(nodes);
+        return why ? current : total;
+}
+
+/* node.N / node.* exclude pages, memory, nodes and at = cmdline (the pool is given per node) */
+static bool per_node_conflict(struct kvmtune *k, const struct pool *p)
+{
+        const struct origin *at = p->all_nodes ? &p->all_at : &p->per_node[0].at;
+        char size[32];
+
+        size_name(p->size_kb, size, sizeof(size));
+        if (p->amount != AMOUNT_NONE || p->n_nodes || p->at_cmdline) {
+                const struct origin *o = p->amount != AMOUNT_NONE ? &p->amount_at : p->n_nodes ? &p->nodes_at : at;
+                log_error(k, at, "hugepages %s: node.N gives the pool per node, which excludes pages, memory, nodes "
+                          "and at = cmdline (%s:%u)", size, o->file, o->line);
+                return true;
+        }
+        return false;
+}
+
 static int hugepages_plan(struct kvmtune *k)
 {
         struct hugepages_state *st = k->state[SEC_HUGEPAGES];
@@ -646,6 +806,16 @@ static int hugepages_plan(struct kvmtune *k)
                                   size_name(p->size_kb, a, sizeof(a)));
                         continue;
                 }
+                if (p->all_nodes || p->n_per_node) {
+                        uint64_t held = add_sat(add_sat(used_kb, held_after(k, st, i)), reserve_kb);
+
+                        if (per_node_conflict(k, p))
+                                continue;
+                        held = plan_per_node(k, p, current, memtotal_kb > held ? memtotal_kb - held : 0, default_kb);
+                        used_kb = add_sat(used_kb, mul_sat(held, p->size_kb));
+                        plan_pool(k, p, 0, false, NULL, default_kb);    /* overcommit */
+                        continue;
+                }
                 if (p->amount == AMOUNT_NONE) {
                         used_kb = add_sat(used_kb, mul_sat(current, p->size_kb));
                         plan_pool(k, p, 0, false, NULL, default_kb);
@@ -699,6 +869,7 @@ static void hugepages_free(struct kvmtune *k)
         for (size_t i = 0; i < st->n; i++) {
                 free(st->pools[i].memory);
                 free(st->pools[i].nodes);
+                free(st->pools[i].per_node);
         }
         free(st->pools);
         free(st->boot);

@@ -3,7 +3,8 @@
 # device across a scheduler switch (the switch makes iosched/ anew; the
 # tunable is written after it; revert puts back the scheduler), and a
 # tunable the active scheduler lacks; [thp] khugepaged.NAME (global knobs),
-# applied, verified, reverted, and a value the kernel refuses.  Every file touched is put back byte
+# applied, verified, reverted, and a value the kernel refuses; [hugepages]
+# node.N on node0, and a node the system lacks.  Every file touched is put back byte
 # for byte on exit.  The runs are in a private mount namespace with a tmpfs
 # on /run (the host's revert record is not touched).
 set -u
@@ -90,6 +91,26 @@ if [ -w $khp/pages_to_scan ] && [ -w $khp/max_ptes_none ]; then
 	[ "$(cat $khp/max_ptes_none)" = "${saved[$khp/max_ptes_none]}" ] || bad "max_ptes_none written"
 	# the kernel agrees: it refuses that value
 	echo $nr >$khp/max_ptes_none 2>/dev/null && bad "the kernel took max_ptes_none = $nr"
+fi
+
+# ---- [hugepages] node.N: node0's 2M pool, two pages more ----
+np=/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages
+if [ -w $np ]; then
+	tested="$tested node-pool"
+	save $np
+	want=$(( ${saved[$np]} + 2 ))
+	printf '[hugepages "2M"]\nnode.0 = %s\n' $want >"$tmp/k.conf"
+	run apply >"$tmp/out" 2>"$tmp/err" || bad "node pool apply: $(cat "$tmp/err")"
+	[ "$(cat $np)" = $want ] || bad "node0 pool: $(cat $np), wanted $want"
+	"$kv" --config "$tmp/k.conf" verify >"$tmp/out" 2>&1 || bad "node pool verify: $(cat "$tmp/out")"
+	echo "${saved[$np]}" >$np
+	run apply revert >"$tmp/out" 2>&1 || bad "node pool apply + revert: $(cat "$tmp/out")"
+	[ "$(cat $np)" = "${saved[$np]}" ] || bad "node pool revert: $(cat $np), was ${saved[$np]}"
+	# a node this system does not have
+	printf '[hugepages "2M"]\nnode.4095 = 1\n' >"$tmp/k.conf"
+	run apply >"$tmp/out" 2>"$tmp/err"; rc=$?
+	[ $rc = 1 ] && grep -q "k.conf:2: hugepages 2M node.4095: this system has no node 4095" "$tmp/err" ||
+		bad "node.4095: exit $rc: $(cat "$tmp/err")"
 fi
 
 [ -n "$tested" ] || skip "no loop0 with mq-deadline"
