@@ -557,6 +557,20 @@ static struct setting *add_count(struct kvmtune *k, const char *name, char *path
         return s;
 }
 
+/* a pool's nr_hugepages (node -1: the size's global file), written with the grant read back */
+static struct setting *add_pool(struct kvmtune *k, const struct pool *p, const char *name, int node, uint64_t pages,
+                                struct origin at, uint64_t default_kb)
+{
+        struct setting *s = add_count(k, name, pool_path(p->size_kb, node, "nr_hugepages"), pages, at);
+
+        if (p->size_kb == default_kb)   /* per node too: vm.nr_hugepages would respread it */
+                set_more(s)->claim = "proc/sys/vm/nr_hugepages";
+        set_more(s)->knob = &pool_knob;
+        set_more(s)->data = xcalloc(1, sizeof(struct pool_write));
+        ((struct pool_write *)s->more->data)->compact = p->compact;
+        return s;
+}
+
 static void plan_pool(struct kvmtune *k, const struct pool *p, uint64_t want, bool refused,
                       const char *why, uint64_t default_kb)
 {
@@ -572,13 +586,7 @@ static void plan_pool(struct kvmtune *k, const struct pool *p, uint64_t want, bo
                         snprintf(name, sizeof(name), "%s pages node%u", size, p->nodes[i]);
                 else
                         snprintf(name, sizeof(name), "%s pages", size);
-                s = add_count(k, name, pool_path(p->size_kb, p->n_nodes ? (int)p->nodes[i] : -1, "nr_hugepages"),
-                              share, p->amount_at);
-                if (p->size_kb == default_kb)   /* per node too: vm.nr_hugepages would respread it */
-                        set_more(s)->claim = "proc/sys/vm/nr_hugepages";
-                set_more(s)->knob = &pool_knob;
-                set_more(s)->data = xcalloc(1, sizeof(struct pool_write));
-                ((struct pool_write *)s->more->data)->compact = p->compact;
+                s = add_pool(k, p, name, p->n_nodes ? (int)p->nodes[i] : -1, share, p->amount_at, default_kb);
                 if (s->action == ACT_ERROR)
                         continue;
                 if (refused) {
@@ -704,12 +712,7 @@ static uint64_t plan_per_node(struct kvmtune *k, const struct pool *p, uint64_t 
                 if (!node_wanted(p, nodes[j], &pages, &at))
                         continue;
                 snprintf(name, sizeof(name), "%s pages node%u", size, nodes[j]);
-                s = add_count(k, name, pool_path(p->size_kb, (int)nodes[j], "nr_hugepages"), pages, at);
-                if (p->size_kb == default_kb)   /* vm.nr_hugepages would respread it */
-                        set_more(s)->claim = "proc/sys/vm/nr_hugepages";
-                set_more(s)->knob = &pool_knob;
-                set_more(s)->data = xcalloc(1, sizeof(struct pool_write));
-                ((struct pool_write *)s->more->data)->compact = p->compact;
+                s = add_pool(k, p, name, (int)nodes[j], pages, at, default_kb);
                 if (s->action == ACT_ERROR)
                         continue;
                 if (why) {
