@@ -90,7 +90,8 @@ def universe():
     t = "/sys/kernel/mm/transparent_hugepage/"
     if not LOCAL:
         u += [t + "enabled", t + "defrag", t + "shmem_enabled", t + "use_zero_page"]
-        u += files_in(t + "khugepaged")
+        # khugepaged's knobs; its counters (full_scans, pages_collapsed) count by themselves
+        u += [p for p in files_in(t + "khugepaged") if not p.endswith(("/full_scans", "/pages_collapsed"))]
         u += [d + "/enabled" for d in sorted(glob.glob(t + "hugepages-*"))]
     u = [p for p in u if read(p) is not None]
     # what changes by itself (counters) is no setting's
