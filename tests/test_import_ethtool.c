@@ -31,19 +31,6 @@ static int setup(void **state)
         return 0;
 }
 
-/* the printed configuration, as the host's own file, then applied */
-static void apply_output(const char *root, const char *out)
-{
-        struct run_result r;
-
-        fr_write(root, CONFD "50-imported.conf", out);
-        kv_run(&r, root, "apply", NULL);
-        if (r.status != 0)
-                fprintf(stderr, "apply of:\n%s\nsaid:\n%s%s", out, r.out, r.err);
-        want_status(&r, 0);
-        run_result_free(&r);
-}
-
 static char *field(const char *root, const char *rel, const char *name)
 {
         char *text = fr_read(root, rel), *out = NULL;
@@ -113,7 +100,7 @@ static void tuned_net(void **state)
         want_in("stdout", r.out, "features.tso = off\n");
         want_in("stdout", r.out, "coalesce.adaptive-rx = on\n");
         want_in("stdout", r.out, "coalesce.rx-usecs = 50\n");
-        apply_output(root, r.out);
+        apply_imported(root, r.out);
         run_result_free(&r);
         for (int i = 0; i < 2; i++) {
                 const char *d = i ? "ethtool/eth1/" : "ethtool/eth0/";
@@ -163,7 +150,7 @@ static void udev_run(void **state)
         want_in("stdout", r.out, "[netdev \"eth1\"]\n");
         want_in("stdout", r.out, "features.lro = off\n");
         want_in("stdout", r.out, "[netdev \"eth0\"]\n");
-        apply_output(root, r.out);
+        apply_imported(root, r.out);
         run_result_free(&r);
         want_field(root, "ethtool/eth0/ring", "rx", "2048");
         want_field(root, "ethtool/eth1/ring", "tx", "2048");
@@ -214,7 +201,7 @@ static void ifupdown(void **state)
         want_in("stdout", r.out, "ring.rx = 4096\n");
         want_in("stdout", r.out, "features.lro = off\n");
         want_in("stdout", r.out, "coalesce.rx-usecs = 40\n");
-        apply_output(root, r.out);
+        apply_imported(root, r.out);
         run_result_free(&r);
         want_field(root, "ethtool/eth0/ring", "rx", "4096");
         want_field(root, "ethtool/eth0/ring", "tx", "1024");
@@ -269,7 +256,7 @@ static void rc_local(void **state)
         want_in("stderr", r.err, "rc.local:13: not carried: ethtool -g eth0: no ethtool setting");
         want_in("stdout", r.out, "[netdev \"eth0 eth1\"]\n");
         want_in("stdout", r.out, "channels.combined = 8\n");
-        apply_output(root, r.out);
+        apply_imported(root, r.out);
         run_result_free(&r);
         want_field(root, "ethtool/eth0/ring", "rx", "4096");
         want_field(root, "ethtool/eth0/ring", "tx", "4096");

@@ -40,3 +40,16 @@ static inline int count_lines(const char *text, const char *needle)
         }
         return n;
 }
+
+/* kvmtune import's printed configuration, as the host's own conf.d file, then applied: exit 0 */
+static inline void apply_imported(const char *root, const char *out)
+{
+        struct run_result r;
+
+        fr_write(root, CONFD "50-imported.conf", out);
+        kv_run(&r, root, "apply", NULL);
+        if (r.status != 0)
+                fprintf(stderr, "apply of:\n%s\nsaid:\n%s%s", out, r.out, r.err);
+        want_status(&r, 0);
+        run_result_free(&r);
+}

@@ -12,6 +12,17 @@
 
 #include "import.h"
 
+/* why the last helper refused, for the report: -1 */
+int imp_why(struct imp *im, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(im->why, sizeof(im->why), fmt, ap);
+        va_end(ap);
+        return -1;
+}
+
 /* one printable line: control characters become '?', long text is cut */
 char *imp_clean_text(const char *s, size_t len)
 {

@@ -7,6 +7,7 @@
  *
  * The rooms call only downwards, from the ground floor up:
  *   carry.c (the carried / not carried report), emit.c (the entry store);
+ *   literal.c (whether a value written as it stands was one the kernel took);
  *   kpath.c (settings by their meaning; ethtoolargs.c above it for ethtool's
  *   arguments), source.c (files, checked lines and the one line reader);
  *   the readers: grub.c, modlist.c, sysctlconf.c, sysfsconf.c, udev.c,
@@ -140,6 +141,8 @@ void imp_refused(struct imp *im, const struct imp_src *src, const char *fmt, ...
 void imp_kept(struct imp *im, const struct imp_src *src, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 char *imp_clean_text(const char *s, size_t len);
+/* im->why set for the report: -1 */
+int imp_why(struct imp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* source.c: files read whole and bounded, cut into checked lines, and the one line reader */
 /* fd's regular file into f->text and f->lines; 0 or a negative errno (imp_read_error says it) */
@@ -177,6 +180,17 @@ void imp_trim(char *s);
 size_t imp_fields(char *s, char **out, size_t max);
 
 /*
+ * literal.c: imported values are literal writes.  imp_literal: 0, or -1 with
+ * the why when kvmtune would read the value as its own syntax (a bound);
+ * imp_literal_sysctl: the same, and -1 when the kernel refused the write to
+ * /proc/sys/PATH (a sysctl that holds numbers here takes numbers only),
+ * *quoted when it took quotes as part of a text.
+ */
+int imp_literal(struct imp *im, const char *value);
+int imp_literal_sysctl(struct imp *im, const char *path, const char *value, bool *quoted);
+bool imp_quoted(const char *v);
+
+/*
  * kpath.c: settings by their meaning.  Each returns 1 when it stored the
  * setting, -1 when it refused (im->why says why), and imp_kernel_write 0
  * for a file that is not a kernel tuning file (not reported).
@@ -186,9 +200,10 @@ bool imp_devname_valid(const char *name, size_t max);
 bool imp_devglob_valid(const char *glob, size_t max);
 /* a kernel file named by a shell glob (a for loop): its glob setting */
 int imp_glob_write(struct imp *im, const char *path, const char *value, const struct imp_src *src);
-int imp_why(struct imp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int imp_kernel_write(struct imp *im, const char *path, const char *value, const struct imp_src *src);
 int imp_sysctl(struct imp *im, const char *key, const char *value, bool minus, const struct imp_src *src);
+/* a sysctl as a file or a command wrote it: the value as it stands (imp_literal_sysctl), then imp_sysctl */
+int imp_sysctl_written(struct imp *im, const char *key, const char *value, bool minus, const struct imp_src *src);
 int imp_hugepages(struct imp *im, uint64_t kb, const char *key, const char *value,
                   const struct imp_src *src, const char *how);
 char *imp_size_name(uint64_t kb);

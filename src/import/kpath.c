@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,16 +19,6 @@
 #define ISOLATION_WHY "interrupt and workqueue affinity come from [isolation]: cpus = LIST (the cores kept " \
                       "free) moves every IRQ, default_smp_affinity, the workqueue cpumasks and irqbalance to " \
                       "the other CPUs; write that section instead (see kvmtune.conf(5))"
-
-int imp_why(struct imp *im, const char *fmt, ...)
-{
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(im->why, sizeof(im->why), fmt, ap);
-        va_end(ap);
-        return -1;
-}
 
 /* absolute, no empty, "." or ".." component, no trailing '/' */
 bool imp_path_canonical(const char *path)
@@ -194,6 +183,23 @@ int imp_sysctl(struct imp *im, const char *key, const char *value, bool minus, c
         free(path);
         free(v);
         return 1;
+}
+
+int imp_sysctl_written(struct imp *im, const char *key, const char *value, bool minus, const struct imp_src *src)
+{
+        char *path = sysctl_key_to_path(key + (*key == '-')), *v = clean_value(im, value);
+        struct imp_entry *e;
+        bool quoted = false;
+        int r = -1;
+
+        if (v && (!path || imp_literal_sysctl(im, path, v, &quoted) == 0))
+                r = imp_sysctl(im, key, v, minus, src);
+        if (r > 0 && quoted && (e = imp_find(im, IS_SYSCTL, NULL, path)))
+                imp_note(e, "the quotes are part of the value: systemd-sysctl and sysctl -p write them as they "
+                            "stand, and this key holds text");
+        free(path);
+        free(v);
+        return r;
 }
 
 /* kb 0: the default size */
@@ -799,9 +805,11 @@ int imp_kernel_write(struct imp *im, const char *path, const char *value, const 
         v = clean_value(im, value);
         if (!v)
                 return -1;
-        if (!strncmp(path, "/proc/sys/", 10)) {
+        if (imp_literal(im, v) < 0) {
+                r = -1;
+        } else if (!strncmp(path, "/proc/sys/", 10)) {
                 char *key = path_to_key(path + 10);
-                r = imp_sysctl(im, key, v, false, src);
+                r = imp_sysctl_written(im, key, v, false, src);
                 free(key);
         } else if (!strncmp(path, "/sys/kernel/mm/ksm/", 19) && !strchr(path + 19, '/')) {
                 r = ksm_value(im, path + 19, v, src);
@@ -873,8 +881,10 @@ int imp_glob_write(struct imp *im, const char *path, const char *value, const st
         v = clean_value(im, value);
         if (!v)
                 return -1;
-        if (!strncmp(path, "/sys/block/", 11) && (slash = strchr(path + 11, '/')) && !strncmp(slash, "/queue/", 7) &&
-            queue_file(slash + 7) && !strpbrk(slash, "*?[]")) {
+        if (imp_literal(im, v) < 0) {
+                r = -1;
+        } else if (!strncmp(path, "/sys/block/", 11) && (slash = strchr(path + 11, '/')) &&
+                   !strncmp(slash, "/queue/", 7) && queue_file(slash + 7) && !strpbrk(slash, "*?[]")) {
                 dev = strndup(path + 11, (size_t)(slash - path - 11));
                 r = imp_devglob_valid(dev, 0) ? imp_block(im, dev, slash + 7, v, src)
                                               : imp_why(im, "'%s' is not a glob over disk names", dev);
@@ -898,7 +908,7 @@ int imp_glob_write(struct imp *im, const char *path, const char *value, const st
                                                 "wins over a glob whatever the order", entry_path(&im->e[i]),
                                             im->e[i].src);
                 if (r > 0)
-                        r = imp_sysctl(im, key, v, false, src);
+                        r = imp_sysctl_written(im, key, v, false, src);
                 free(key);
         } else if (!strncmp(path, "/proc/sys/", 10)) {
                 r = imp_why(im, "kvmtune's sysctl globs know only '*'");

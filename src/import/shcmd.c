@@ -146,3 +146,69 @@ const char *sh_var_ref(const char *s, const char *var, size_t *len)
         }
         return NULL;
 }
+
+/*
+ * A command in the body of `for VAR in WORDS` that takes $VAR as its word AT
+ * (ethtool's interface, modprobe's module: ROLE): plain (no ||, pipe, &, !
+ * or &&), no redirection but the harmless ones, word AT $VAR or ${VAR}
+ * itself and nothing else to expand.  0, or -1 refused; FORM names what is
+ * understood.
+ */
+int sh_loop_var_word(struct parser *p, struct cmd *c, size_t at, const char *form, const char *role)
+{
+        const struct cmd *h = &p->c[p->frames[c->loop].header];
+        const char *var = h->w[0].s;
+        unsigned line = sh_line_no(p, h->li0);
+        size_t len;
+
+        if (c->why) {
+                c->status = ST_REFUSED;
+                return -1;
+        }
+        if (c->after_or || c->in_pipe || c->background || c->negated || c->pipe_out || c->and_prev >= 0)
+                return sh_refuse(c, "in the for loop of line %u: only a plain '%s' is understood", line, form);
+        if (sh_other_redirs(c, NULL) < 0)
+                return -1;
+        if (at >= c->n || !sh_var_ref(c->w[at].s, var, &len) || strlen(c->w[at].s) != len || c->w[at].backquote ||
+            c->w[at].subst)
+                return sh_refuse(c, "in the for loop of line %u: the %s must be $%s itself", line, role, var);
+        for (size_t i = 0; i < c->n; i++)
+                if (i != at && (c->w[i].dollar || c->w[i].backquote || c->w[i].unterminated))
+                        return sh_refuse(c, "in the for loop of line %u: '%s' needs an expansion import does not do",
+                                         line, c->w[i].s);
+        return 0;
+}
+
+/*
+ * The words of the loop C is in, joined by one space, each literal and
+ * taken by valid(); NULL refused, WHAT naming what a word must be.
+ */
+char *sh_loop_words(struct parser *p, struct cmd *c, bool (*valid)(const char *), const char *what)
+{
+        const struct cmd *h = &p->c[p->frames[c->loop].header];
+        unsigned line = sh_line_no(p, h->li0);
+        struct buf b = { 0 };
+
+        sh_put(&b, 0);
+        b.n = 0;
+        for (size_t i = 2; i < h->n; i++) {
+                const struct word *w = &h->w[i];
+
+                if (w->dollar || w->backquote || w->subst || w->glob || w->unterminated || !valid(w->s)) {
+                        free(b.s);
+                        sh_refuse(c, "in the for loop of line %u: the loop word '%s' is not %s (a glob or $ would "
+                                     "need an expansion import does not do)", line, w->s, what);
+                        return NULL;
+                }
+                if (b.n)
+                        sh_put(&b, ' ');
+                for (const char *s = w->s; *s; s++)
+                        sh_put(&b, *s);
+        }
+        if (!b.n) {
+                free(b.s);
+                sh_refuse(c, "in the for loop of line %u: no %s", line, what);
+                return NULL;
+        }
+        return b.s;
+}

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rc.local: writes to kernel files.  echo V > FILE (as dash or bash prints
- * V), echo V | tee FILE..., and echo V > ...$VAR... in the body of
- * `for VAR in WORDS`, one setting per word.
+ * V), echo V | tee FILE... (a glob over /sys/devices/system/cpu/cpu*
+ * giving the glob setting, plain [cpu]), and echo V > ...$VAR... in the
+ * body of `for VAR in WORDS`, one setting per word.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -132,8 +133,6 @@ int sh_do_tee(struct parser *p, struct cmd *c, const struct imp_src *src)
                 if (c->w[i].s[0] == '-' && !c->w[i].quoted && !sh_unquoted_is(&c->w[i], "-a") &&
                     !sh_unquoted_is(&c->w[i], "--append"))
                         return sh_refuse(c, "the tee option '%s' is not understood", c->w[i].s);
-                else if (c->w[i].glob)
-                        return sh_refuse(c, "the target '%s' is a shell glob", c->w[i].s);
         if (echo_value(a, echo_kind(p, a), &v) < 0) {
                 free(v.s);
                 return sh_refuse(c, "%s", a->why);
@@ -144,7 +143,9 @@ int sh_do_tee(struct parser *p, struct cmd *c, const struct imp_src *src)
                 if (c->w[i].s[0] == '-' && !c->w[i].quoted)
                         continue;
                 files++;
-                r = imp_kernel_write(p->im, c->w[i].s, v.s, src);
+                /* tee FILE* writes every file the glob names: the glob setting, as a for loop over it */
+                r = c->w[i].glob ? imp_glob_write(p->im, c->w[i].s, v.s, src)
+                                 : imp_kernel_write(p->im, c->w[i].s, v.s, src);
         }
         free(v.s);
         if (!files)
@@ -261,7 +262,4 @@ void sh_do_loop_echo(struct parser *p, struct cmd *c, const struct imp_src *src)
                 return;
         }
         c->status = ST_CARRIED;
-        if (!c->extra)
-                c->extra = xasprintf("(in the for loop of line %u: delete the whole loop once all of it is carried)",
-                                     line);
 }

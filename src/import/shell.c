@@ -317,8 +317,13 @@ static void evaluate(struct parser *p, struct cmd *c, const struct imp_src *src)
                 const char *word0 = sh_cmd_word0(c);
                 if (word0 && !strcmp(word0, "ethtool"))
                         sh_do_loop_ethtool(p, c, src);
+                else if (word0 && !strcmp(word0, "modprobe"))
+                        sh_do_loop_modprobe(p, c, src);
                 else
                         sh_do_loop_echo(p, c, src);
+                if (c->status == ST_CARRIED && !c->extra)
+                        c->extra = xasprintf("(in the for loop of line %u: delete the whole loop once all of it is "
+                                             "carried)", sh_line_no(p, p->c[p->frames[c->loop].header].li0));
                 return;
         }
         if (subst || back) {

@@ -175,6 +175,10 @@ const struct word *sh_guard_word(const struct cmd *c);
 void sh_nested_begin(struct parser *p, struct cmd *c);
 void sh_nested_end(struct parser *p);
 bool sh_device_file(const char *path);
+/* in a for loop: the command takes $VAR itself as its word AT, plainly; 0 or -1 refused */
+int sh_loop_var_word(struct parser *p, struct cmd *c, size_t at, const char *form, const char *role);
+/* the loop's words joined by a space, each literal and valid(); NULL refused */
+char *sh_loop_words(struct parser *p, struct cmd *c, bool (*valid)(const char *), const char *what);
 const char *sh_var_ref(const char *s, const char *var, size_t *len);
 
 /*
@@ -189,6 +193,7 @@ void sh_do_loop_echo(struct parser *p, struct cmd *c, const struct imp_src *src)
 /* shkernel.c */
 int sh_do_sysctl(struct parser *p, struct cmd *c, const struct imp_src *src);
 int sh_do_modprobe(struct parser *p, struct cmd *c, const struct imp_src *src);
+int sh_do_loop_modprobe(struct parser *p, struct cmd *c, const struct imp_src *src);
 /* shdevice.c */
 int sh_do_ifconfig(struct parser *p, struct cmd *c, const struct imp_src *src);
 int sh_do_ip(struct parser *p, struct cmd *c, const struct imp_src *src);

@@ -34,52 +34,23 @@ int sh_do_ethtool(struct parser *p, struct cmd *c, const struct imp_src *src)
         return ethtool(p, c, c->w[2].s, src);
 }
 
+static bool ifname(const char *s)
+{
+        return imp_devname_valid(s, 15);
+}
+
 /* in a for loop: the interface is $VAR, the loop's words are interface names */
 int sh_do_loop_ethtool(struct parser *p, struct cmd *c, const struct imp_src *src)
 {
-        const struct cmd *h = &p->c[p->frames[c->loop].header];
-        const char *var = h->w[0].s;
-        unsigned line = sh_line_no(p, h->li0);
-        size_t len;
         char *devs;
         int r;
 
-        if (c->why) {
-                c->status = ST_REFUSED;
-                return -1;
-        }
-        if (c->after_or || c->in_pipe || c->background || c->negated || c->pipe_out || c->and_prev >= 0)
-                return sh_refuse(c, "in the for loop of line %u: only a plain 'ethtool OPTION $%s ...' is understood",
-                                 line, var);
-        if (sh_other_redirs(c, NULL) < 0)
+        if (sh_loop_var_word(p, c, 2, "ethtool OPTION $VAR ...", "interface") < 0)
                 return -1;
         if (c->n < 4)
                 return sh_refuse(c, "no ethtool setting");
-        if (!sh_var_ref(c->w[2].s, var, &len) || strlen(c->w[2].s) != len || c->w[2].backquote || c->w[2].subst)
-                return sh_refuse(c, "in the for loop of line %u: the interface must be $%s itself", line, var);
-        for (size_t i = 0; i < c->n; i++)
-                if (i != 2 && (c->w[i].dollar || c->w[i].backquote || c->w[i].unterminated))
-                        return sh_refuse(c, "in the for loop of line %u: '%s' needs an expansion import does not do",
-                                         line, c->w[i].s);
-        devs = xstrdup("");
-        for (size_t i = 2; i < h->n; i++) {
-                const struct word *w = &h->w[i];
-                char *more;
-
-                if (w->dollar || w->backquote || w->subst || w->glob || w->unterminated ||
-                    !imp_devname_valid(w->s, 15)) {
-                        free(devs);
-                        return sh_refuse(c, "in the for loop of line %u: the loop word '%s' is not an interface name "
-                                            "(a glob or $ would need an expansion import does not do)", line, w->s);
-                }
-                more = xasprintf("%s%s%s", devs, *devs ? " " : "", w->s);
-                free(devs);
-                devs = more;
-        }
-        if (!*devs) {
-                free(devs);
-                return sh_refuse(c, "in the for loop of line %u: no interface", line);
-        }
+        if (!(devs = sh_loop_words(p, c, ifname, "an interface name")))
+                return -1;
         r = ethtool(p, c, devs, src);
         free(devs);
         return r;

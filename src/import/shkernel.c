@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rc.local: the kernel's own tools.  sysctl [-w] KEY=VALUE..., sysctl -p
- * [FILE...] (the file read at that point of the script), modprobe MODULE...
+ * [FILE...] (the file read at that point of the script), modprobe MODULE...,
+ * also as `for m in NAMES; do modprobe $m; done`
  */
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +102,7 @@ int sh_do_sysctl(struct parser *p, struct cmd *c, const struct imp_src *src)
                 while (n && (c->w[j].s[n - 1] == ' ' || c->w[j].s[n - 1] == '\t'))
                         n--;
                 key = strndup(c->w[j].s, n);
-                if (imp_sysctl(p->im, key, eq + 1, minus, src) < 0) {
+                if (imp_sysctl_written(p->im, key, eq + 1, minus, src) < 0) {
                         free(key);
                         return sh_refuse(c, "%s", p->im->why);
                 }
@@ -113,23 +114,33 @@ int sh_do_sysctl(struct parser *p, struct cmd *c, const struct imp_src *src)
         return 1;
 }
 
-int sh_do_modprobe(struct parser *p, struct cmd *c, const struct imp_src *src)
+/* modprobe's options from word 1: *at the first name; 0, or -1 refused */
+static int modprobe_options(struct cmd *c, size_t *at, bool *all)
 {
-        bool all = false;
         size_t i = 1;
 
-        if (sh_other_redirs(c, NULL) < 0)
-                return -1;
+        *all = false;
         for (; i < c->n && c->w[i].s[0] == '-'; i++) {
                 const char *o = c->w[i].s;
                 if (!strcmp(o, "-r") || !strcmp(o, "--remove"))
                         return sh_refuse(c, "it removes a module; kvmtune only loads modules");
                 if (!strcmp(o, "-a") || !strcmp(o, "--all"))
-                        all = true;
+                        *all = true;
                 else if (strcmp(o, "-q") && strcmp(o, "--quiet") && strcmp(o, "-b") && strcmp(o, "--use-blacklist") &&
                          strcmp(o, "-v") && strcmp(o, "--verbose"))
                         return sh_refuse(c, "the modprobe option '%s' is not understood", o);
         }
+        *at = i;
+        return 0;
+}
+
+int sh_do_modprobe(struct parser *p, struct cmd *c, const struct imp_src *src)
+{
+        bool all;
+        size_t i;
+
+        if (sh_other_redirs(c, NULL) < 0 || modprobe_options(c, &i, &all) < 0)
+                return -1;
         if (i == c->n)
                 return sh_refuse(c, "no module named");
         for (size_t j = i; j < c->n; j++)
@@ -151,6 +162,36 @@ int sh_do_modprobe(struct parser *p, struct cmd *c, const struct imp_src *src)
                         return sh_refuse(c, "'%s' is not a module name", c->w[j].s);
         for (size_t j = i; j < c->n; j++)
                 imp_module(p->im, c->w[j].s, src);
+        c->status = ST_CARRIED;
+        return 1;
+}
+
+static bool module_word(const char *s)
+{
+        return module_name_valid(s) && strlen(s) <= 64;
+}
+
+/*
+ * modprobe [-a] $VAR in the body of `for VAR in NAMES`: each literal name a
+ * module to load, as `modprobe -a NAMES` and [modules] load = NAMES.
+ */
+int sh_do_loop_modprobe(struct parser *p, struct cmd *c, const struct imp_src *src)
+{
+        size_t at = 1;
+        char *names, *save = NULL;
+        bool all;
+
+        while (at < c->n && c->w[at].s[0] == '-')
+                at++;
+        if (sh_loop_var_word(p, c, at, "modprobe $VAR", "module") < 0 || modprobe_options(c, &at, &all) < 0)
+                return -1;
+        if (c->n != at + 1)
+                return sh_refuse(c, "module options: move them to an 'options NAME ...' line in modprobe.d");
+        if (!(names = sh_loop_words(p, c, module_word, "a module name")))
+                return -1;
+        for (char *m = strtok_r(names, " ", &save); m; m = strtok_r(NULL, " ", &save))
+                imp_module(p->im, m, src);
+        free(names);
         c->status = ST_CARRIED;
         return 1;
 }

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* sysctl.conf and sysctl.d: `key = value`, `-key = value`, # and ; comments. */
+/*
+ * sysctl.conf and sysctl.d: `key = value`, `-key = value`, # and ; comments.
+ * The value is written as it stands, quotes and all, as systemd-sysctl and
+ * procps's sysctl -p write it (imp_sysctl_written).
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +25,7 @@ void imp_read_sysctl(struct imp *im, struct imp_file *f)
                 n = strlen(key);
                 while (n && (key[n - 1] == ' ' || key[n - 1] == '\t'))
                         key[--n] = '\0';
-                if (imp_sysctl(im, key, eq + 1, false, &l.src) < 0)
+                if (imp_sysctl_written(im, key, eq + 1, false, &l.src) < 0)
                         imp_refused(im, &l.src, "%s", im->why);
                 else
                         imp_carried(im, &l.src, NULL);

@@ -206,7 +206,7 @@ static int carry_rule(struct imp *im, const struct pair *p, size_t n, const stru
                         r = imp_netdev_txqueuelen(im, sub, x->value, src);
                         continue;
                 }
-                r = imp_block(im, sub, x->attr + 6, x->value, src);
+                r = imp_literal(im, x->value) < 0 ? -1 : imp_block(im, sub, x->attr + 6, x->value, src);
                 if (r > 0 && rot) {
                         e = imp_put(im, IS_BLOCK, sub, "match-rotational", NULL, !strcmp(rot, "1") ? "yes" : "no", src);
                         imp_note(e, "the rule matched ATTR{queue/rotational}==\"%s\"", rot);

@@ -40,7 +40,6 @@ sched=/sys/block/$loop/queue/scheduler
 saved_sched=$(sed 's/.*\[\(.*\)\].*/\1/' "$sched")
 grep -qw mq-deadline "$sched" || modprobe -q mq-deadline 2>/dev/null
 grep -qw mq-deadline "$sched" || skip "mq-deadline is not offered for $loop"
-host_before=$(cat /proc/sys/net/core/somaxconn /proc/sys/net/ipv4/tcp_fin_timeout)
 
 cat >"$tmp/inner.sh" <<'INNER'
 set -u
@@ -109,13 +108,5 @@ fi
 echo "inner: ok"
 INNER
 
-unshare -n -m bash "$tmp/inner.sh" "$kv" "$tmp" "$loop"
-rc=$?
-host_after=$(cat /proc/sys/net/core/somaxconn /proc/sys/net/ipv4/tcp_fin_timeout)
-if [ "$host_before" != "$host_after" ]; then
-	echo "FAIL: a host sysctl changed outside the namespace"
-	rc=1
-fi
-[ $rc = 77 ] && exit 77
-[ $rc = 0 ] && echo "ok: apply of the imported configuration restored what the rc.local script had set"
-exit $rc
+in_netns "apply of the imported configuration restored what the rc.local script had set" \
+	"$tmp/inner.sh" "$kv" "$tmp" "$loop"

@@ -23,3 +23,22 @@ live_require() {
 		esac
 	done
 }
+
+# in_netns OK_MESSAGE SCRIPT ARGS...: bash SCRIPT ARGS in a private network
+# and mount namespace; exits with its status (77 a skip), and fails when the
+# host's own somaxconn or tcp_fin_timeout changed meanwhile (the script's
+# writes must stay in the namespace); OK_MESSAGE is said on success
+in_netns() {
+	local ok=$1 rc before after
+	shift
+	before=$(cat /proc/sys/net/core/somaxconn /proc/sys/net/ipv4/tcp_fin_timeout)
+	unshare -n -m bash "$@"
+	rc=$?
+	after=$(cat /proc/sys/net/core/somaxconn /proc/sys/net/ipv4/tcp_fin_timeout)
+	if [ "$before" != "$after" ]; then
+		echo "FAIL: a host sysctl changed outside the namespace"
+		rc=1
+	fi
+	[ $rc = 0 ] && echo "ok: $ok"
+	exit $rc
+}
