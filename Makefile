@@ -83,7 +83,7 @@ tests/test_isolation: TEST_LDFLAGS = -Wl,--wrap=kernfs_write
 tests/test_timeout: TEST_LDFLAGS = -Wl,--wrap=pwrite,--wrap=pread
 tests/test_typed_keys: TEST_LDFLAGS = -Wl,--wrap=kernfs_write
 tests/test_faults: TEST_LDFLAGS = -Wl,--wrap=kernfs_write,--wrap=fsync,--wrap=renameat,--wrap=syscall
-tests/test_ksm_tick: TEST_LDFLAGS = -Wl,--wrap=syscall,--wrap=openat,--wrap=dlopen
+tests/test_ksm_tick: TEST_LDFLAGS = -Wl,--wrap=syscall,--wrap=openat,--wrap=dlopen,--wrap=readlinkat
 tests/test_exact: TEST_LDFLAGS = -Wl,--wrap=kernfs_write,--wrap=pread,--wrap=write,--wrap=fdatasync,--wrap=reallocarray
 
 tests/%: tests/%.c tests/helpers.c tests/helpers.h libkvmtune.a

@@ -30,7 +30,8 @@
 #
 # Both run in a PID namespace of their own (unshare -p --mount-proc), so that
 # the process table they scan holds what the bench starts: 2 stand-in guests
-# (tests/live/memhold.c under a `qemu-system-x86_64 -enable-kvm -m 64` argv,
+# (tests/live/memhold.c built as qemu-system-x86_64, so that its exe and comm
+# name a guest, under a `qemu-system-x86_64 -enable-kvm -m 64` argv,
 # as tests/live/ksm_auto.sh starts them, 64 MiB resident each) and sleeping
 # processes up to N in all, for each N of TICK_PROCS.  Two states of the
 # policy, both tools configured alike: "stop" (the defaults; free memory is
@@ -79,7 +80,7 @@ if [ "${1:-}" != --inner ]; then
 	rm -f "$OUT"/tick-json/*.json
 	dpkg-deb -x "$deb" "$T/pkg"
 	install -m 0755 "$KV" "$T/kvmtune"	# a private copy: the work tree may be rebuilt meanwhile
-	"${CC:-cc}" -O2 -o "$T/memhold" "$repo/tests/live/memhold.c"
+	"${CC:-cc}" -O2 -o "$T/qemu-system-x86_64" "$repo/tests/live/memhold.c"
 	{
 		echo "ksmtuned: $(basename "$deb"), adjust from its /usr/sbin/ksmtuned"
 		echo "kvmtune: $KV, $("$KV" --version) ($(cd "$repo" && git describe --always --dirty 2>/dev/null || echo '?'))"
@@ -168,7 +169,7 @@ field() { awk -v k="$1" '$1 == k {print $2}' "$ST"; }
 count_procs() { local p; nprocs=0; for p in /proc/[0-9]*; do nprocs=$((nprocs + 1)); done; }
 
 for g in 1 2; do
-	( exec -a qemu-system-x86_64 "$T/memhold" -enable-kvm -m 64 -smp 1 -name guest$g -pidfile "$T/guest$g.pid" ) &
+	( exec -a qemu-system-x86_64 "$T/qemu-system-x86_64" -enable-kvm -m 64 -smp 1 -name guest$g -pidfile "$T/guest$g.pid" ) &
 done
 for _ in $(seq 400); do [ -s "$T/guest1.pid" ] && [ -s "$T/guest2.pid" ] && break; sleep 0.05; done
 [ -s "$T/guest1.pid" ] && [ -s "$T/guest2.pid" ] || { say "the stand-in guests did not start"; exit 1; }

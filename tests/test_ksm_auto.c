@@ -54,10 +54,24 @@ static void set_uptime(const char *root, unsigned seconds)
         fr_writef(root, "proc/uptime", "%u.25 12.00\n", seconds);
 }
 
-/* A process: cmdline is argv joined by NULs (args: NULL-terminated), status with VmRSS (kB) */
+/* proc/PID/exe: a symlink to target (which need not exist, as a deleted executable's does not) */
+static void proc_exe(const char *root, int pid, const char *target)
+{
+        char rel[64];
+
+        snprintf(rel, sizeof(rel), "proc/%d/exe", pid);
+        fr_symlink(root, target, rel);
+}
+
+/*
+ * A process: cmdline is argv joined by NULs (args: NULL-terminated), exe a
+ * symlink to argv[0] (in /usr/bin without a directory; none for a kernel
+ * thread's empty argv or an empty argv[0]), status with VmRSS (kB)
+ */
 static void proc_add(const char *root, int pid, long long rss_kb, ...)
 {
-        char rel[64], path[512];
+        char rel[64], path[512], exe[512];
+        const char *a0 = NULL;
         va_list ap;
         FILE *f;
 
@@ -67,10 +81,16 @@ static void proc_add(const char *root, int pid, long long rss_kb, ...)
         f = fopen(path, "w");
         assert_non_null(f);
         va_start(ap, rss_kb);
-        for (const char *a; (a = va_arg(ap, const char *));)
+        for (const char *a; (a = va_arg(ap, const char *));) {
+                a0 = a0 ? a0 : a;
                 fwrite(a, 1, strlen(a) + 1, f);
+        }
         va_end(ap);
         fclose(f);
+        if (a0 && *a0) {
+                snprintf(exe, sizeof(exe), "%s%s", strchr(a0, '/') ? "" : "/usr/bin/", a0);
+                proc_exe(root, pid, exe);
+        }
         snprintf(rel, sizeof(rel), "proc/%d/status", pid);
         if (rss_kb >= 0)
                 fr_writef(root, rel, "Name:\tx\nState:\tS (sleeping)\nVmPeak:\t  %lld kB\nVmRSS:\t  %lld kB\n"
@@ -339,15 +359,28 @@ static void test_guests(void **state)
         proc_add(root, 23, 1 * GIB, "qemu-systemd", NULL);
         proc_add(root, 24, 1 * GIB, "kvm-pit", NULL);
         proc_add(root, 25, 1 * GIB, "", "qemu-system-x86_64", NULL);
+        /* the executable decides, not argv[0]: any process can call itself qemu-system-x86_64 */
+        proc_add(root, 26, 1 * GIB, "qemu-system-x86_64", "-enable-kvm", NULL);
+        proc_exe(root, 26, "/usr/bin/python3.13");
+        /* and a guest whose argv[0] says otherwise is one; so is one whose qemu was upgraded under it */
+        proc_add(root, 15, 1 * GIB, "guest-7", "-name", "guest-7", NULL);
+        proc_exe(root, 15, "/usr/bin/qemu-system-x86_64");
+        proc_add(root, 16, 1 * GIB, "/usr/bin/qemu-system-x86_64", "-enable-kvm", NULL);
+        proc_exe(root, 16, "/usr/bin/qemu-system-x86_64 (deleted)");
+        /* the marker goes once, and only at the end */
+        proc_add(root, 27, 1 * GIB, "x", NULL);
+        proc_exe(root, 27, "/usr/libexec/qemu-kvm (deleted) (deleted)");
+        proc_add(root, 28, 1 * GIB, "x", NULL);
+        proc_exe(root, 28, "/usr/libexec/qemu-kvm (deleted)x");
         fr_write(root, "proc/self", "not a process\n");
-        /* ended between listing and reading: no cmdline, or a cmdline and no status, or no VmRSS (zombie) */
+        /* ended between listing and reading: no exe, or an exe and no status, or no VmRSS (zombie) */
         fr_mkdir(root, "proc/30");
         proc_add(root, 31, -1, "qemu-system-x86_64", "-enable-kvm", NULL);
         proc_add(root, 32, -1, "qemu-system-x86_64", "-enable-kvm", NULL);
         fr_write(root, "proc/32/status", "Name:\tqemu-system-x86\nState:\tZ (zombie)\n");
         kv_run(&r, root, "plan", NULL);
         want_status(&r, 0);
-        assert_contains(r.out, "guests 5.0G (5) + threshold < total 16.0G: stop");
+        assert_contains(r.out, "guests 7.0G (7) + threshold < total 16.0G: stop");
         assert_not_contains(r.err, "proc/3");
         run_result_free(&r);
         fr_free(root);

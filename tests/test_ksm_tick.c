@@ -3,10 +3,10 @@
  * What one tick of [ksm] run = auto (kvmtune-ksm.service: `kvmtune apply
  * --only=ksm`) touches, in-process on a fake root that also holds other
  * sections' configuration and files.  syscall (openat2), openat and dlopen
- * are wrapped to see what it opens:
+ * are wrapped to see what it opens, and readlinkat what it reads:
  *
- *  - of the process table, every PID's cmdline, and the status of the
- *    guests alone;
+ *  - of the process table, every PID's exe (one readlinkat each, wrapped
+ *    too), no cmdline, and the status of the guests alone;
  *  - no file of another section ([sysctl], [block], [netdev], [thp]), no
  *    library loaded for [modules];
  *  - the record of the last apply of the configuration (verify --metrics)
@@ -28,7 +28,7 @@
 #define LAST "run/kvmtune/last-apply"
 #define BOOT_RECORD "time=5\nstatus=1\nchanges=0\nerrors=1\n"
 
-static char *opened[4096];              /* every path openat2 or openat was given */
+static char *opened[4096];              /* every path openat2 or openat was given; "readlinkat PATH" */
 static size_t n_opened;
 static int n_dlopen;
 
@@ -37,6 +37,8 @@ long __wrap_syscall(long n, ...);
 int __real_openat(int dirfd, const char *path, int flags, ...);
 int __wrap_openat(int dirfd, const char *path, int flags, ...);
 void *__real_dlopen(const char *file, int mode);
+ssize_t __real_readlinkat(int dirfd, const char *path, char *buf, size_t size);
+ssize_t __wrap_readlinkat(int dirfd, const char *path, char *buf, size_t size);
 void *__wrap_dlopen(const char *file, int mode);
 
 static void note_open(const char *path)
@@ -69,6 +71,15 @@ int __wrap_openat(int dirfd, const char *path, int flags, ...)
         va_end(ap);
         note_open(path);
         return __real_openat(dirfd, path, flags, mode);
+}
+
+ssize_t __wrap_readlinkat(int dirfd, const char *path, char *buf, size_t size)
+{
+        char note[512];
+
+        snprintf(note, sizeof(note), "readlinkat %s", path);
+        note_open(note);
+        return __real_readlinkat(dirfd, path, buf, size);
 }
 
 void *__wrap_dlopen(const char *file, int mode)
@@ -112,11 +123,16 @@ static void want_not_opened(const char *needle)
                 fail_msg("a tick opened %s", p);
 }
 
+/* cmdline, exe (a symlink to argv[0], none for a kernel thread) and status */
 static void process(const char *root, int pid, const char *cmdline, size_t len, long rss_kb)
 {
         char rel[64], path[512];
         FILE *f;
 
+        if (len) {
+                snprintf(rel, sizeof(rel), "proc/%d/exe", pid);
+                fr_symlink(root, cmdline, rel);
+        }
         snprintf(rel, sizeof(rel), "proc/%d/cmdline", pid);
         fr_write(root, rel, "");
         snprintf(path, sizeof(path), "%s/%s", root, rel);
@@ -154,7 +170,7 @@ static char *host(bool modules)
         fr_write(root, "proc/uptime", "5000.00 9000.00\n");
         PROCESS(root, 1, "/sbin/init\0splash\0", 9000);
         PROCESS(root, 100, "/usr/bin/qemu-system-x86_64\0-enable-kvm\0-m\0" "4096\0", 4194304);
-        PROCESS(root, 200, "-bash\0", 5000);
+        PROCESS(root, 200, "/bin/bash\0", 5000);
         PROCESS(root, 300, "", 0);              /* a kernel thread */
         fr_write(root, KSM "run", "0\n");
         fr_write(root, KSM "pages_to_scan", "100\n");
@@ -226,11 +242,12 @@ static void test_tick_opens(void **state)
         want_status(&r, 0);
         want_boost(root);
         state_has(root, "\nguests 1\n");
-        /* every process's cmdline; the guest's status alone */
-        for (const char *const *p = (const char *const[]){ "proc/1/cmdline", "proc/100/cmdline", "proc/200/cmdline",
-                                                           "proc/300/cmdline", "proc/100/status", NULL }; *p; p++)
+        /* every process's exe, read by one readlinkat under proc; no cmdline; the guest's status alone */
+        for (const char *const *p = (const char *const[]){ "readlinkat 1/exe", "readlinkat 100/exe", "readlinkat 200/exe",
+                                                           "readlinkat 300/exe", "proc/100/status", NULL }; *p; p++)
                 if (opened_exactly(*p) != 1)
                         fail_msg("%s opened %d times, not once", *p, opened_exactly(*p));
+        want_not_opened("cmdline");
         want_not_opened("proc/1/status");
         want_not_opened("proc/200/status");
         want_not_opened("proc/300/status");

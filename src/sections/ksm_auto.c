@@ -178,16 +178,22 @@ static int read_meminfo(struct kvmtune *k, uint64_t *total, uint64_t *free_kb)
 }
 
 /*
- * A guest: a process whose argv[0], without its directory, is qemu-kvm,
- * kvm, or starts with qemu-system-.  Kernel threads (empty cmdline) never
- * are.  Whatever the accelerator options (-enable-kvm, -accel kvm, or none):
- * a guest's RAM is committed memory either way.
+ * A guest: a process whose executable (proc/PID/exe), without its directory,
+ * is qemu-kvm, kvm, or starts with qemu-system-; a trailing " (deleted)" is
+ * not part of the name (a guest keeps running after a qemu upgrade).  Its
+ * executable, not its argv[0], which any process can set: and one readlink
+ * a process instead of an open, a read and a close of its cmdline.  Kernel
+ * threads have no exe (ENOENT) and never are guests.  Without the right to
+ * read another user's exe (EACCES: a plan or verify as a user), argv[0] of
+ * proc/PID/cmdline decides, as it did before.  Whatever the accelerator
+ * options (-enable-kvm, -accel kvm, or none): a guest's RAM is committed
+ * memory either way.
  */
-static bool guest_name(const char *argv0)
+static bool guest_name(const char *path)
 {
-        const char *base = strrchr(argv0, '/');
+        const char *base = strrchr(path, '/');
 
-        base = base ? base + 1 : argv0;
+        base = base ? base + 1 : path;
         return !strncmp(base, "qemu-system-", 12) || !strcmp(base, "qemu-kvm") || !strcmp(base, "kvm");
 }
 
@@ -209,6 +215,24 @@ static bool read_argv0(struct kvmtune *k, const char *pid, char *buf, size_t siz
         if (n <= 0)
                 return false;
         buf[n] = '\0';          /* argv[0] ends at its NUL, or here */
+        return true;
+}
+
+/* The name the process is known by (see guest_name()); false when gone, or a kernel thread. */
+static bool read_exe(struct kvmtune *k, int procfd, const char *pid, char *buf, size_t size)
+{
+        static const char deleted[] = " (deleted)";
+        const size_t dl = sizeof(deleted) - 1;
+        char rel[300];
+        ssize_t n;
+
+        snprintf(rel, sizeof(rel), "%s/exe", pid);
+        n = readlinkat(procfd, rel, buf, size - 1);
+        if (n < 0)
+                return errno == EACCES && read_argv0(k, pid, buf, size);
+        buf[n] = '\0';
+        if ((size_t)n > dl && !strcmp(buf + n - dl, deleted))
+                buf[n - dl] = '\0';
         return true;
 }
 
@@ -236,7 +260,7 @@ static int read_guests(struct kvmtune *k, uint64_t *kb, uint64_t *n)
 {
         DIR *d = kernfs_opendir(k, "proc");
         struct dirent *de;
-        char argv0[4096];
+        char exe[4096];
 
         *kb = *n = 0;
         if (!d)
@@ -247,11 +271,11 @@ static int read_guests(struct kvmtune *k, uint64_t *kb, uint64_t *n)
                 if (!isdigit((unsigned char)de->d_name[0]) ||
                     strspn(de->d_name, "0123456789") != strlen(de->d_name) || strlen(de->d_name) > 20)
                         continue;
-                if (!read_argv0(k, de->d_name, argv0, sizeof(argv0)) || !guest_name(argv0))
+                if (!read_exe(k, dirfd(d), de->d_name, exe, sizeof(exe)) || !guest_name(exe))
                         continue;
                 if (!read_rss(k, de->d_name, &rss))
                         continue;
-                log_debug(k, "ksm auto: guest %s (%s): %" PRIu64 " kB resident", de->d_name, argv0, rss);
+                log_debug(k, "ksm auto: guest %s (%s): %" PRIu64 " kB resident", de->d_name, exe, rss);
                 *kb += rss;
                 (*n)++;
         }

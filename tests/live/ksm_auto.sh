@@ -1,6 +1,8 @@
 #!/bin/bash
-# [ksm] run = auto on the running kernel: a process holding 4 GiB under a
-# `qemu-system-x86_64 -enable-kvm` argv takes free memory below the
+# [ksm] run = auto on the running kernel: a process holding 4 GiB, its
+# executable named qemu-system-x86_64 (tests/live/memhold.c built under that
+# name: kvmtune knows a guest by its exe) and its argv
+# `qemu-system-x86_64 -enable-kvm`, takes free memory below the
 # threshold, so apply turns KSM on (pages_to_scan and sleep_millisecs as
 # ksmtuned's first boost sets them, verify met), and once it has exited,
 # apply turns KSM off again.  The threshold is set in kB to 2 GiB below
@@ -37,7 +39,7 @@ if [ "${1:-}" != --inner ]; then
 		rm -rf "$tmp"
 	}
 	trap restore EXIT
-	${CC:-cc} -O2 -o "$tmp/memhold" "$repo/tests/live/memhold.c" || { echo "FAIL: cannot build memhold"; exit 1; }
+	${CC:-cc} -O2 -o "$tmp/qemu-system-x86_64" "$repo/tests/live/memhold.c" || { echo "FAIL: cannot build memhold"; exit 1; }
 	unshare --mount --propagation private bash "$0" --inner "$tmp"
 	exit $?
 fi
@@ -68,7 +70,7 @@ run apply --only=ksm
 [ $rc = 0 ] && [ "$(cat $ksm/run)" = 0 ] && ok "no guest: run = 0" || { fail "no guest: run $(cat $ksm/run)"; show; }
 
 # a guest holding 4 GiB: free falls below the threshold, KSM on at ksmtuned's first boost
-( exec -a qemu-system-x86_64 "$tmp/memhold" -enable-kvm -m 4096 -pidfile "$tmp/guest.pid" ) &
+( exec -a qemu-system-x86_64 "$tmp/qemu-system-x86_64" -enable-kvm -m 4096 -pidfile "$tmp/guest.pid" ) &
 for i in $(seq 600); do [ -s "$tmp/guest.pid" ] && break; sleep 0.05; done
 guest=$(cat "$tmp/guest.pid" 2>/dev/null)
 [ -n "$guest" ] || { echo "FAIL: the stand-in guest did not start"; exit 1; }

@@ -6,7 +6,9 @@
 # so each call of its own `adjust` is one tick.  In a private mount and PID
 # namespace, /proc/meminfo and /sys/kernel/mm/ksm are bind-mounted fakes and
 # real processes stand in for guests (tests/live/memhold.c, started under a
-# `qemu-system-x86_64 -enable-kvm -m N` argv, holding N MiB resident).
+# `qemu-system-x86_64 -enable-kvm -m N` argv, holding N MiB resident, its
+# executable a hard link named as argv[0] without its directory: kvmtune
+# knows a guest by its exe, ksmtuned by its command line).
 # kvmtune `apply --only=ksm` runs after every tick on the same inputs, with
 # --root on a tree whose proc is the namespace's procfs with the same fake
 # meminfo (and a fake uptime, one interval further each tick) and whose
@@ -17,7 +19,8 @@
 # policy (stop, boost, decay, both clamps) must be reached.  Then the
 # deliberate differences, one case each: guests that ksmtuned's
 # `^qemu-system.*-enable-kvm` misses (`-accel kvm`, a full path as libvirt
-# passes it, qemu-kvm, kvm, a guest without KVM) count for kvmtune.
+# passes it, qemu-kvm, kvm, a guest without KVM) count for kvmtune; a
+# process that only calls itself qemu-system-x86_64 counts for ksmtuned alone.
 . "$(dirname "$0")/lib.bash"
 
 if [ "${1:-}" != --inner ]; then
@@ -80,8 +83,9 @@ mount --bind "$ksm_a" /sys/kernel/mm/ksm &&
 
 guests=()                               # pids of the running stand-ins
 guest_start() {                         # guest_start ARGV0 ARGS...: one process, resident when this returns
-	local pf=$tmp/pid.$RANDOM.$RANDOM n
-	( exec -a "$1" "$tmp/memhold" "${@:2}" -pidfile "$pf" ) &
+	local pf=$tmp/pid.$RANDOM.$RANDOM n exe=$tmp/exe/${exe_name:-${1##*/}}
+	mkdir -p "$tmp/exe" && ln -f "$tmp/memhold" "$exe" || { fail "cannot link $exe"; return; }
+	( exec -a "$1" "$exe" "${@:2}" -pidfile "$pf" ) &
 	for n in $(seq 400); do [ -s "$pf" ] && break; sleep 0.05; done
 	[ -s "$pf" ] || { fail "guest $* did not start"; return; }
 	guests+=("$(cat "$pf")")
@@ -260,6 +264,7 @@ differ 0 1 /usr/bin/kvm -id 100                        # Proxmox's
 differ 0 1 qemu-system-aarch64 -machine virt,accel=tcg # no KVM: its RAM is committed all the same
 differ 0 0 qemu-img -enable-kvm                        # neither: not a guest
 differ 0 0 qemu-x86_64 -enable-kvm                     # a user-mode emulator
+exe_name=memhold differ 1 0 qemu-system-x86_64 -enable-kvm # its argv[0] alone says qemu: not a guest
 guests_stop_all
 [ $fails = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "PASS"
