@@ -7,7 +7,7 @@
 # kvmtune's tick is what kvmtune-ksm.service starts: `kvmtune apply
 # --only=ksm`, here with --root on a tree whose proc is this PID namespace's
 # procfs, whose run is a tmpfs (as /run is), whose sys/kernel/mm/ksm holds
-# plain files, and whose configuration is the packaged conf.d plus
+# plain files on a tmpfs (sysfs is in memory too), and whose configuration is the packaged conf.d plus
 # `[ksm] run = auto` in /etc.  hyperfine -N runs it, `--prepare` setting the
 # knobs away from the decision and the state file to a tick an interval old,
 # so that every run decides and writes.  CPU time: the user + system time
@@ -22,7 +22,7 @@
 # (with `sleep 0`), in one long-lived bash that sourced Debian's ksmtuned
 # (apt-get download + dpkg-deb -x into the cache of
 # tests/live/ksmtuned_diff.sh; never installed), its KSMCTL writing the same
-# three files into a directory of its own instead of /sys/kernel/mm/ksm.
+# three files into a tmpfs of its own instead of /sys/kernel/mm/ksm.
 # `adjust` alone is measured too.  CPU time: getrusage through bash's `times`
 # (the shell's own time and that of every child it waited for: ps, pgrep,
 # awk, the subshells), over TICK_ITER_KSMTUNED iterations; wall:
@@ -105,10 +105,16 @@ R=$T/root
 KT=$T/ksm-ksmtuned		# ksmtuned's KSMCTL writes here
 KK=$R/sys/kernel/mm/ksm		# kvmtune's
 ST=$R/run/kvmtune/ksm-auto
-mkdir -p "$R/proc" "$R/run" "$KK" "$KT" "$R/etc/kvmtune/conf.d" "$R/usr/lib/kvmtune/conf.d"
+mkdir -p "$R/proc" "$R/run" "$R/sys" "$KT" "$R/etc/kvmtune/conf.d" "$R/usr/lib/kvmtune/conf.d"
 mount --bind /proc "$R/proc"
 mount -t tmpfs -o mode=0755 tmpfs "$R/run"
 mkdir "$R/run/kvmtune"
+# the fake knobs of both tools on tmpfs, as sysfs is in memory: a write
+# truncates a plain file, which on the disk's file system freed its block
+# and discarded it, synchronously (a fifth of a tick at 10 processes)
+mount -t tmpfs -o mode=0755 tmpfs "$R/sys"
+mount -t tmpfs -o mode=0755 tmpfs "$KT"
+mkdir -p "$KK"
 install -m 0644 "$repo"/conf.d/*.conf "$R/usr/lib/kvmtune/conf.d/"
 for d in "$KK" "$KT"; do
 	echo 0 >"$d/run"; echo 100 >"$d/pages_to_scan"; echo 20 >"$d/sleep_millisecs"
