@@ -1,8 +1,8 @@
 #!/bin/bash
 # `kvmtune import` on large rc.local files: each shape of
 # tests/import-shapes.bash at LINES lines (default 40,000) and at 16 MB (the
-# largest file import reads), timed with farm-bench (or hyperfine) as a
-# whole process.  OLD=/path/to/an/older/kvmtune pairs it against that build
+# largest file import reads), timed with hyperfine as a whole
+# process (3 runs after a warm-up).  OLD=/path/to/an/older/kvmtune pairs it against that build
 # at LINES lines (16 MB files take the old quadratic build minutes).
 #
 #   bench/import-scale.sh                       # ./kvmtune, every shape
@@ -20,12 +20,7 @@ shape_root "$tmp/root"
 
 # time A [--vs B]: kvmtune import of a file
 time_it() {
-	if command -v farm-bench >/dev/null; then
-		farm-bench -n 3 --timeout 600 ${2:+--vs "$2 --root $tmp/root import $1"} -- \
-			"$kv" --root "$tmp/root" import "$1"
-	else
-		hyperfine -N -r 3 "$kv --root $tmp/root import $1" ${2:+"$2 --root $tmp/root import $1"}
-	fi
+	hyperfine -N -w 1 -r 3 "$kv --root $tmp/root import $1" ${2:+"$2 --root $tmp/root import $1"}
 }
 
 for s in $SHAPES; do
