@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #define CONF "etc/kvmtune/conf.d/70-ksm.conf"
@@ -63,10 +64,16 @@ static void proc_exe(const char *root, int pid, const char *target)
         fr_symlink(root, target, rel);
 }
 
+/* the page size in kB: statm counts pages */
+static long long page_kb(void)
+{
+        return sysconf(_SC_PAGESIZE) / 1024;
+}
+
 /*
  * A process: cmdline is argv joined by NULs (args: NULL-terminated), exe a
  * symlink to argv[0] (in /usr/bin without a directory; none for a kernel
- * thread's empty argv or an empty argv[0]), status with VmRSS (kB)
+ * thread's empty argv or an empty argv[0]), statm with the resident size (given in kB)
  */
 static void proc_add(const char *root, int pid, long long rss_kb, ...)
 {
@@ -91,10 +98,10 @@ static void proc_add(const char *root, int pid, long long rss_kb, ...)
                 snprintf(exe, sizeof(exe), "%s%s", strchr(a0, '/') ? "" : "/usr/bin/", a0);
                 proc_exe(root, pid, exe);
         }
-        snprintf(rel, sizeof(rel), "proc/%d/status", pid);
+        snprintf(rel, sizeof(rel), "proc/%d/statm", pid);
         if (rss_kb >= 0)
-                fr_writef(root, rel, "Name:\tx\nState:\tS (sleeping)\nVmPeak:\t  %lld kB\nVmRSS:\t  %lld kB\n"
-                          "RssAnon:\t  %lld kB\nThreads:\t1\n", rss_kb + 10, rss_kb, rss_kb);
+                fr_writef(root, rel, "%lld %lld %lld 1 0 %lld 0\n", (rss_kb + 10) / page_kb(), rss_kb / page_kb(),
+                          rss_kb / page_kb() / 4, rss_kb / page_kb());
 }
 
 static void apply_ok(const char *root)
@@ -373,11 +380,11 @@ static void test_guests(void **state)
         proc_add(root, 28, 1 * GIB, "x", NULL);
         proc_exe(root, 28, "/usr/libexec/qemu-kvm (deleted)x");
         fr_write(root, "proc/self", "not a process\n");
-        /* ended between listing and reading: no exe, or an exe and no status, or no VmRSS (zombie) */
+        /* ended between listing and reading: no exe, or an exe and no statm, or a zombie's (all zeros) */
         fr_mkdir(root, "proc/30");
         proc_add(root, 31, -1, "qemu-system-x86_64", "-enable-kvm", NULL);
         proc_add(root, 32, -1, "qemu-system-x86_64", "-enable-kvm", NULL);
-        fr_write(root, "proc/32/status", "Name:\tqemu-system-x86\nState:\tZ (zombie)\n");
+        fr_write(root, "proc/32/statm", "0 0 0 0 0 0 0\n");
         kv_run(&r, root, "plan", NULL);
         want_status(&r, 0);
         assert_contains(r.out, "guests 7.0G (7) + threshold < total 16.0G: stop");

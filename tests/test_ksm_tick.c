@@ -6,7 +6,7 @@
  * are wrapped to see what it opens, and readlinkat what it reads:
  *
  *  - of the process table, every PID's exe (one readlinkat each, wrapped
- *    too), no cmdline, and the status of the guests alone;
+ *    too), no cmdline, and the statm of the guests alone, under proc;
  *  - no file of another section ([sysctl], [block], [netdev], [thp]), no
  *    library loaded for [modules];
  *  - the record of the last apply of the configuration (verify --metrics)
@@ -123,7 +123,7 @@ static void want_not_opened(const char *needle)
                 fail_msg("a tick opened %s", p);
 }
 
-/* cmdline, exe (a symlink to argv[0], none for a kernel thread) and status */
+/* cmdline, exe (a symlink to argv[0], none for a kernel thread) and statm */
 static void process(const char *root, int pid, const char *cmdline, size_t len, long rss_kb)
 {
         char rel[64], path[512];
@@ -140,9 +140,9 @@ static void process(const char *root, int pid, const char *cmdline, size_t len, 
         assert_non_null(f);
         fwrite(cmdline, 1, len, f);
         fclose(f);
-        snprintf(rel, sizeof(rel), "proc/%d/status", pid);
-        fr_writef(root, rel, "Name:\tx\nState:\tS (sleeping)\nVmPeak:\t  %ld kB\nVmRSS:\t  %ld kB\nThreads:\t1\n",
-                  rss_kb + 10, rss_kb);
+        snprintf(rel, sizeof(rel), "proc/%d/statm", pid);
+        fr_writef(root, rel, "%ld %ld 0 1 0 %ld 0\n", (rss_kb + 10) * 1024 / sysconf(_SC_PAGESIZE),
+                  rss_kb * 1024 / sysconf(_SC_PAGESIZE), rss_kb * 1024 / sysconf(_SC_PAGESIZE));
 }
 
 /* argv as a literal of NUL-terminated words */
@@ -242,15 +242,16 @@ static void test_tick_opens(void **state)
         want_status(&r, 0);
         want_boost(root);
         state_has(root, "\nguests 1\n");
-        /* every process's exe, read by one readlinkat under proc; no cmdline; the guest's status alone */
+        /* every process's exe, read by one readlinkat under proc; no cmdline; the guest's statm alone */
         for (const char *const *p = (const char *const[]){ "readlinkat 1/exe", "readlinkat 100/exe", "readlinkat 200/exe",
-                                                           "readlinkat 300/exe", "proc/100/status", NULL }; *p; p++)
+                                                           "readlinkat 300/exe", "100/statm", NULL }; *p; p++)
                 if (opened_exactly(*p) != 1)
                         fail_msg("%s opened %d times, not once", *p, opened_exactly(*p));
         want_not_opened("cmdline");
-        want_not_opened("proc/1/status");
-        want_not_opened("proc/200/status");
-        want_not_opened("proc/300/status");
+        want_not_opened("status");
+        want_not_opened("1/statm");
+        want_not_opened("200/statm");
+        want_not_opened("300/statm");
         assert_int_equal(opened_exactly("proc/meminfo"), 1);
         assert_int_equal(opened_exactly("proc/uptime"), 1);
         /* nothing of the other sections; no library for [modules] */

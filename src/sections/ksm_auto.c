@@ -218,41 +218,59 @@ static bool read_argv0(struct kvmtune *k, const char *pid, char *buf, size_t siz
         return true;
 }
 
-/* The name the process is known by (see guest_name()); false when gone, or a kernel thread. */
-static bool read_exe(struct kvmtune *k, int procfd, const char *pid, char *buf, size_t size)
+/*
+ * The name the process is known by (see guest_name()); false when gone, or a
+ * kernel thread.  rel: "PID/exe" beneath procfd, pid_len the length of PID.
+ */
+static bool read_exe(struct kvmtune *k, int procfd, char *rel, size_t pid_len, char *buf, size_t size)
 {
         static const char deleted[] = " (deleted)";
         const size_t dl = sizeof(deleted) - 1;
-        char rel[300];
-        ssize_t n;
+        ssize_t n = readlinkat(procfd, rel, buf, size - 1);
+        bool ok;
 
-        snprintf(rel, sizeof(rel), "%s/exe", pid);
-        n = readlinkat(procfd, rel, buf, size - 1);
-        if (n < 0)
-                return errno == EACCES && read_argv0(k, pid, buf, size);
+        if (n < 0) {
+                if (errno != EACCES)
+                        return false;
+                rel[pid_len] = '\0';
+                ok = read_argv0(k, rel, buf, size);
+                rel[pid_len] = '/';
+                return ok;
+        }
         buf[n] = '\0';
         if ((size_t)n > dl && !strcmp(buf + n - dl, deleted))
                 buf[n - dl] = '\0';
         return true;
 }
 
-/* VmRSS of proc/PID/status in kB; false when the process is gone (or a zombie) */
-static bool read_rss(struct kvmtune *k, const char *pid, uint64_t *kb)
+/*
+ * The resident size of proc/PID/statm (its second field, in pages) in kB:
+ * the VmRSS of proc/PID/status (both are the mm's file, anon and shmem
+ * pages), from a file the kernel writes in a fraction of the time.  False
+ * when the process is gone, or a zombie (its statm is all zeros).
+ */
+static bool read_rss(int procfd, const char *pid, uint64_t *kb)
 {
-        char rel[300], *text, *p;
-        unsigned long long v;
-        bool ok = false;
+        char rel[300], text[128];
+        unsigned long long size, resident;
+        ssize_t n;
+        int fd;
 
-        snprintf(rel, sizeof(rel), "proc/%s/status", pid);
-        if (kernfs_read(k, rel, &text) < 0)
+        snprintf(rel, sizeof(rel), "%s/statm", pid);
+        fd = openat(procfd, rel, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
                 return false;
-        p = strstr(text, "\nVmRSS:");
-        if (p && sscanf(p + 7, "%llu", &v) == 1) {
-                *kb = v;
-                ok = true;
-        }
-        free(text);
-        return ok;
+        do
+                n = read(fd, text, sizeof(text) - 1);
+        while (n < 0 && errno == EINTR);
+        close(fd);
+        if (n <= 0)
+                return false;
+        text[n] = '\0';
+        if (sscanf(text, "%llu %llu", &size, &resident) != 2 || !size)
+                return false;           /* no memory: a zombie */
+        *kb = resident * (uint64_t)(sysconf(_SC_PAGESIZE) / 1024);
+        return true;
 }
 
 /* The guests' resident memory.  A process that ends while we look is not counted, and not an error. */
@@ -266,14 +284,20 @@ static int read_guests(struct kvmtune *k, uint64_t *kb, uint64_t *n)
         if (!d)
                 return -errno;
         while ((de = readdir(d))) {
+                /* "PID/exe", built without printf: this loop runs once a process */
+                char rel[sizeof("18446744073709551615/exe")];
+                size_t len = 0;
                 uint64_t rss;
 
-                if (!isdigit((unsigned char)de->d_name[0]) ||
-                    strspn(de->d_name, "0123456789") != strlen(de->d_name) || strlen(de->d_name) > 20)
+                while (len <= 20 && isdigit((unsigned char)de->d_name[len]))
+                        len++;
+                if (!len || len > 20 || de->d_name[len])
                         continue;
-                if (!read_exe(k, dirfd(d), de->d_name, exe, sizeof(exe)) || !guest_name(exe))
+                memcpy(rel, de->d_name, len);
+                memcpy(rel + len, "/exe", sizeof("/exe"));
+                if (!read_exe(k, dirfd(d), rel, len, exe, sizeof(exe)) || !guest_name(exe))
                         continue;
-                if (!read_rss(k, de->d_name, &rss))
+                if (!read_rss(dirfd(d), de->d_name, &rss))
                         continue;
                 log_debug(k, "ksm auto: guest %s (%s): %" PRIu64 " kB resident", de->d_name, exe, rss);
                 *kb += rss;
