@@ -308,16 +308,28 @@ static struct conf_file *add_file(struct kvmtune *k, const char *name, char *sho
         return f;
 }
 
-/* Open, check and read one winning file; sets its state. */
-static void load_file(struct kvmtune *k, struct conf_file *f, bool check_owner)
+/*
+ * Open, check and read one winning file; sets its state.  dfd >= 0: the
+ * file is a regular file (readdir's type) in that directory, itself opened
+ * under the root: opened beneath it, with no link followed, instead of by a
+ * walk from the root (a link there now, ELOOP, takes the walk).
+ */
+static void load_file(struct kvmtune *k, struct conf_file *f, bool check_owner, int dfd)
 {
         struct origin at = { f->shown, 0 };
         struct stat st;
-        int fd, r;
+        int fd = -ELOOP, r;
 
-        if (f->rooted)
+        if (dfd >= 0) {
+                do
+                        fd = openat(dfd, f->name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+                while (fd < 0 && errno == EINTR);
+                if (fd < 0)
+                        fd = -errno;
+        }
+        if (fd == -ELOOP && f->rooted)
                 fd = kernfs_openat(k, f->open_path, O_RDONLY | O_NONBLOCK);
-        else {
+        else if (fd == -ELOOP) {
                 fd = open(f->open_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
                 if (fd < 0)
                         fd = -errno;
@@ -433,7 +445,7 @@ static void scan_dir(struct kvmtune *k, const char *dir, bool rooted)
                 if ((de->d_type == DT_LNK || de->d_type == DT_UNKNOWN) && is_dev_null_link(dirfd(d), de->d_name))
                         f->state = CONF_MASKED;
                 else
-                        load_file(k, f, k->check_owner);
+                        load_file(k, f, k->check_owner, de->d_type == DT_REG ? dirfd(d) : -1);
         }
         closedir(d);
         free(shown_dir);
@@ -450,7 +462,7 @@ int config_load(struct kvmtune *k)
                         if (is_dev_null_link(AT_FDCWD, path))
                                 f->state = CONF_MASKED;
                         else
-                                load_file(k, f, k->check_owner);
+                                load_file(k, f, k->check_owner, -1);
                 }
         } else {
                 if (k->n_config_dirs)

@@ -587,7 +587,8 @@ int kernfs_write(struct kvmtune *k, const char *rel, int fd, const char *value)
         }
 
         if (fd < 0) {
-                own = fd = kernfs_openat(k, rel, O_WRONLY | O_TRUNC | O_NONBLOCK);  /* as a shell redirection */
+                /* as a shell redirection; through the kept directory, as a read is */
+                own = fd = kernfs_open_file(k, rel, O_WRONLY | O_TRUNC | O_NONBLOCK);
                 if (fd < 0)
                         return fd;
         }

@@ -59,7 +59,8 @@ for name in netdev-dummy0 netdev-eth9 block-loop0 cpu-cpu1; do
 	what="apply --only=${name%%-*} --device=${name#*-} (no section names it)"
 	[ "$(cat "$tmp/$name.rc")" = 0 ] && ok "$what exits 0" || ko "$what exits $(cat "$tmp/$name.rc"): $(cat "$tmp/$name.out")"
 	[ ! -s "$tmp/$name.out" ] && ok "$what prints nothing" || ko "$what printed: $(cat "$tmp/$name.out")"
-	extra=$(opened "$name" | grep -v -x -E '/|proc/cmdline|(run|etc|usr/local/lib|usr/lib)/kvmtune/conf\.d|etc/kvmtune/conf\.d/60-b\.conf|usr/lib/kvmtune/conf\.d/50-a\.conf')
+	# a configuration file: by its path, or (a regular file) by its name beneath its opened directory
+	extra=$(opened "$name" | grep -v -x -E '/|proc/cmdline|(run|etc|usr/local/lib|usr/lib)/kvmtune/conf\.d|(etc/kvmtune/conf\.d/)?60-b\.conf|(usr/lib/kvmtune/conf\.d/)?50-a\.conf')
 	[ -z "$extra" ] && ok "$what opens only the root, /proc/cmdline and the configuration" ||
 		ko "$what opens more: $(echo $extra)"
 	bad=$(calls "$name" | grep -x -E 'flock|socket|ioctl|setrlimit|write|pwrite64|writev|mkdir|mkdirat|unlinkat|renameat2?|fsync|fdatasync|clone3?|fork|vfork|mount|finit_module|sendmsg')

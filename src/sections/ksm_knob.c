@@ -5,8 +5,10 @@
  * (the fixed keys) and ksm_auto.c (the knobs `run = auto` decides).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ksm.h"
 
@@ -40,20 +42,24 @@ void ksm_plan_knob(struct kvmtune *k, struct setting *s)
         const char *name = get_more(s)->name;
         struct stat sb;
         char *raw;
-        int r;
+        int fd, r;
 
         set_more(s)->knob = &ksm_knob;
         s->order = needs_unmerged(name) ? 0 : strcmp(name, "run") ? 1 : 2;
-        r = kernfs_stat(k, s->path, &sb);
-        if (r == -ENOENT) {
+        /* one open through the kept directory: its type and mode, then its value */
+        fd = kernfs_open_file(k, s->path, O_RDONLY | O_NONBLOCK);
+        if (fd == -ENOENT) {
                 setting_fail(k, s, "unknown key: no /%s on this kernel", s->path);
                 return;
         }
-        if (r == 0 && (!S_ISREG(sb.st_mode) || !(sb.st_mode & S_IWUSR))) {
+        if (fd >= 0 && fstat(fd, &sb) == 0 && (!S_ISREG(sb.st_mode) || !(sb.st_mode & S_IWUSR))) {
+                close(fd);
                 setting_fail(k, s, "/%s is not a writable KSM knob", s->path);
                 return;
         }
-        r = kernfs_read(k, s->path, &raw);
+        r = fd < 0 ? fd : kernfs_read_fd(fd, &raw);
+        if (fd >= 0)
+                close(fd);
         if (r < 0) {
                 setting_fail(k, s, "cannot read: %s", strerror(-r));
                 return;
