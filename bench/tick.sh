@@ -13,7 +13,10 @@
 # so that every run decides and writes.  CPU time: the user + system time
 # hyperfine takes from the kernel for each run (getrusage); wall: hyperfine's.
 # `kvmtune --version` in the same hyperfine run gives the floor: the start
-# and exit of the same static binary.  Where perf is installed, the same
+# and exit of the same static binary; bench/tick-floor.c, built as kvmtune
+# is linked, the tick's reads and writes and nothing else (no parse, no
+# decision, no revert record, no read-back): the cost of the tick's system
+# calls, below which no tool that execs once a tick goes.  Where perf is installed, the same
 # tick under `perf stat -e task-clock` in the same hyperfine run gives its
 # CPU time from its exec on (what perf counts: not the exec itself, nor the
 # spawning process's side of it).
@@ -61,7 +64,7 @@ if [ "${1:-}" != --inner ]; then
 		say "$KV is an instrumented build (SANITIZE=1?): rebuild with 'make kvmtune'"
 		exit 1
 	fi
-	for c in hyperfine pgrep ps awk dpkg-deb apt-get unshare python3 "${CC:-cc}"; do
+	for c in hyperfine pgrep ps awk dpkg-deb apt-get unshare python3 readelf "${CC:-cc}"; do
 		command -v "$c" >/dev/null || { say "$c is not available"; exit 1; }
 	done
 	cache=${KVMTUNE_TEST_CACHE:-/var/tmp/kvmtune-tests}
@@ -81,6 +84,10 @@ if [ "${1:-}" != --inner ]; then
 	dpkg-deb -x "$deb" "$T/pkg"
 	install -m 0755 "$KV" "$T/kvmtune"	# a private copy: the work tree may be rebuilt meanwhile
 	"${CC:-cc}" -O2 -o "$T/qemu-system-x86_64" "$repo/tests/live/memhold.c"
+	# the reference: the tick's system calls alone, linked as kvmtune is (static-pie or pie)
+	link=-static-pie; readelf -l "$KV" | grep -q INTERP && link=-pie
+	"${CC:-cc}" -std=gnu11 -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE $link \
+		-Wl,-z,relro,-z,now -o "$T/tick-floor" "$here/tick-floor.c"
 	{
 		echo "ksmtuned: $(basename "$deb"), adjust from its /usr/sbin/ksmtuned"
 		echo "kvmtune: $KV, $("$KV" --version) ($(cd "$repo" && git describe --always --dirty 2>/dev/null || echo '?'))"
@@ -200,8 +207,8 @@ for n in ${TICK_PROCS:-10 1000}; do
 				case $tool in
 				kvmtune)
 					j=$OUT/tick-json/$have-$state-$r.json
-					cmds=("$T/kvmtune --root $R apply --only=ksm" "$T/kvmtune --version")
-					[ $((r % 2)) = 1 ] && cmds=("${cmds[1]}" "${cmds[0]}")
+					cmds=("$T/kvmtune --root $R apply --only=ksm" "$T/kvmtune --version" "$T/tick-floor $R")
+					[ $((r % 2)) = 1 ] && cmds=("${cmds[2]}" "${cmds[1]}" "${cmds[0]}")
 					# the same tick counted from its exec on (perf's task-clock): without the exec itself
 					rm -f "$T/perf.csv"
 					[ -n "$PERF" ] && cmds+=("$PERF stat -x , -e task-clock --append -o $T/perf.csv $T/kvmtune --root $R apply --only=ksm")
@@ -219,7 +226,8 @@ for n in ${TICK_PROCS:-10 1000}; do
 					        print("kvmtune-exec", round(sum(clocks) / len(clocks) * 1e3), 0,
 					              ",".join(str(c) for c in sorted(set(r["exit_codes"]))))
 					        continue
-					    tool = "kvmtune-version" if r["command"].endswith("--version") else "kvmtune"
+					    tool = ("kvmtune-version" if r["command"].endswith("--version") else
+					            "tick-floor" if "/tick-floor " in r["command"] else "kvmtune")
 					    print(tool, round((r["user"] + r["system"]) * 1e6), round(r["mean"] * 1e6),
 					          ",".join(str(c) for c in sorted(set(r["exit_codes"]))))
 					EOF
