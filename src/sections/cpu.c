@@ -15,11 +15,10 @@
 
 #include "../kvmtune.h"
 #include "cpugov.h"
+#include "cpuset.h"
 #include "devsel.h"
 
 #define CPU_DIR "sys/devices/system/cpu"
-#define CPU_MAX 8192                    /* the kernel's largest NR_CPUS */
-#define SET_WORDS (CPU_MAX / 64)
 #define GOVERNOR_MAX 15                 /* CPUFREQ_NAME_LEN - 1 */
 #define RESUME_LATENCY_MAX 2147483646   /* below PM_QOS_RESUME_LATENCY_NO_CONSTRAINT */
 
@@ -45,103 +44,25 @@ static const int key_order[N_KEYS] = {
         [K_EPP] = 4, [K_EPB] = 5, [K_RESUME] = 6, [K_IDLE] = 7,
 };
 
-struct cpuset {
-        uint64_t w[SET_WORDS];
-};
-
-static void set_add(struct cpuset *s, unsigned cpu)
+/*
+ * A [cpu "LIST"] name, or a list kernfs_read() gave: the kernel's cpulist
+ * ("0-3,8") with nothing after it; cpuset_parse_list() also takes trailing
+ * blanks.  -EINVAL when malformed, -ERANGE past CPUSET_MAX.
+ */
+static int cpu_list_parse(const char *s, struct cpuset *set)
 {
-        s->w[cpu / 64] |= 1ull << (cpu % 64);
-}
+        int r = cpuset_parse_list(s, set);
 
-static bool set_has(const struct cpuset *s, unsigned cpu)
-{
-        return cpu < CPU_MAX && (s->w[cpu / 64] >> (cpu % 64)) & 1;
-}
-
-static bool set_empty(const struct cpuset *s)
-{
-        for (size_t i = 0; i < SET_WORDS; i++)
-                if (s->w[i])
-                        return false;
-        return true;
-}
-
-static int parse_cpu_number(const char *p, const char **end, unsigned *cpu)
-{
-        unsigned long v = 0;
-        const char *q = p;
-
-        if (*q < '0' || *q > '9')
+        if (r == 0 && strchr(" \t\n", s[strlen(s) - 1]))      /* r == 0: s is not empty */
                 return -EINVAL;
-        while (*q >= '0' && *q <= '9') {
-                v = v * 10 + (unsigned long)(*q++ - '0');
-                if (v >= CPU_MAX)
-                        return -ERANGE;
-        }
-        *end = q;
-        *cpu = (unsigned)v;
-        return 0;
-}
-
-/* The kernel's cpulist format: "0-3,8"; -EINVAL when malformed, -ERANGE past CPU_MAX */
-static int cpulist_parse(const char *s, struct cpuset *set)
-{
-        const char *p = s;
-
-        memset(set, 0, sizeof(*set));
-        if (!*p)
-                return -EINVAL;
-        for (;;) {
-                unsigned a, b;
-                int r = parse_cpu_number(p, &p, &a);
-
-                if (r < 0)
-                        return r;
-                b = a;
-                if (*p == '-') {
-                        r = parse_cpu_number(p + 1, &p, &b);
-                        if (r < 0)
-                                return r;
-                        if (b < a)
-                                return -EINVAL;
-                }
-                for (unsigned c = a; c <= b; c++)
-                        set_add(set, c);
-                if (!*p)
-                        return 0;
-                if (*p++ != ',')
-                        return -EINVAL;
-        }
+        return r;
 }
 
 bool cpu_list_valid(const char *s)
 {
         struct cpuset set;
 
-        return cpulist_parse(s, &set) == 0;
-}
-
-/* "0-3,8", malloc'd */
-static char *cpulist_format(const struct cpuset *set)
-{
-        char *out = xstrdup("");
-
-        for (unsigned c = 0; c < CPU_MAX; c++) {
-                unsigned e = c;
-                char *n;
-
-                if (!set_has(set, c))
-                        continue;
-                while (e + 1 < CPU_MAX && set_has(set, e + 1))
-                        e++;
-                n = e == c ? xasprintf("%s%s%u", out, *out ? "," : "", c)
-                           : xasprintf("%s%s%u-%u", out, *out ? "," : "", c, e);
-                free(out);
-                out = n;
-                c = e;
-        }
-        return out;
+        return cpu_list_parse(s, &set) == 0;
 }
 
 static struct dev_sections *state(struct kvmtune *k)
@@ -154,11 +75,11 @@ static struct dev_sections *state(struct kvmtune *k)
 static int cpu_check_sub(struct kvmtune *k, const char *sub, struct origin at)
 {
         struct cpuset set;
-        int r = cpulist_parse(sub, &set);
+        int r = cpu_list_parse(sub, &set);
 
         devsel_header(state(k));
         if (r == -ERANGE)
-                log_error(k, &at, "[cpu \"%s\"]: a CPU number is %d or more", sub, CPU_MAX);
+                log_error(k, &at, "[cpu \"%s\"]: a CPU number is %d or more", sub, CPUSET_MAX);
         else if (r < 0)
                 log_error(k, &at, "[cpu \"%s\"]: not a CPU list such as \"0-3,8\" (numbers and ranges, "
                           "separated by commas)", sub);
@@ -330,7 +251,7 @@ static void merge(const struct dev_sections *ds, const struct cpu_plan *p, unsig
 {
         memset(out, 0, N_KEYS * sizeof(*out));
         for (size_t i = 0; i < ds->n; i++) {
-                if (p->is_list[i] && !set_has(&p->sets[i], cpu))
+                if (p->is_list[i] && !cpuset_has(&p->sets[i], cpu))
                         continue;
                 for (size_t j = 0; j < ds->s[i].n_kv; j++)
                         for (int x = 0; x < N_KEYS; x++)
@@ -360,7 +281,7 @@ static void missing(struct kvmtune *k, struct cpu_plan *p, unsigned cpu, int key
                     const struct cpu_match *m, const char *rel)
 {
         if (!m->listed) {
-                set_add(&p->missing[key], cpu);
+                cpuset_add(&p->missing[key], cpu);
                 p->missing_at[key] = m->kv->at;
                 p->missing_want[key] = m->kv->value;
                 return;
@@ -508,7 +429,7 @@ static void plan_idle(struct kvmtune *k, struct cpu_plan *p, unsigned cpu, const
                 const char *end;
                 unsigned st;
 
-                if (strncmp(de->d_name, "state", 5) || parse_cpu_number(de->d_name + 5, &end, &st) < 0 || *end)
+                if (strncmp(de->d_name, "state", 5) || cpuset_parse_cpu(de->d_name + 5, &end, &st) < 0 || *end)
                         continue;
                 states = xgrow(states, n, sizeof(*states));
                 states[n++] = st;
@@ -596,7 +517,7 @@ static void plan_mce(struct kvmtune *k, const struct dev_kv *kv)
                 const char *end;
                 unsigned n;
 
-                if (!strncmp(de->d_name, "machinecheck", 12) && parse_cpu_number(de->d_name + 12, &end, &n) == 0 &&
+                if (!strncmp(de->d_name, "machinecheck", 12) && cpuset_parse_cpu(de->d_name + 12, &end, &n) == 0 &&
                     !*end && (first < 0 || n < first))
                         first = n;
         }
@@ -622,7 +543,7 @@ static int device_cpu(const char *device)
         unsigned cpu;
 
         if (strncmp(device, "cpu", 3) || (device[3] == '0' && device[4]) ||
-            parse_cpu_number(device + 3, &end, &cpu) < 0 || *end)
+            cpuset_parse_cpu(device + 3, &end, &cpu) < 0 || *end)
                 return -1;
         return (int)cpu;
 }
@@ -639,7 +560,7 @@ static void check_lists(struct kvmtune *k, const struct dev_sections *ds, const 
 {
         struct cpuset possible;
         char *raw = NULL;
-        bool have_possible = kernfs_read(k, CPU_DIR "/possible", &raw) == 0 && cpulist_parse(raw, &possible) == 0;
+        bool have_possible = kernfs_read(k, CPU_DIR "/possible", &raw) == 0 && cpu_list_parse(raw, &possible) == 0;
 
         free(raw);
         for (size_t i = 0; i < ds->n; i++) {
@@ -647,22 +568,22 @@ static void check_lists(struct kvmtune *k, const struct dev_sections *ds, const 
 
                 if (!p->is_list[i] || !ds->s[i].n_kv)
                         continue;
-                for (unsigned c = 0; c < CPU_MAX; c++) {
-                        if (!set_has(&p->sets[i], c) || set_has(online, c))
+                for (unsigned c = 0; c < CPUSET_MAX; c++) {
+                        if (!cpuset_has(&p->sets[i], c) || cpuset_has(online, c))
                                 continue;
                         char *rel = xasprintf(CPU_DIR "/cpu%u", c);
-                        bool exists = have_possible ? set_has(&possible, c) : kernfs_probe(k, rel) > 0;
+                        bool exists = have_possible ? cpuset_has(&possible, c) : kernfs_probe(k, rel) > 0;
                         free(rel);
-                        set_add(exists ? &offline : &absent, c);
+                        cpuset_add(exists ? &offline : &absent, c);
                 }
-                if (!set_empty(&absent)) {
-                        char *list = cpulist_format(&absent);
+                if (!cpuset_empty(&absent)) {
+                        char *list = cpuset_list(&absent);
                         log_error(k, section_at(&ds->s[i]), "[cpu \"%s\"]: this system has no CPU %s",
                                   ds->s[i].sub, list);
                         free(list);
                 }
-                if (!set_empty(&offline)) {
-                        char *list = cpulist_format(&offline);
+                if (!cpuset_empty(&offline)) {
+                        char *list = cpuset_list(&offline);
                         log_debug(k, "cpu %s: offline; its settings apply when it comes online", list);
                         free(list);
                 }
@@ -688,9 +609,9 @@ static int cpu_plan(struct kvmtune *k)
         p->sets = xcalloc(ds->n, sizeof(*p->sets));
         p->is_list = xcalloc(ds->n, sizeof(*p->is_list));
         for (size_t i = 0; i < ds->n; i++)
-                p->is_list[i] = *ds->s[i].sub && cpulist_parse(ds->s[i].sub, &p->sets[i]) == 0;
+                p->is_list[i] = *ds->s[i].sub && cpu_list_parse(ds->s[i].sub, &p->sets[i]) == 0;
         r = kernfs_read(k, CPU_DIR "/online", &raw);
-        if (r < 0 || cpulist_parse(raw, online) < 0) {
+        if (r < 0 || cpu_list_parse(raw, online) < 0) {
                 log_error(k, NULL, "cpu: cannot read the online CPUs from /" CPU_DIR "/online: %s",
                           r < 0 ? strerror(-r) : "not a CPU list");
                 goto out;
@@ -713,14 +634,14 @@ static int cpu_plan(struct kvmtune *k)
                                         mce = &ds->s[i].kv[j];
                 if (mce)
                         plan_mce(k, mce);
-        } else if (!set_has(online, (unsigned)dev_cpu)) {
+        } else if (!cpuset_has(online, (unsigned)dev_cpu)) {
                 log_debug(k, "cpu %s: not online; its settings apply when it comes online", k->device);
                 goto out;
         }
-        for (unsigned c = 0; c < CPU_MAX; c++) {
+        for (unsigned c = 0; c < CPUSET_MAX; c++) {
                 struct cpu_match m[N_KEYS];
 
-                if (!set_has(online, c) || (dev_cpu >= 0 && c != (unsigned)dev_cpu))
+                if (!cpuset_has(online, c) || (dev_cpu >= 0 && c != (unsigned)dev_cpu))
                         continue;
                 merge(ds, p, c, m);
                 if (m[K_GOVERNOR].kv)
@@ -743,9 +664,9 @@ static int cpu_plan(struct kvmtune *k)
                 cpugov_plan(k, ds, cpus, n_cpus, first);
         /* plain [cpu]: one notice and one skipped setting per key for the CPUs without its knob */
         for (int x = 0; x < N_PERCPU; x++) {
-                if (set_empty(&p->missing[x]))
+                if (cpuset_empty(&p->missing[x]))
                         continue;
-                char *list = cpulist_format(&p->missing[x]);
+                char *list = cpuset_list(&p->missing[x]);
                 char *name = xasprintf("cpu%s %s", list, keys[x]);
                 struct setting *s = setting_add(k, SEC_CPU, name, NULL, p->missing_want[x], p->missing_at[x]);
 
@@ -793,8 +714,8 @@ static bool cpu_names_device(struct kvmtune *k, const char *device)
 
                 if (!ds->s[i].n_kv)
                         continue;
-                if (!*ds->s[i].sub || cpulist_parse(ds->s[i].sub, &set) < 0 ||
-                    set_has(&set, (unsigned)cpu))
+                if (!*ds->s[i].sub || cpu_list_parse(ds->s[i].sub, &set) < 0 ||
+                    cpuset_has(&set, (unsigned)cpu))
                         return true;
         }
         return false;

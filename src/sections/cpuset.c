@@ -41,7 +41,7 @@ bool cpuset_subset(const struct cpuset *a, const struct cpuset *of)
         return true;
 }
 
-static int parse_number(const char *p, const char **end, unsigned *cpu)
+int cpuset_parse_cpu(const char *p, const char **end, unsigned *cpu)
 {
         unsigned long v = 0;
         const char *q = p;
@@ -72,13 +72,13 @@ int cpuset_parse_list(const char *s, struct cpuset *set)
                 return -EINVAL;
         for (;;) {
                 unsigned a, b;
-                int r = parse_number(p, &p, &a);
+                int r = cpuset_parse_cpu(p, &p, &a);
 
                 if (r < 0)
                         return r;
                 b = a;
                 if (*p == '-') {
-                        r = parse_number(p + 1, &p, &b);
+                        r = cpuset_parse_cpu(p + 1, &p, &b);
                         if (r < 0)
                                 return r;
                         if (b < a)

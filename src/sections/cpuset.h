@@ -15,6 +15,8 @@ bool cpuset_has(const struct cpuset *s, unsigned cpu);
 bool cpuset_empty(const struct cpuset *s);
 bool cpuset_equal(const struct cpuset *a, const struct cpuset *b);
 bool cpuset_subset(const struct cpuset *a, const struct cpuset *of);
+/* a CPU number's digits at p, *end after them: -EINVAL when none, -ERANGE from CPUSET_MAX */
+int cpuset_parse_cpu(const char *p, const char **end, unsigned *cpu);
 /* -EINVAL when malformed, -ERANGE past CPUSET_MAX; trailing blanks allowed */
 int cpuset_parse_list(const char *s, struct cpuset *set);
 int cpuset_parse_mask(const char *s, struct cpuset *set);
