@@ -109,8 +109,8 @@ static const char *const gov_files[][2] = {
                           "ignore_nice_load=0 sampling_rate=10000" },
         { "schedutil", "rate_limit_us=1000" },
 };
-static bool gov_makes_nothing;
-static unsigned node1_room;             /* 2M pages node1 can grant */          /* a governor switch makes no tunables (a driver that keeps them elsewhere) */
+static bool gov_makes_nothing;          /* a governor switch makes no tunables (a driver that keeps them elsewhere) */
+static unsigned node1_room;             /* 2M pages node1 can grant */
 
 #define CPU "sys/devices/system/cpu/"
 #define MCE "sys/devices/system/machinecheck/"
@@ -245,6 +245,22 @@ static void run_status(struct run_result *r, const char *root, int cmd, int stat
         want_status(r, status);
 }
 
+/* the configuration conf, then run: the exit status must be status */
+static void run_conf(struct run_result *r, const char *root, int cmd, int status, const char *conf)
+{
+        fr_write(root, CONF, conf);
+        run_status(r, root, cmd, status);
+}
+
+/* run, and the exit status must be 0: the run's output is not looked at */
+static void run_ok(const char *root, int cmd)
+{
+        struct run_result r;
+
+        run_status(&r, root, cmd, 0);
+        run_result_free(&r);
+}
+
 /*
  * import over rc.local and sysfs.conf (NULL: none): each line carried,
  * the output holding each line of want (newline-ended), and that output
@@ -282,16 +298,21 @@ static void import_apply(const char *root, const char *rc_local, const char *sys
 
 /* ---- [block] iosched.NAME ------------------------------------------------- */
 
+/* vda runs mq-deadline, its tunables at their defaults */
+static void vda_tree(const char *root)
+{
+        fr_write(root, VDA "scheduler", "none [mq-deadline] kyber bfq\n");
+        make_files(root, VDA "iosched", sched_files[0][1]);
+}
+
 /* vda runs mq-deadline: plan, apply, verify, revert of its tunables */
 static void iosched_plain(void **state)
 {
         const char *root = *state;
         struct run_result r;
 
-        fr_write(root, VDA "scheduler", "none [mq-deadline] kyber bfq\n");
-        make_files(root, VDA "iosched", sched_files[0][1]);
-        fr_write(root, CONF, "[block \"vd*\"]\niosched.fifo_batch = 32\niosched.read_expire = 250\n");
-        run_status(&r, root, CMD_PLAN, 0);
+        vda_tree(root);
+        run_conf(&r, root, CMD_PLAN, 0, "[block \"vd*\"]\niosched.fifo_batch = 32\niosched.read_expire = 250\n");
         want_in("plan", r.out, "set   block vda iosched.fifo_batch: 16 -> 32");
         want_in("plan", r.out, "set   block vda iosched.read_expire: 500 -> 250");
         run_result_free(&r);
@@ -331,11 +352,9 @@ static void iosched_after_switch(void **state)
         const char *root = *state;
         struct run_result r;
 
-        fr_write(root, VDA "scheduler", "none [mq-deadline] kyber bfq\n");
-        make_files(root, VDA "iosched", sched_files[0][1]);
+        vda_tree(root);
         fr_write(root, VDA "iosched/fifo_batch", "8\n");
-        fr_write(root, CONF, "[block \"vda\"]\nscheduler = bfq\niosched.slice_idle = 0\n");
-        run_status(&r, root, CMD_PLAN, 0);
+        run_conf(&r, root, CMD_PLAN, 0, "[block \"vda\"]\nscheduler = bfq\niosched.slice_idle = 0\n");
         want_in("plan", r.out, "set   block vda scheduler: mq-deadline -> bfq");
         want_in("plan", r.out, "block vda iosched.slice_idle: ? -> 0");
         want_in("plan", r.out, "read after the switch to bfq");
@@ -364,26 +383,22 @@ static void iosched_absent(void **state)
         const char *root = *state;
         struct run_result r;
 
-        fr_write(root, VDA "scheduler", "none [mq-deadline] kyber bfq\n");
-        make_files(root, VDA "iosched", sched_files[0][1]);
-        fr_write(root, CONF, "[block \"vda\"]\niosched.slice_idle = 0\niosched.fifo_batch = 4\n");
-        run_status(&r, root, CMD_APPLY, 1);
+        vda_tree(root);
+        run_conf(&r, root, CMD_APPLY, 1, "[block \"vda\"]\niosched.slice_idle = 0\niosched.fifo_batch = 4\n");
         want_in("stderr", r.err, SHOWN ":2: block vda iosched.slice_idle: the active scheduler mq-deadline of vda "
                                  "has no tunable slice_idle (its iosched/ has: ");
         want_value(root, VDA "iosched/fifo_batch", "4");
         run_result_free(&r);
 
         /* after a switch: found missing at apply, under the new scheduler */
-        fr_write(root, CONF, "[block \"vda\"]\nscheduler = kyber\niosched.fifo_batch = 4\n");
-        run_status(&r, root, CMD_APPLY, 1);
+        run_conf(&r, root, CMD_APPLY, 1, "[block \"vda\"]\nscheduler = kyber\niosched.fifo_batch = 4\n");
         want_in("stderr", r.err, SHOWN ":3: block vda iosched.fifo_batch: the active scheduler kyber of vda has no "
                                  "tunable fifo_batch (its iosched/ has: ");
         want_value(root, VDA "scheduler", "none mq-deadline [kyber] bfq");
         run_result_free(&r);
 
         /* none has no tunables at all */
-        fr_write(root, CONF, "[block \"vda\"]\nscheduler = none\niosched.fifo_batch = 4\n");
-        run_status(&r, root, CMD_APPLY, 1);
+        run_conf(&r, root, CMD_APPLY, 1, "[block \"vda\"]\nscheduler = none\niosched.fifo_batch = 4\n");
         want_in("stderr", r.err, "the active scheduler none of vda has no tunable fifo_batch (its iosched/ has: none)");
         run_result_free(&r);
 }
@@ -394,11 +409,10 @@ static void iosched_errors(void **state)
         const char *root = *state;
         struct run_result r;
 
-        fr_write(root, VDA "scheduler", "none [mq-deadline] kyber bfq\n");
-        make_files(root, VDA "iosched", sched_files[0][1]);
+        vda_tree(root);
         fault("sys/block/vda/queue/iosched/fifo_batch", EINVAL);
-        fr_write(root, CONF, "[block \"vda\"]\niosched.fifo_batch = 4\n[block \"zram0\"]\niosched.fifo_batch = 4\n");
-        run_status(&r, root, CMD_APPLY, 1);
+        run_conf(&r, root, CMD_APPLY, 1, "[block \"vda\"]\niosched.fifo_batch = 4\n"
+                                         "[block \"zram0\"]\niosched.fifo_batch = 4\n");
         want_in("stderr", r.err, SHOWN ":2: block vda iosched.fifo_batch: cannot write '4': Invalid argument");
         want_in("stderr", r.err, SHOWN ":4: block zram0 iosched.fifo_batch: zram0 has no I/O scheduler");
         want_value(root, VDA "iosched/fifo_batch", "16");
@@ -406,14 +420,12 @@ static void iosched_errors(void **state)
 
         /* a glob skips the devices without a scheduler quietly */
         n_faults = 0;
-        fr_write(root, CONF, "[block \"*\"]\niosched.fifo_batch = 4\n");
-        run_status(&r, root, CMD_APPLY, 0);
+        run_conf(&r, root, CMD_APPLY, 0, "[block \"*\"]\niosched.fifo_batch = 4\n");
         want_value(root, VDA "iosched/fifo_batch", "4");
         run_result_free(&r);
 
-        fr_write(root, CONF, "[block \"vda\"]\niosched.Fifo = 4\niosched. = 1\niosched.fifo_batch = fast\n"
-                             "iosched.../x = 1\n");
-        run_status(&r, root, CMD_PLAN, 1);
+        run_conf(&r, root, CMD_PLAN, 1, "[block \"vda\"]\niosched.Fifo = 4\niosched. = 1\niosched.fifo_batch = fast\n"
+                                        "iosched.../x = 1\n");
         want_in("stderr", r.err, SHOWN ":2: block iosched.Fifo: not a scheduler tunable's name");
         want_in("stderr", r.err, SHOWN ":3: block iosched.: not a scheduler tunable's name");
         want_in("stderr", r.err, SHOWN ":4: block iosched.fifo_batch: expected a number, not 'fast'");
@@ -426,8 +438,7 @@ static void iosched_import(void **state)
 {
         const char *root = *state;
 
-        fr_write(root, VDA "scheduler", "none [mq-deadline] kyber bfq\n");
-        make_files(root, VDA "iosched", sched_files[0][1]);
+        vda_tree(root);
         import_apply(root, "#!/bin/sh\necho 32 > /sys/block/vda/queue/iosched/fifo_batch\n",
                      "block/vda/queue/iosched/read_expire = 248\n",
                      "[block \"vda\"]\niosched.read_expire = 248\niosched.fifo_batch = 32\n");
@@ -452,10 +463,9 @@ static void khugepaged_keys(void **state)
         struct run_result r;
 
         khugepaged_tree(root);
-        fr_write(root, CONF, "[thp]\nkhugepaged.defrag = no\nkhugepaged.max_ptes_none = 0\n"
-                             "khugepaged.pages_to_scan = 8192\nkhugepaged.scan_sleep_millisecs = 1000\n"
-                             "khugepaged.alloc_sleep_millisecs = 60000\n");
-        run_status(&r, root, CMD_PLAN, 0);
+        run_conf(&r, root, CMD_PLAN, 0, "[thp]\nkhugepaged.defrag = no\nkhugepaged.max_ptes_none = 0\n"
+                                        "khugepaged.pages_to_scan = 8192\nkhugepaged.scan_sleep_millisecs = 1000\n"
+                                        "khugepaged.alloc_sleep_millisecs = 60000\n");
         want_in("plan", r.out, "set   thp khugepaged.defrag: 1 -> 0");
         want_in("plan", r.out, "set   thp khugepaged.max_ptes_none: 511 -> 0");
         want_in("plan", r.out, "ok    thp khugepaged.alloc_sleep_millisecs: 60000 -> 60000");
@@ -469,8 +479,7 @@ static void khugepaged_keys(void **state)
         want_value(root, KHP "scan_sleep_millisecs", "1000");
         run_result_free(&r);
 
-        run_status(&r, root, CMD_VERIFY, 0);
-        run_result_free(&r);
+        run_ok(root, CMD_VERIFY);
 
         run_status(&r, root, CMD_REVERT, 0);
         want_value(root, KHP "defrag", "1");
@@ -484,16 +493,12 @@ static void khugepaged_errors(void **state)
 {
         const char *root = *state;
         struct run_result r;
-        char *p;
 
         khugepaged_tree(root);
-        assert_true(asprintf(&p, "%s/" KHP "max_ptes_shared", root) > 0);
-        unlink(p);
-        free(p);
+        rm_tree(root, KHP "max_ptes_shared");
         fault(KHP "scan_sleep_millisecs", EINVAL);
-        fr_write(root, CONF, "[thp]\nkhugepaged.max_ptes_none = 512\nkhugepaged.max_ptes_shared = 1\n"
-                             "khugepaged.scan_sleep_millisecs = 5\nkhugepaged.max_ptes_swap = 0\n");
-        run_status(&r, root, CMD_APPLY, 1);
+        run_conf(&r, root, CMD_APPLY, 1, "[thp]\nkhugepaged.max_ptes_none = 512\nkhugepaged.max_ptes_shared = 1\n"
+                                         "khugepaged.scan_sleep_millisecs = 5\nkhugepaged.max_ptes_swap = 0\n");
         want_in("stderr", r.err, SHOWN ":2: thp khugepaged.max_ptes_none: at most 511 (a PMD hugepage holds 512 pages)");
         want_in("stderr", r.err, SHOWN ":3: thp khugepaged.max_ptes_shared: this kernel has no /" KHP "max_ptes_shared");
         want_in("stderr", r.err, SHOWN ":4: thp khugepaged.scan_sleep_millisecs: cannot write '5': Invalid argument");
@@ -502,9 +507,8 @@ static void khugepaged_errors(void **state)
         want_value(root, KHP "max_ptes_swap", "0");     /* the others apply */
         run_result_free(&r);
 
-        fr_write(root, CONF, "[thp]\nkhugepaged.pages_to_scan = 0\nkhugepaged.defrag = 2\n"
-                             "khugepaged.full_scans = 0\nkhugepaged.max_ptes_none = -1\n");
-        run_status(&r, root, CMD_PLAN, 1);
+        run_conf(&r, root, CMD_PLAN, 1, "[thp]\nkhugepaged.pages_to_scan = 0\nkhugepaged.defrag = 2\n"
+                                        "khugepaged.full_scans = 0\nkhugepaged.max_ptes_none = -1\n");
         want_in("stderr", r.err, SHOWN ":2: thp khugepaged.pages_to_scan: expected a number from 1 to 4294967295, not '0'");
         want_in("stderr", r.err, SHOWN ":3: thp khugepaged.defrag: expected 0 or 1 (a boolean), not '2'");
         want_in("stderr", r.err, SHOWN ":4: unknown key 'khugepaged.full_scans' in [thp] (khugepaged's knobs:");
@@ -567,9 +571,8 @@ static void governor_tunables_after_switch(void **state)
         struct run_result r;
 
         cpufreq_tree(root, "performance");
-        fr_write(root, CONF, "[cpu]\nondemand.up_threshold = 90\nondemand.ignore_nice_load = yes\n"
-                             "governor = ondemand\n");
-        run_status(&r, root, CMD_PLAN, 0);
+        run_conf(&r, root, CMD_PLAN, 0, "[cpu]\nondemand.up_threshold = 90\nondemand.ignore_nice_load = yes\n"
+                                        "governor = ondemand\n");
         want_in("plan", r.out, "set   cpu cpu0 governor: performance -> ondemand");
         want_in("plan", r.out, "set   cpu ondemand.up_threshold: ? -> 90 (read after the switch to ondemand");
         run_result_free(&r);
@@ -597,16 +600,14 @@ static void governor_tunables_active(void **state)
         struct run_result r;
 
         cpufreq_tree(root, "ondemand");
-        fr_write(root, CONF, "[cpu]\nondemand.sampling_rate = 20000\nondemand.powersave_bias = 0\n");
-        run_status(&r, root, CMD_PLAN, 0);
+        run_conf(&r, root, CMD_PLAN, 0, "[cpu]\nondemand.sampling_rate = 20000\nondemand.powersave_bias = 0\n");
         want_in("plan", r.out, "set   cpu ondemand.sampling_rate: 10000 -> 20000");
         want_in("plan", r.out, "ok    cpu ondemand.powersave_bias: 0 -> 0");
         run_result_free(&r);
         run_status(&r, root, CMD_APPLY, 0);
         want_value(root, CPU "cpufreq/ondemand/sampling_rate", "20000");
         run_result_free(&r);
-        run_status(&r, root, CMD_VERIFY, 0);
-        run_result_free(&r);
+        run_ok(root, CMD_VERIFY);
         run_status(&r, root, CMD_REVERT, 0);
         want_value(root, CPU "cpufreq/ondemand/sampling_rate", "10000");
         run_result_free(&r);
@@ -620,21 +621,18 @@ static void governor_conservative_order(void **state)
 
         cpufreq_tree(root, "conservative");
         /* lowering both: down first (up 15 is not above the old down 20) */
-        fr_write(root, CONF, "[cpu]\nconservative.up_threshold = 15\nconservative.down_threshold = 10\n");
-        run_status(&r, root, CMD_APPLY, 0);
+        run_conf(&r, root, CMD_APPLY, 0, "[cpu]\nconservative.up_threshold = 15\nconservative.down_threshold = 10\n");
         want_value(root, CPU "cpufreq/conservative/up_threshold", "15");
         want_value(root, CPU "cpufreq/conservative/down_threshold", "10");
         run_result_free(&r);
 
         /* raising both: up first (down 85 is not below the old up 15) */
-        fr_write(root, CONF, "[cpu]\nconservative.down_threshold = 85\nconservative.up_threshold = 95\n");
-        run_status(&r, root, CMD_APPLY, 0);
+        run_conf(&r, root, CMD_APPLY, 0, "[cpu]\nconservative.down_threshold = 85\nconservative.up_threshold = 95\n");
         want_value(root, CPU "cpufreq/conservative/up_threshold", "95");
         want_value(root, CPU "cpufreq/conservative/down_threshold", "85");
         run_result_free(&r);
 
-        fr_write(root, CONF, "[cpu]\nconservative.down_threshold = 50\nconservative.up_threshold = 50\n");
-        run_status(&r, root, CMD_PLAN, 1);
+        run_conf(&r, root, CMD_PLAN, 1, "[cpu]\nconservative.down_threshold = 50\nconservative.up_threshold = 50\n");
         want_in("stderr", r.err, SHOWN ":3: cpu conservative.up_threshold 50 is not above conservative.down_threshold "
                                  "50 (at " SHOWN ":2): the kernel refuses it");
         run_result_free(&r);
@@ -647,9 +645,8 @@ static void governor_tunable_errors(void **state)
 
         cpufreq_tree(root, "ondemand");
         fault(CPU "cpufreq/ondemand/sampling_rate", EINVAL);
-        fr_write(root, CONF, "[cpu]\nconservative.freq_step = 10\nondemand.sampling_rate = 5\n"
-                             "ondemand.up_threshold = 80\n");
-        run_status(&r, root, CMD_APPLY, 1);
+        run_conf(&r, root, CMD_APPLY, 1, "[cpu]\nconservative.freq_step = 10\nondemand.sampling_rate = 5\n"
+                                         "ondemand.up_threshold = 80\n");
         want_in("stderr", r.err, SHOWN ":2: cpu conservative.freq_step: conservative is not the governor of any policy "
                                  "(ondemand on cpu0) and [cpu] governor does not make it one");
         want_in("stderr", r.err, SHOWN ":3: cpu ondemand.sampling_rate: cannot write '5': Invalid argument");
@@ -659,16 +656,14 @@ static void governor_tunable_errors(void **state)
         /* a switch that makes no tunables there: the setting fails at apply */
         n_faults = 0;
         gov_makes_nothing = true;
-        fr_write(root, CONF, "[cpu]\ngovernor = schedutil\nschedutil.rate_limit_us = 500\n");
-        run_status(&r, root, CMD_APPLY, 1);
+        run_conf(&r, root, CMD_APPLY, 1, "[cpu]\ngovernor = schedutil\nschedutil.rate_limit_us = 500\n");
         want_in("stderr", r.err, SHOWN ":3: cpu schedutil.rate_limit_us: no /" CPU "cpufreq/schedutil/rate_limit_us "
                                  "after the write it waited for");
         want_value(root, CPU "cpufreq/policy0/scaling_governor", "schedutil");
         run_result_free(&r);
 
-        fr_write(root, CONF, "[cpu]\nondemand.up_threshold = 101\nondemand.nosuch = 1\nnosuch.x = 1\n"
-                             "[cpu \"0\"]\nondemand.up_threshold = 90\n");
-        run_status(&r, root, CMD_PLAN, 1);
+        run_conf(&r, root, CMD_PLAN, 1, "[cpu]\nondemand.up_threshold = 101\nondemand.nosuch = 1\nnosuch.x = 1\n"
+                                        "[cpu \"0\"]\nondemand.up_threshold = 90\n");
         want_in("stderr", r.err, SHOWN ":2: cpu ondemand.up_threshold: expected a number from 1 to 100, not '101'");
         want_in("stderr", r.err, SHOWN ":3: unknown key 'ondemand.nosuch' in [cpu] (ondemand's tunables: up_threshold, "
                                  "sampling_rate, sampling_down_factor, ignore_nice_load, powersave_bias, io_is_busy)");
@@ -680,13 +675,19 @@ static void governor_tunable_errors(void **state)
         rm_tree(root, CPU "cpufreq");
         rm_tree(root, CPU "cpu0/cpufreq");
         rm_tree(root, CPU "cpu1/cpufreq");
-        fr_write(root, CONF, "[cpu]\nondemand.up_threshold = 90\n");
-        run_status(&r, root, CMD_APPLY, 0);
+        run_conf(&r, root, CMD_APPLY, 0, "[cpu]\nondemand.up_threshold = 90\n");
         want_in("stderr", r.err, SHOWN ":2: cpu ondemand.up_threshold: skipped: no cpufreq on this system");
         run_result_free(&r);
 }
 
 /* ---- [cpu] mce.ignore_ce ---------------------------------------------------- */
+
+/* two machine-check devices showing ignore_ce 0 */
+static void mce_tree(const char *root)
+{
+        fr_write(root, MCE "machinecheck0/ignore_ce", "0\n");
+        fr_write(root, MCE "machinecheck1/ignore_ce", "0\n");
+}
 
 static void mce_ignore_ce(void **state)
 {
@@ -694,10 +695,8 @@ static void mce_ignore_ce(void **state)
         struct run_result r;
 
         cpufreq_tree(root, "performance");
-        fr_write(root, MCE "machinecheck0/ignore_ce", "0\n");
-        fr_write(root, MCE "machinecheck1/ignore_ce", "0\n");
-        fr_write(root, CONF, "[cpu]\nmce.ignore_ce = yes\n");
-        run_status(&r, root, CMD_PLAN, 0);
+        mce_tree(root);
+        run_conf(&r, root, CMD_PLAN, 0, "[cpu]\nmce.ignore_ce = yes\n");
         want_in("plan", r.out, "set   cpu mce.ignore_ce: 0 -> 1");
         run_result_free(&r);
 
@@ -707,8 +706,7 @@ static void mce_ignore_ce(void **state)
         want_value(root, MCE "machinecheck1/ignore_ce", "1");
         run_result_free(&r);
 
-        run_status(&r, root, CMD_VERIFY, 0);
-        run_result_free(&r);
+        run_ok(root, CMD_VERIFY);
 
         run_status(&r, root, CMD_REVERT, 0);
         want_value(root, MCE "machinecheck0/ignore_ce", "0");
@@ -720,16 +718,14 @@ static void mce_ignore_ce(void **state)
         want_in("stderr", r.err, SHOWN ":2: cpu mce.ignore_ce: cannot write '1': Invalid argument");
         run_result_free(&r);
 
-        fr_write(root, CONF, "[cpu]\nmce.ignore_ce = 2\n[cpu \"1\"]\nmce.ignore_ce = 1\n");
-        run_status(&r, root, CMD_PLAN, 1);
+        run_conf(&r, root, CMD_PLAN, 1, "[cpu]\nmce.ignore_ce = 2\n[cpu \"1\"]\nmce.ignore_ce = 1\n");
         want_in("stderr", r.err, SHOWN ":2: cpu mce.ignore_ce: expected a boolean, not '2'");
         want_in("stderr", r.err, SHOWN ":4: cpu mce.ignore_ce: a system-wide knob, not per CPU");
         run_result_free(&r);
 
         /* no machine-check devices (not x86, mce=off): skipped with a notice */
         rm_tree(root, MCE);
-        fr_write(root, CONF, "[cpu]\nmce.ignore_ce = 1\n");
-        run_status(&r, root, CMD_APPLY, 0);
+        run_conf(&r, root, CMD_APPLY, 0, "[cpu]\nmce.ignore_ce = 1\n");
         want_in("stderr", r.err, SHOWN ":2: cpu mce.ignore_ce: skipped, no /sys/devices/system/machinecheck");
         run_result_free(&r);
 }
@@ -741,8 +737,7 @@ static void cpu_import(void **state)
         struct run_result r;
 
         cpufreq_tree(root, "ondemand");
-        fr_write(root, MCE "machinecheck0/ignore_ce", "0\n");
-        fr_write(root, MCE "machinecheck1/ignore_ce", "0\n");
+        mce_tree(root);
         import_apply(root, "#!/bin/sh\necho 90 > /sys/devices/system/cpu/cpufreq/ondemand/up_threshold\n"
                            "for f in /sys/devices/system/machinecheck/machinecheck*/ignore_ce; do echo 1 > $f; done\n",
                      "devices/system/cpu/cpufreq/ondemand/ignore_nice_load = 1\n",
@@ -767,8 +762,7 @@ static void cpu_import(void **state)
 
         /* TuneD's realtime profiles: [sysfs] over machinecheck*, a governor tunable */
         fr_write(root, "etc/rc.local", "#!/bin/sh\n");
-        fr_write(root, MCE "machinecheck0/ignore_ce", "0\n");
-        fr_write(root, MCE "machinecheck1/ignore_ce", "0\n");
+        mce_tree(root);
         fr_write(root, "etc/tuned/active_profile", "rt\n");
         fr_write(root, "etc/tuned/rt/tuned.conf", "[sysfs]\n/sys/devices/system/machinecheck/machinecheck*/ignore_ce = 1\n"
                                                   "/sys/devices/system/cpu/cpufreq/ondemand/sampling_rate = 20000\n");
@@ -797,8 +791,7 @@ static void node_pools(void **state)
         struct run_result r;
 
         node_tree(root);
-        fr_write(root, CONF, "[hugepages]\nnode.0 = 64\nnode.1 = 32\n");
-        run_status(&r, root, CMD_PLAN, 0);
+        run_conf(&r, root, CMD_PLAN, 0, "[hugepages]\nnode.0 = 64\nnode.1 = 32\n");
         want_in("plan", r.out, "set   hugepages 2M pages node0: 0 -> 64");
         want_in("plan", r.out, "set   hugepages 2M pages node1: 0 -> 32");
         run_result_free(&r);
@@ -806,25 +799,21 @@ static void node_pools(void **state)
         want_value(root, NODE0_2M, "64");
         want_value(root, NODE1_2M, "32");
         run_result_free(&r);
-        run_status(&r, root, CMD_VERIFY, 0);
-        run_result_free(&r);
+        run_ok(root, CMD_VERIFY);
         run_status(&r, root, CMD_REVERT, 0);
         want_value(root, NODE0_2M, "0");
         want_value(root, NODE1_2M, "0");
         run_result_free(&r);
 
         /* node.* gives every node the count; node.N beside it wins for its node */
-        fr_write(root, CONF, "[hugepages \"2M\"]\nnode.* = 16\nnode.1 = 8\n");
-        run_status(&r, root, CMD_APPLY, 0);
+        run_conf(&r, root, CMD_APPLY, 0, "[hugepages \"2M\"]\nnode.* = 16\nnode.1 = 8\n");
         want_value(root, NODE0_2M, "16");
         want_value(root, NODE1_2M, "8");
         run_result_free(&r);
-        run_status(&r, root, CMD_VERIFY, 0);
-        run_result_free(&r);
+        run_ok(root, CMD_VERIFY);
 
         /* a node not configured keeps its pages */
-        fr_write(root, CONF, "[hugepages]\nnode.0 = 4\n");
-        run_status(&r, root, CMD_APPLY, 0);
+        run_conf(&r, root, CMD_APPLY, 0, "[hugepages]\nnode.0 = 4\n");
         want_value(root, NODE0_2M, "4");
         want_value(root, NODE1_2M, "8");
         run_result_free(&r);
@@ -838,8 +827,7 @@ static void node_pool_errors(void **state)
         node_tree(root);
         /* a short grant: an error that says what the kernel granted, the pool keeps it */
         node1_room = 10;
-        fr_write(root, CONF, "[hugepages]\nnode.0 = 16\nnode.1 = 32\n");
-        run_status(&r, root, CMD_APPLY, 1);
+        run_conf(&r, root, CMD_APPLY, 1, "[hugepages]\nnode.0 = 16\nnode.1 = 32\n");
         want_in("stderr", r.err, SHOWN ":3: hugepages 2M pages node1: granted 10 of 32 pages");
         want_in("stderr", r.err, "compacting memory and retrying");
         want_value(root, NODE0_2M, "16");
@@ -847,20 +835,17 @@ static void node_pool_errors(void **state)
         run_result_free(&r);
 
         /* the reserve rail: about 15.6G MemTotal, 10% kept */
-        fr_write(root, CONF, "[hugepages]\nnode.* = 4000\n");
-        run_status(&r, root, CMD_APPLY, 1);
+        run_conf(&r, root, CMD_APPLY, 1, "[hugepages]\nnode.* = 4000\n");
         want_in("stderr", r.err, SHOWN ":2: hugepages 2M: refused by the reserve rail: 8000 pages");
         want_value(root, NODE0_2M, "16");
         run_result_free(&r);
-        fr_write(root, CONF, "[hugepages]\nnode.* = 4000\nforce = yes\n");
         node1_room = 100000;
-        run_status(&r, root, CMD_APPLY, 0);
+        run_conf(&r, root, CMD_APPLY, 0, "[hugepages]\nnode.* = 4000\nforce = yes\n");
         want_value(root, NODE1_2M, "4000");
         run_result_free(&r);
 
-        fr_write(root, CONF, "[hugepages]\nnode.5 = 1\n[hugepages \"1G\"]\nnode.0 = 1\npages = 2\n"
-                             "[hugepages \"2M\"]\nnode.x = 1\nnode.1 = many\n");
-        run_status(&r, root, CMD_PLAN, 1);
+        run_conf(&r, root, CMD_PLAN, 1, "[hugepages]\nnode.5 = 1\n[hugepages \"1G\"]\nnode.0 = 1\npages = 2\n"
+                                        "[hugepages \"2M\"]\nnode.x = 1\nnode.1 = many\n");
         want_in("stderr", r.err, SHOWN ":2: hugepages 2M node.5: this system has no node 5 with 2M pages");
         want_in("stderr", r.err, SHOWN ":4: hugepages 1G: node.N gives the pool per node, which excludes pages, "
                                  "memory, nodes and at = cmdline (" SHOWN ":5)");
