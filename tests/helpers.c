@@ -286,14 +286,20 @@ bool contains(const char *haystack, const char *needle)
 
 void kv_run_inproc(struct run_result *r, const char *root, int cmd, unsigned write_timeout)
 {
-        kv_run_inproc_device(r, root, cmd, write_timeout, NULL);
+        kv_run_inproc_opts(r, root, &(struct inproc){ .cmd = cmd, .write_timeout = write_timeout });
 }
 
 void kv_run_inproc_device(struct run_result *r, const char *root, int cmd, unsigned write_timeout,
                           const char *device)
 {
-        struct kvmtune k = { .root = root, .rootfd = -1, .kmsg_fd = -1, .cmd = (enum command)cmd,
-                             .device = device };
+        kv_run_inproc_opts(r, root, &(struct inproc){ .cmd = cmd, .write_timeout = write_timeout,
+                                                      .device = device });
+}
+
+void kv_run_inproc_opts(struct run_result *r, const char *root, const struct inproc *o)
+{
+        struct kvmtune k = { .root = root, .rootfd = -1, .kmsg_fd = -1, .cmd = (enum command)o->cmd,
+                             .device = o->device, .only = o->only };
         char op[] = "/tmp/kvmtune-out-XXXXXX", ep[] = "/tmp/kvmtune-err-XXXXXX";
         int ofd = mkstemp(op), efd = mkstemp(ep), so, se;
 
@@ -307,9 +313,11 @@ void kv_run_inproc_device(struct run_result *r, const char *root, int cmd, unsig
         dup2(ofd, 1);
         dup2(efd, 2);
         log_setup(&k);
-        if (write_timeout)
-                kernfs_write_timeout(&k, write_timeout);
+        if (o->write_timeout)
+                kernfs_write_timeout(&k, o->write_timeout);
         assert_int_equal(kernfs_open_root(&k), 0);
+        if (o->before_run)
+                o->before_run();
         r->status = kvmtune_run(&k);
         fflush(stdout);
         fflush(stderr);

@@ -38,6 +38,15 @@ void kv_run_inproc(struct run_result *r, const char *root, int cmd, unsigned wri
 /* the same with --device NAME (NULL: none) */
 void kv_run_inproc_device(struct run_result *r, const char *root, int cmd, unsigned write_timeout,
                           const char *device);
+/* the same with every option: --only's section mask, and a call just before the run */
+struct inproc {
+        int cmd;                        /* an enum command */
+        unsigned write_timeout;         /* 0: none */
+        const char *device;             /* --device, or NULL */
+        unsigned only;                  /* --only: 1u << SEC_..., 0: every section */
+        void (*before_run)(void);       /* after the root is opened, before kvmtune_run() */
+};
+void kv_run_inproc_opts(struct run_result *r, const char *root, const struct inproc *o);
 bool contains(const char *haystack, const char *needle);
 
 /* Assertions that print what they saw */

@@ -188,42 +188,11 @@ static char *host(bool modules)
         return root;
 }
 
-/* kvmtune [--only=ksm] apply, in this process */
+/* kvmtune [--only=ksm] apply, in this process; only its own opens are noted */
 static void apply(struct run_result *r, const char *root, bool tick)
 {
-        struct kvmtune k = { .root = root, .rootfd = -1, .kmsg_fd = -1, .cmd = CMD_APPLY };
-        char op[] = "/tmp/kvmtune-out-XXXXXX", ep[] = "/tmp/kvmtune-err-XXXXXX";
-        int ofd = mkstemp(op), efd = mkstemp(ep), so, se;
-
-        if (tick)
-                k.only = 1u << SEC_KSM;
-        assert_true(ofd >= 0 && efd >= 0);
-        unlink(op);
-        unlink(ep);
-        fflush(stdout);
-        fflush(stderr);
-        so = dup(1);
-        se = dup(2);
-        dup2(ofd, 1);
-        dup2(efd, 2);
-        log_setup(&k);
-        assert_int_equal(kernfs_open_root(&k), 0);
-        opened_reset();
-        r->status = kvmtune_run(&k);
-        fflush(stdout);
-        fflush(stderr);
-        dup2(so, 1);
-        dup2(se, 2);
-        close(so);
-        close(se);
-        close(k.rootfd);
-        lseek(ofd, 0, SEEK_SET);
-        lseek(efd, 0, SEEK_SET);
-        r->out = calloc(1, 65536);
-        r->err = calloc(1, 65536);
-        assert_true(read(ofd, r->out, 65535) >= 0 && read(efd, r->err, 65535) >= 0);
-        close(ofd);
-        close(efd);
+        kv_run_inproc_opts(r, root, &(struct inproc){ .cmd = CMD_APPLY, .only = tick ? 1u << SEC_KSM : 0,
+                                                      .before_run = opened_reset });
 }
 
 static void want_boost(const char *root)
