@@ -583,7 +583,8 @@ static void plan_decided(struct kvmtune *k, struct ksm_auto *au, const char *kno
         if (s->action != ACT_ERROR) {
                 setting_set_note(s, tick_note(au, t, knob));
         }
-        set_more(s)->json_extra = tick_json(au, t);
+        if (k->json)            /* only --json prints it */
+                set_more(s)->json_extra = tick_json(au, t);
         /*
          * verify: a tick falls due a little before the timer runs; while the
          * last tick is no older than two intervals (the timer keeps up), the
