@@ -245,6 +245,46 @@ static void many_writes(void **state)
         want_value(root, "proc/sys/vm/swappiness", "21");
 }
 
+/*
+ * The kernel's sysctl handlers read a number with a leading 0 as octal:
+ * sysctl -p of "010" stored 8, of "09" nothing (EINVAL).  An octal value is
+ * carried as the decimal the kernel stored (kvmtune's own syntax refuses a
+ * leading 0), a bad octal is reported, hex and a key that holds text keep
+ * what was written.
+ */
+static void octal_values(void **state)
+{
+        const char *root = *state;
+        struct run_result r;
+
+        fr_write(root, "proc/sys/vm/swappiness", "60\n");
+        fr_write(root, "proc/sys/net/core/somaxconn", "4096\n");
+        fr_write(root, "proc/sys/net/ipv4/tcp_rmem", "4096\t131072\t6291456\n");
+        fr_write(root, "etc/sysctl.d/60-octal.conf",
+                 "vm.swappiness = 010\n"                               /* 1 */
+                 "vm.dirty_ratio = 09\n"                               /* 2 */
+                 "net.core.somaxconn = 0x1000\n"                       /* 3 */
+                 "kernel.core_pattern = 0123\n"                        /* 4 */
+                 "net.ipv4.tcp_rmem = 010000 0 -010\n");               /* 5 */
+        run_import(root, &r, 1);
+        want_in("stderr", r.err, "60-octal.conf:1: carried: vm.swappiness = 010");
+        want_in("stderr", r.err, "60-octal.conf:2: not carried: vm.dirty_ratio = 09: /proc/sys/vm/dirty_ratio holds "
+                                 "numbers, and the kernel refuses '09' (EINVAL)");
+        want_in("stderr", r.err, "60-octal.conf:3: carried: net.core.somaxconn = 0x1000");
+        want_in("stderr", r.err, "60-octal.conf:4: carried: kernel.core_pattern = 0123");
+        want_in("stderr", r.err, "60-octal.conf:5: carried: net.ipv4.tcp_rmem = 010000 0 -010");
+        want_in("stdout", r.out, "# '010' is octal to the kernel, which stored 8: carried as 8\nvm.swappiness = 8\n");
+        want_in("stdout", r.out, "\nnet.core.somaxconn = 0x1000\n");
+        want_in("stdout", r.out, "\nkernel.core_pattern = 0123\n");
+        want_in("stdout", r.out, "carried as 4096 0 -8\nnet.ipv4.tcp_rmem = 4096 0 -8\n");
+        want_not_in("stdout", r.out, "vm.dirty_ratio");
+        apply_imported(root, r.out);
+        run_result_free(&r);
+        want_value(root, "proc/sys/vm/swappiness", "8");
+        want_value(root, "proc/sys/vm/dirty_ratio", "20");
+        want_value(root, "proc/sys/kernel/core_pattern", "0123");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -252,6 +292,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(governor_globs, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(modprobe_loops, setup, fr_teardown),
                 cmocka_unit_test_setup_teardown(many_writes, setup, fr_teardown),
+                cmocka_unit_test_setup_teardown(octal_values, setup, fr_teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -184,10 +184,11 @@ size_t imp_fields(char *s, char **out, size_t max);
  * the why when kvmtune would read the value as its own syntax (a bound);
  * imp_literal_sysctl: the same, and -1 when the kernel refused the write to
  * /proc/sys/PATH (a sysctl that holds numbers here takes numbers only),
- * *quoted when it took quotes as part of a text.
+ * *quoted when it took quotes as part of a text, *stored (or NULL) the
+ * decimal the kernel stored for a field it read as octal ("010": 8).
  */
 int imp_literal(struct imp *im, const char *value);
-int imp_literal_sysctl(struct imp *im, const char *path, const char *value, bool *quoted);
+int imp_literal_sysctl(struct imp *im, const char *path, const char *value, bool *quoted, char **stored);
 bool imp_quoted(const char *v);
 
 /*

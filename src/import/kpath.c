@@ -187,16 +187,19 @@ int imp_sysctl(struct imp *im, const char *key, const char *value, bool minus, c
 
 int imp_sysctl_written(struct imp *im, const char *key, const char *value, bool minus, const struct imp_src *src)
 {
-        char *path = sysctl_key_to_path(key + (*key == '-')), *v = clean_value(im, value);
+        char *path = sysctl_key_to_path(key + (*key == '-')), *v = clean_value(im, value), *stored = NULL;
         struct imp_entry *e;
         bool quoted = false;
         int r = -1;
 
-        if (v && (!path || imp_literal_sysctl(im, path, v, &quoted) == 0))
-                r = imp_sysctl(im, key, v, minus, src);
+        if (v && (!path || imp_literal_sysctl(im, path, v, &quoted, &stored) == 0))
+                r = imp_sysctl(im, key, stored ? stored : v, minus, src);
         if (r > 0 && quoted && (e = imp_find(im, IS_SYSCTL, NULL, path)))
                 imp_note(e, "the quotes are part of the value: systemd-sysctl and sysctl -p write them as they "
                             "stand, and this key holds text");
+        if (r > 0 && stored && (e = imp_find(im, IS_SYSCTL, NULL, path)))
+                imp_note(e, "'%s' is octal to the kernel, which stored %s: carried as %s", v, stored, stored);
+        free(stored);
         free(path);
         free(v);
         return r;

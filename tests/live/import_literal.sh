@@ -1,12 +1,15 @@
 #!/bin/bash
 # Live: imported values are literal writes (issue 35).  Inside a private
 # network and mount namespace, a sysctl file with a bound (">=5000"), a
-# quoted number list and a plain number is loaded by the host's own tool
-# (procps sysctl -p, or systemd-sysctl), and an rc.local writes ">= 5000"
-# with echo: the kernel refuses the first two and the echo (EINVAL), and
-# takes the third.  `kvmtune import` must report exactly the refused ones,
-# and `kvmtune apply` of its output, after a reset, must give the values
-# the old tools left: somaxconn and tcp_rmem untouched, tcp_fin_timeout set.
+# quoted number list, a plain number, an octal number ("012": 10 to the
+# kernel) and a number the kernel reads as a bad octal ("09") is loaded by
+# the host's own tool (procps sysctl -p, or systemd-sysctl), and an rc.local
+# writes ">= 5000" with echo: the kernel refuses the bound, the list, "09"
+# and the echo (EINVAL), and takes the others.  `kvmtune import` must report
+# exactly the refused ones and carry the octal one as the decimal the kernel
+# stored, and `kvmtune apply` of its output, after a reset, must give the
+# values the old tools left: somaxconn, tcp_rmem and tcp_syn_retries
+# untouched, tcp_fin_timeout and tcp_keepalive_probes set.
 set -u
 . "$(dirname "$0")/lib.bash"
 live_require netns
@@ -32,17 +35,22 @@ fail() { echo "FAIL: $*"; exit 1; }
 mount --make-rprivate / || fail "mount --make-rprivate /"
 mount -t tmpfs tmpfs /run || fail "cannot mount a tmpfs on /run"
 values() {
-	for k in net/core/somaxconn net/ipv4/tcp_rmem net/ipv4/tcp_fin_timeout; do
+	for k in net/core/somaxconn net/ipv4/tcp_rmem net/ipv4/tcp_fin_timeout net/ipv4/tcp_keepalive_probes \
+		net/ipv4/tcp_syn_retries; do
 		printf '%s=%s\n' "$k" "$(tr -s ' \t' '  ' </proc/sys/$k)"
 	done
 }
 values >"$tmp/before"
 fin=$(cat /proc/sys/net/ipv4/tcp_fin_timeout)
 fin=$((fin == 29 ? 31 : 29))
+probes=$(cat /proc/sys/net/ipv4/tcp_keepalive_probes)
+probes=$((probes == 10 ? 11 : 10))
 cat >"$tmp/60-old.conf" <<EOF
 net.core.somaxconn = >=5000
 net.ipv4.tcp_rmem = "4096 87380 16777216"
 net.ipv4.tcp_fin_timeout = $fin
+net.ipv4.tcp_keepalive_probes = 0$(printf %o $probes)
+net.ipv4.tcp_syn_retries = 09
 EOF
 printf '#!/bin/sh\necho ">= 5000" > /proc/sys/net/core/somaxconn\n' >"$tmp/rc.local"
 chmod 0755 "$tmp/rc.local"
@@ -53,8 +61,10 @@ sh "$tmp/rc.local" 2>/dev/null && fail "the kernel took '>= 5000' for somaxconn"
 values >"$tmp/old"
 echo "the old host's tools left:"; sed 's/^/    /' "$tmp/old"
 grep -qx "net/ipv4/tcp_fin_timeout=$fin" "$tmp/old" || fail "$loader did not set tcp_fin_timeout"
-diff <(grep -v fin_timeout "$tmp/before") <(grep -v fin_timeout "$tmp/old") >/dev/null ||
-	fail "the kernel took a value this test expects it to refuse"
+grep -qx "net/ipv4/tcp_keepalive_probes=$probes" "$tmp/old" ||
+	fail "$loader did not set tcp_keepalive_probes to $probes (0$(printf %o $probes) in octal)"
+diff <(grep -v 'fin_timeout\|keepalive_probes' "$tmp/before") <(grep -v 'fin_timeout\|keepalive_probes' "$tmp/old") \
+	>/dev/null || fail "the kernel took a value this test expects it to refuse"
 
 "$kv" import "$tmp/60-old.conf" "$tmp/rc.local" >"$tmp/imported.conf" 2>"$tmp/import.err"
 rc=$?
@@ -63,12 +73,18 @@ sed 's/^/    import: /' "$tmp/import.err"
 grep -q '60-old.conf:1: not carried: ' "$tmp/import.err" || fail "the bound was not reported"
 grep -q '60-old.conf:2: not carried: ' "$tmp/import.err" || fail "the quoted list was not reported"
 grep -q '60-old.conf:3: carried: ' "$tmp/import.err" || fail "tcp_fin_timeout was not carried"
+grep -q '60-old.conf:4: carried: ' "$tmp/import.err" || fail "the octal tcp_keepalive_probes was not carried"
+grep -qx "net.ipv4.tcp_keepalive_probes = $probes" "$tmp/imported.conf" ||
+	fail "the octal tcp_keepalive_probes was not carried as $probes, the decimal the kernel stored"
+grep -q '60-old.conf:5: not carried: ' "$tmp/import.err" || fail "tcp_syn_retries = 09 was not reported"
 grep -q 'rc.local:2: not carried: ' "$tmp/import.err" || fail "echo '>= 5000' was not reported"
-grep -Eq '^net\.core\.somaxconn|^net\.ipv4\.tcp_rmem|>=' "$tmp/imported.conf" && fail "a refused value was carried"
+grep -Eq '^net\.core\.somaxconn|^net\.ipv4\.tcp_rmem|^net\.ipv4\.tcp_syn_retries|>=' "$tmp/imported.conf" &&
+	fail "a refused value was carried"
 chmod 0644 "$tmp/imported.conf"
 
 echo "$(sed -n 's/^net\/ipv4\/tcp_fin_timeout=//p' "$tmp/before")" >/proc/sys/net/ipv4/tcp_fin_timeout
-values | cmp -s - "$tmp/before" || fail "could not reset tcp_fin_timeout"
+echo "$(sed -n 's/^net\/ipv4\/tcp_keepalive_probes=//p' "$tmp/before")" >/proc/sys/net/ipv4/tcp_keepalive_probes
+values | cmp -s - "$tmp/before" || fail "could not reset tcp_fin_timeout and tcp_keepalive_probes"
 "$kv" apply --config "$tmp/imported.conf" >"$tmp/apply.out" 2>&1
 rc=$?
 sed 's/^/    apply: /' "$tmp/apply.out"
