@@ -251,24 +251,21 @@ static bool read_exe(struct kvmtune *k, int procfd, char *rel, size_t pid_len, c
  */
 static bool read_rss(int procfd, const char *pid, uint64_t *kb)
 {
-        char rel[300], text[128];
+        char rel[300], text[KVMTUNE_VALUE_BUF], *big;
         unsigned long long size, resident;
-        ssize_t n;
-        int fd;
+        int fd, r;
 
         snprintf(rel, sizeof(rel), "%s/statm", pid);
         fd = openat(procfd, rel, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return false;
-        do
-                n = read(fd, text, sizeof(text) - 1);
-        while (n < 0 && errno == EINTR);
+        r = kernfs_read_value(fd, text, &big);
         close(fd);
-        if (n <= 0)
-                return false;
-        text[n] = '\0';
-        if (sscanf(text, "%llu %llu", &size, &resident) != 2 || !size)
-                return false;           /* no memory: a zombie */
+        if (r < 0 || sscanf(big ? big : text, "%llu %llu", &size, &resident) != 2 || !size) {
+                free(big);
+                return false;           /* gone, or no memory: a zombie */
+        }
+        free(big);
         *kb = resident * (uint64_t)(sysconf(_SC_PAGESIZE) / 1024);
         return true;
 }
