@@ -194,11 +194,14 @@ int imp_sysctl_written(struct imp *im, const char *key, const char *value, bool 
 
         if (v && (!path || imp_literal_sysctl(im, path, v, &quoted, &stored) == 0))
                 r = imp_sysctl(im, key, stored ? stored : v, minus, src);
-        if (r > 0 && quoted && (e = imp_find(im, IS_SYSCTL, NULL, path)))
-                imp_note(e, "the quotes are part of the value: systemd-sysctl and sysctl -p write them as they "
-                            "stand, and this key holds text");
-        if (r > 0 && stored && (e = imp_find(im, IS_SYSCTL, NULL, path)))
-                imp_note(e, "'%s' is octal to the kernel, which stored %s: carried as %s", v, stored, stored);
+        if (r > 0 && (quoted || stored) && (e = imp_find(im, IS_SYSCTL, NULL, path))) {
+                if (quoted)
+                        imp_note(e, "the quotes are part of the value: systemd-sysctl and sysctl -p write them "
+                                    "as they stand, and this key holds text");
+                if (stored)
+                        imp_note(e, "'%s' is octal to the kernel, which stored %s: carried as %s", v, stored,
+                                 stored);
+        }
         free(stored);
         free(path);
         free(v);

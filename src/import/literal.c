@@ -41,11 +41,7 @@ static size_t kernel_integer(const char *s)
         return n ? (size_t)(p + n - s) : 0;
 }
 
-/*
- * VALUE, blank-separated kernel integers, with each field the kernel reads
- * as octal ("010") written as the decimal it stores ("8"); NULL when no
- * field is octal (hex is kvmtune's syntax too, and stays as written).
- */
+/* a field the kernel reads as octal: a leading 0 and an octal digit */
 static bool octal_field(const char *s)
 {
         const char *p = s + (*s == '-');
@@ -53,6 +49,11 @@ static bool octal_field(const char *s)
         return p[0] == '0' && p[1] >= '0' && p[1] <= '7';
 }
 
+/*
+ * VALUE, blank-separated kernel integers, with each field the kernel reads
+ * as octal ("010") written as the decimal it stores ("8"); NULL when no
+ * field is octal (hex is kvmtune's syntax too, and stays as written).
+ */
 static char *octal_stored(const char *value)
 {
         const char *s = value;
@@ -121,19 +122,32 @@ int imp_literal(struct imp *im, const char *value)
         return 0;
 }
 
+/* 1: this host's /proc/sys/PATH (rel) holds numbers, 0: it holds text, or -errno: it cannot be read */
+static int host_numbers(struct imp *im, const char *path, char *rel, size_t size)
+{
+        char *cur = NULL;
+        int r;
+
+        snprintf(rel, size, "proc/sys/%s", path);
+        r = kernfs_read(im->k, rel, &cur);
+        if (r == 0)
+                r = kernel_integers(cur);
+        free(cur);
+        return r;
+}
+
 /*
  * What the kernel made of VALUE written to /proc/sys/PATH: 0 when it took
  * it (*quoted: it took quotes as part of a text; *stored: the decimal it
  * stored for an octal field, where this host's file holds numbers, to be
  * freed), -1 with im->why when it refused it (EINVAL) or when that cannot
- * be told.  Where this host has the
- * file and it holds numbers, the value must be numbers; a quoted value
- * (a sysctl file's "10") is carried only into a file that holds text.
+ * be told.  Where this host has the file and it holds numbers, the value
+ * must be numbers; a quoted value (a sysctl file's "10") is carried only
+ * into a file that holds text.
  */
 int imp_literal_sysctl(struct imp *im, const char *path, const char *value, bool *quoted, char **stored)
 {
-        char rel[320], *cur = NULL;
-        bool numbers;
+        char rel[320];
         int r;
 
         *quoted = false;
@@ -146,12 +160,10 @@ int imp_literal_sysctl(struct imp *im, const char *path, const char *value, bool
                 if (!octal)
                         return 0;       /* the common case: nothing to read */
                 /* an octal field: what the kernel stored, where this host's file holds numbers */
-                snprintf(rel, sizeof(rel), "proc/sys/%s", path);
-                if (!strpbrk(path, "*?[") && kernfs_read(im->k, rel, &cur) == 0 && kernel_integers(cur))
+                if (!strpbrk(path, "*?[") && host_numbers(im, path, rel, sizeof(rel)) == 1)
                         *stored = octal;
                 else
                         free(octal);
-                free(cur);
                 return 0;
         }
         if (strpbrk(path, "*?["))
@@ -161,18 +173,14 @@ int imp_literal_sysctl(struct imp *im, const char *path, const char *value, bool
         for (size_t i = 0; i < sizeof(text_keys) / sizeof(*text_keys); i++)
                 if (!strcmp(path, text_keys[i]))
                         return 0;
-        snprintf(rel, sizeof(rel), "proc/sys/%s", path);
-        r = kernfs_read(im->k, rel, &cur);
+        r = host_numbers(im, path, rel, sizeof(rel));
         if (r < 0) {
-                free(cur);
                 if (!imp_quoted(value))
                         return 0;       /* as before: a key this kernel lacks is written with '-' */
                 return imp_why(im, "the quotes are written too (systemd-sysctl and sysctl -p keep them), and this "
                                    "host has no readable /%s to tell whether the key takes text", rel);
         }
-        numbers = kernel_integers(cur);
-        free(cur);
-        if (numbers)
+        if (r == 1)
                 return imp_why(im, "/%s holds numbers, and the kernel refuses '%s' (EINVAL): the write did nothing "
                                    "on the old host%s", rel, value,
                                imp_quoted(value) ? " (systemd-sysctl and sysctl -p write the quotes too)" : "");
